@@ -1,0 +1,112 @@
+//! A blocking face over one async connection: the dump and restore engines are synchronous
+//! pipelines (archive codecs, the script emitter) that call into the server, so each call
+//! blocks on the runtime that drives the connection.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt, pin_mut};
+use tokio::runtime::Runtime;
+use tokio_postgres::{Client, CopyInSink, Row};
+
+use crate::{ConnParams, ConnectError, ConnectOptions};
+
+/// One server connection plus the runtime that drives it.
+pub struct Session {
+    rt: Arc<Runtime>,
+    conn: crate::Connection,
+}
+
+impl Session {
+    /// Connects with libpq's rules (see [`crate::connect`]) on `rt`.
+    pub fn connect(
+        rt: Arc<Runtime>,
+        params: &ConnParams,
+        opts: &ConnectOptions,
+    ) -> Result<Session, ConnectError> {
+        let conn = rt.block_on(crate::connect(params, opts))?;
+        Ok(Session { rt, conn })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.conn.client
+    }
+
+    pub fn connection(&self) -> &crate::Connection {
+        &self.conn
+    }
+
+    /// Runs an async operation to completion.
+    pub fn run<F: Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+
+    /// Runs SQL (possibly several statements) with the simple query protocol.
+    pub fn execute(&self, sql: &str) -> Result<(), tokio_postgres::Error> {
+        self.run(self.conn.client.batch_execute(sql))
+    }
+
+    pub fn query(&self, sql: &str) -> Result<Vec<Row>, tokio_postgres::Error> {
+        self.run(self.conn.client.query(sql, &[]))
+    }
+
+    /// The value of a server parameter reported at startup or by SHOW.
+    pub fn show(&self, name: &str) -> Result<String, tokio_postgres::Error> {
+        let rows = self.run(self.conn.client.simple_query(&format!("SHOW {name}")))?;
+        Ok(rows
+            .iter()
+            .find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .unwrap_or_default())
+    }
+
+    /// Runs `COPY ... TO STDOUT` and hands each chunk the server sends to `f`.
+    pub fn copy_out<E>(
+        &self,
+        sql: &str,
+        mut f: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<Result<(), E>, tokio_postgres::Error> {
+        self.run(async {
+            let stream = self.conn.client.copy_out(sql).await?;
+            pin_mut!(stream);
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                if let Err(e) = f(&chunk) {
+                    return Ok(Err(e));
+                }
+            }
+            Ok(Ok(()))
+        })
+    }
+
+    /// Starts `COPY ... FROM STDIN`; feed it with [`CopyIn::send`] and end with [`CopyIn::finish`].
+    pub fn copy_in(&self, sql: &str) -> Result<CopyIn, tokio_postgres::Error> {
+        let sink = self.run(self.conn.client.copy_in::<_, Bytes>(sql))?;
+        Ok(CopyIn {
+            rt: Arc::clone(&self.rt),
+            sink: Box::pin(sink),
+        })
+    }
+}
+
+/// A COPY FROM STDIN in progress. It holds the runtime, not the session, so a caller can keep
+/// it beside the session it came from.
+pub struct CopyIn {
+    rt: Arc<Runtime>,
+    sink: std::pin::Pin<Box<CopyInSink<Bytes>>>,
+}
+
+impl CopyIn {
+    pub fn send(&mut self, data: &[u8]) -> Result<(), tokio_postgres::Error> {
+        let bytes = Bytes::copy_from_slice(data);
+        self.rt.block_on(self.sink.send(bytes))
+    }
+
+    /// Ends the COPY; returns the number of rows the server reports.
+    pub fn finish(mut self) -> Result<u64, tokio_postgres::Error> {
+        self.rt.block_on(self.sink.as_mut().finish())
+    }
+}

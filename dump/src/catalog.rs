@@ -1,0 +1,586 @@
+//! Reading pg_catalog into plain structs. One set-based query per object family, shaped by
+//! the server version, so the number of round trips does not grow with the number of objects.
+
+use std::collections::HashMap;
+
+use tokio_postgres::{Client, Row};
+
+use crate::error::DumpError;
+
+/// `pg_namespace`.
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    pub oid: u32,
+    pub name: String,
+    pub owner: String,
+}
+
+/// One `pg_attribute` row of a dumped table.
+#[derive(Debug, Clone, Default)]
+pub struct Column {
+    pub num: i16,
+    pub name: String,
+    /// `format_type(atttypid, atttypmod)`.
+    pub type_name: String,
+    pub dropped: bool,
+    pub is_local: bool,
+    /// `attidentity`: 'a' ALWAYS, 'd' BY DEFAULT, or none.
+    pub identity: Option<u8>,
+    /// `attgenerated`: 's' stored, 'v' virtual.
+    pub generated: Option<u8>,
+    /// The not-null constraint: `Some("")` for an unnamed/default-named one, `Some(name)` when
+    /// its name must be printed, `None` when the column is nullable.
+    pub not_null: Option<String>,
+    pub not_null_no_inherit: bool,
+    pub not_null_is_local: bool,
+    /// Collation to print (qualified name) when it differs from the type's.
+    pub collation: Option<String>,
+    /// The default expression (`pg_get_expr(adbin)`), with its pg_attrdef oid.
+    pub default: Option<AttrDefault>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttrDefault {
+    pub oid: u32,
+    pub expr: String,
+}
+
+/// Sequence parameters from `pg_sequence` plus the current value.
+#[derive(Debug, Clone)]
+pub struct SequenceInfo {
+    pub type_name: String,
+    pub start: i64,
+    pub increment: i64,
+    pub max: i64,
+    pub min: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    pub last_value: Option<i64>,
+    pub is_called: bool,
+}
+
+/// A relation (`pg_class`) that may be dumped: table, partitioned table or sequence.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub relkind: u8,
+    pub owner: String,
+    pub persistence: u8,
+    pub reloptions: Vec<String>,
+    pub toast_reloptions: Vec<String>,
+    /// `""` for the database default.
+    pub tablespace: String,
+    pub access_method: Option<String>,
+    /// For sequences owned by a column: (table oid, column number, is identity).
+    pub owned_by: Option<(u32, i16, bool)>,
+    pub columns: Vec<Column>,
+    pub sequence: Option<SequenceInfo>,
+}
+
+/// A constraint dumped as its own post-data entry: primary key, unique, foreign key.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    pub oid: u32,
+    pub table_oid: u32,
+    pub name: String,
+    pub contype: u8,
+    /// `pg_get_constraintdef` for kinds not rebuilt from index data.
+    pub definition: Option<String>,
+    /// Index-backed constraints: key columns, INCLUDE columns, index options.
+    pub index: Option<ConstraintIndex>,
+    pub deferrable: bool,
+    pub deferred: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConstraintIndex {
+    pub oid: u32,
+    pub key_columns: Vec<i16>,
+    pub include_columns: Vec<i16>,
+    pub reloptions: Vec<String>,
+    pub nulls_not_distinct: bool,
+    pub tablespace: String,
+    pub clustered: bool,
+    pub replica_identity: bool,
+}
+
+/// A `pg_description` row.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub classoid: u32,
+    pub objoid: u32,
+    pub objsubid: i32,
+    pub text: String,
+}
+
+/// A `pg_depend` row, as pg_dump reads it (sub-object ids ignored).
+#[derive(Debug, Clone, Copy)]
+pub struct Depend {
+    pub classid: u32,
+    pub objid: u32,
+    pub refclassid: u32,
+    pub refobjid: u32,
+    pub deptype: u8,
+}
+
+/// Everything read from the catalog for one dump.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub namespaces: Vec<Namespace>,
+    pub relations: Vec<Relation>,
+    pub constraints: Vec<Constraint>,
+    pub comments: Vec<Comment>,
+    pub depends: Vec<Depend>,
+}
+
+/// Catalog OIDs that pg_dump keys objects by.
+pub mod classid {
+    pub const PG_CLASS: u32 = 1259;
+    pub const PG_NAMESPACE: u32 = 2615;
+    pub const PG_CONSTRAINT: u32 = 2606;
+    pub const PG_ATTRDEF: u32 = 2604;
+}
+
+/// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
+/// column, never a panic.
+fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    idx: usize,
+) -> Result<T, DumpError> {
+    row.try_get(idx).map_err(|e| {
+        let name = row
+            .columns()
+            .get(idx)
+            .map(|c| c.name().to_owned())
+            .unwrap_or_default();
+        DumpError::Catalog(format!(
+            "unexpected value in catalog column {idx} ({name}): {e}"
+        ))
+    })
+}
+
+fn text_array(row: &Row, idx: usize) -> Result<Vec<String>, DumpError> {
+    Ok(get::<Option<Vec<String>>>(row, idx)?.unwrap_or_default())
+}
+
+/// A `"char"` column; `None` for the zero byte pg_catalog uses for "not set".
+fn char_col(row: &Row, idx: usize) -> Result<Option<u8>, DumpError> {
+    let v: i8 = get(row, idx)?;
+    Ok((v != 0).then_some(v as u8))
+}
+
+/// An OID array literal for `unnest('{...}'::oid[])`, as pg_dump builds its per-table queries.
+fn oid_array(oids: impl Iterator<Item = u32>) -> String {
+    let list: Vec<String> = oids.map(|o| o.to_string()).collect();
+    format!("{{{}}}", list.join(","))
+}
+
+/// Reads the schemas and the relations that may be dumped: the first step, after which the
+/// caller locks the tables before trusting the rest of the catalog.
+pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
+    Ok(Catalog {
+        namespaces: load_namespaces(client).await?,
+        relations: load_relation_rows(client).await?,
+        ..Catalog::default()
+    })
+}
+
+/// Reads everything attached to the relations: columns, defaults, sequences, constraints,
+/// comments and dependencies.
+pub async fn load_details(
+    client: &Client,
+    server_version: i32,
+    cat: &mut Catalog,
+) -> Result<(), DumpError> {
+    load_columns(client, server_version, &mut cat.relations).await?;
+    load_defaults(client, &mut cat.relations).await?;
+    load_sequences(client, server_version, &mut cat.relations).await?;
+    cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
+    cat.comments = load_comments(client).await?;
+    cat.depends = load_depends(client).await?;
+    Ok(())
+}
+
+async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
+    let rows = client
+        .query(
+            "SELECT n.oid, n.nspname::text, pg_catalog.pg_get_userbyid(n.nspowner)::text \
+             FROM pg_catalog.pg_namespace n ORDER BY n.oid",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading schemas"))?;
+    rows.iter()
+        .map(|r| {
+            Ok(Namespace {
+                oid: get(r, 0)?,
+                name: get(r, 1)?,
+                owner: get(r, 2)?,
+            })
+        })
+        .collect()
+}
+
+/// Whether objects in this schema are user objects that pg_dump considers at all.
+pub fn is_system_schema(name: &str) -> bool {
+    name == "pg_catalog"
+        || name == "information_schema"
+        || name.starts_with("pg_toast")
+        || name.starts_with("pg_temp_")
+}
+
+async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError> {
+    let rows = client
+        .query(
+            "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind, \
+                    pg_catalog.pg_get_userbyid(c.relowner)::text, c.relpersistence, \
+                    c.reloptions::text[], tc.reloptions::text[], \
+                    coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
+                              WHERE t.oid = c.reltablespace), ''), \
+                    am.amname::text, d.refobjid, d.refobjsubid::int2, d.deptype \
+             FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid \
+             LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
+             LEFT JOIN pg_catalog.pg_depend d ON c.relkind = 'S' \
+                  AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid \
+                  AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+                  AND d.deptype IN ('a', 'i') \
+             WHERE c.relkind IN ('r', 'p', 'S') \
+               AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+                   WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+                     AND e.objid = c.oid AND e.deptype = 'e') \
+             ORDER BY c.oid",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading tables"))?;
+    rows.iter()
+        .map(|r| {
+            let relkind: i8 = get(r, 3)?;
+            let persistence: i8 = get(r, 5)?;
+            let owned_by = match get::<Option<u32>>(r, 10)? {
+                Some(tab) => Some((tab, get::<i16>(r, 11)?, get::<i8>(r, 12)? as u8 == b'i')),
+                None => None,
+            };
+            Ok(Relation {
+                oid: get(r, 0)?,
+                schema: get(r, 1)?,
+                name: get(r, 2)?,
+                relkind: relkind as u8,
+                owner: get(r, 4)?,
+                persistence: persistence as u8,
+                reloptions: text_array(r, 6)?,
+                toast_reloptions: text_array(r, 7)?,
+                tablespace: get(r, 8)?,
+                access_method: get(r, 9)?,
+                owned_by,
+                columns: Vec::new(),
+                sequence: None,
+            })
+        })
+        .collect()
+}
+
+async fn load_columns(
+    client: &Client,
+    server_version: i32,
+    relations: &mut [Relation],
+) -> Result<(), DumpError> {
+    let tables = oid_array(
+        relations
+            .iter()
+            .filter(|r| r.relkind != b'S')
+            .map(|r| r.oid),
+    );
+    let not_null = if server_version >= 180000 {
+        "co.conname::text AS notnull_name, coalesce(co.connoinherit, false), coalesce(co.conislocal, false), \
+         (pt.description IS NOT NULL) AS notnull_commented, \
+         (co.oid IS NOT NULL AND NOT co.convalidated) AS notnull_invalid"
+    } else {
+        "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, false, \
+         (a.attislocal OR a.attnotnull), false, false"
+    };
+    let not_null_join = if server_version >= 180000 {
+        "LEFT JOIN pg_catalog.pg_constraint co ON (a.attrelid = co.conrelid \
+            AND co.contype = 'n' AND co.conkey = array[a.attnum]) \
+         LEFT JOIN pg_catalog.pg_description pt ON \
+            (pt.classoid = co.tableoid AND pt.objoid = co.oid)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT a.attrelid, a.attnum, a.attname::text, \
+                pg_catalog.format_type(t.oid, a.atttypmod), a.attisdropped, a.attislocal, \
+                a.attidentity, a.attgenerated, \
+                CASE WHEN a.attcollation <> t.typcollation THEN \
+                    (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || \
+                            pg_catalog.quote_ident(cl.collname) \
+                     FROM pg_catalog.pg_collation cl \
+                     JOIN pg_catalog.pg_namespace cn ON cn.oid = cl.collnamespace \
+                     WHERE cl.oid = a.attcollation) END, \
+                {not_null} \
+         FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
+         JOIN pg_catalog.pg_attribute a ON (src.tbloid = a.attrelid) \
+         LEFT JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) \
+         {not_null_join} \
+         WHERE a.attnum > 0::pg_catalog.int2 \
+         ORDER BY a.attrelid, a.attnum"
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading table columns"))?;
+    let by_oid: HashMap<u32, usize> = relations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.oid, i))
+        .collect();
+    for r in &rows {
+        let Some(&idx) = by_oid.get(&get::<u32>(r, 0)?) else {
+            continue;
+        };
+        let rel = &mut relations[idx];
+        let name: String = get(r, 2)?;
+        let notnull_name: Option<String> = get(r, 9)?;
+        let commented: bool = get(r, 12)?;
+        let invalid: bool = get(r, 13)?;
+        // Upstream prints a not-null constraint's name only when it is not the default one
+        // (or carries a comment); NOT VALID ones are dumped separately.
+        let not_null = match notnull_name {
+            _ if invalid => None,
+            Some(n) if server_version >= 180000 && !commented => {
+                if n == format!("{}_{}_not_null", rel.name, name) {
+                    Some(String::new())
+                } else {
+                    Some(n)
+                }
+            }
+            other => other,
+        };
+        rel.columns.push(Column {
+            num: get(r, 1)?,
+            name,
+            type_name: get::<Option<String>>(r, 3)?.unwrap_or_default(),
+            dropped: get(r, 4)?,
+            is_local: get(r, 5)?,
+            identity: char_col(r, 6)?,
+            generated: char_col(r, 7)?,
+            collation: get(r, 8)?,
+            not_null,
+            not_null_no_inherit: get(r, 10)?,
+            not_null_is_local: get(r, 11)?,
+            default: None,
+        });
+    }
+    Ok(())
+}
+
+async fn load_defaults(client: &Client, relations: &mut [Relation]) -> Result<(), DumpError> {
+    let tables = oid_array(
+        relations
+            .iter()
+            .filter(|r| r.relkind != b'S')
+            .map(|r| r.oid),
+    );
+    let sql = format!(
+        "SELECT a.oid, adrelid, adnum, pg_catalog.pg_get_expr(adbin, adrelid) AS adsrc \
+         FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
+         JOIN pg_catalog.pg_attrdef a ON (src.tbloid = a.adrelid) \
+         ORDER BY a.adrelid, a.adnum"
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading column defaults"))?;
+    for r in &rows {
+        let relid: u32 = get(r, 1)?;
+        let num: i16 = get(r, 2)?;
+        let Some(rel) = relations.iter_mut().find(|rel| rel.oid == relid) else {
+            continue;
+        };
+        if let Some(col) = rel.columns.iter_mut().find(|c| c.num == num && !c.dropped) {
+            col.default = Some(AttrDefault {
+                oid: get(r, 0)?,
+                expr: get(r, 3)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn load_sequences(
+    client: &Client,
+    server_version: i32,
+    relations: &mut [Relation],
+) -> Result<(), DumpError> {
+    let seqs: Vec<(u32, String)> = relations
+        .iter()
+        .filter(|r| r.relkind == b'S')
+        .map(|r| (r.oid, tusk_format::quote::qualified(&r.schema, &r.name)))
+        .collect();
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    let values = if server_version >= 180000 {
+        "SELECT seqrelid AS oid, last_value, is_called \
+         FROM pg_catalog.pg_sequence, pg_catalog.pg_get_sequence_data(seqrelid)"
+            .to_owned()
+    } else {
+        // Before 18 the current value lives in each sequence relation: one UNION ALL query
+        // instead of a round trip per sequence.
+        seqs.iter()
+            .map(|(oid, name)| {
+                format!("SELECT {oid}::pg_catalog.oid AS oid, last_value, is_called FROM {name}")
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    };
+    let sql = format!(
+        "SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+                s.seqmax, s.seqmin, s.seqcache, s.seqcycle, v.last_value, v.is_called \
+         FROM pg_catalog.pg_sequence s LEFT JOIN ({values}) v ON v.oid = s.seqrelid \
+         WHERE s.seqrelid = ANY('{}'::pg_catalog.oid[])",
+        oid_array(seqs.iter().map(|(oid, _)| *oid))
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading sequences"))?;
+    for r in &rows {
+        let oid: u32 = get(r, 0)?;
+        if let Some(rel) = relations.iter_mut().find(|rel| rel.oid == oid) {
+            rel.sequence = Some(SequenceInfo {
+                type_name: get(r, 1)?,
+                start: get(r, 2)?,
+                increment: get(r, 3)?,
+                max: get(r, 4)?,
+                min: get(r, 5)?,
+                cache: get(r, 6)?,
+                cycle: get(r, 7)?,
+                last_value: get(r, 8)?,
+                is_called: get::<Option<bool>>(r, 9)?.unwrap_or(false),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn load_constraints(
+    client: &Client,
+    server_version: i32,
+    relations: &[Relation],
+) -> Result<Vec<Constraint>, DumpError> {
+    let tables = oid_array(
+        relations
+            .iter()
+            .filter(|r| r.relkind != b'S')
+            .map(|r| r.oid),
+    );
+    let sql = format!(
+        "SELECT c.oid, c.conrelid, c.conname::text, c.contype, c.condeferrable, c.condeferred, \
+                CASE WHEN c.contype NOT IN ('p', 'u') \
+                     THEN pg_catalog.pg_get_constraintdef(c.oid) END, \
+                i.indexrelid, i.indkey::int2[], i.indnkeyatts, ic.reloptions::text[], \
+                coalesce(i.indnullsnotdistinct, false), \
+                coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
+                          WHERE t.oid = ic.reltablespace), ''), \
+                coalesce(i.indisclustered, false), coalesce(i.indisreplident, false) \
+         FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
+         JOIN pg_catalog.pg_constraint c ON c.conrelid = src.tbloid \
+         LEFT JOIN pg_catalog.pg_index i ON c.contype IN ('p', 'u', 'x') AND i.indexrelid = c.conindid \
+         LEFT JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+         WHERE c.contype IN ('p', 'u', 'f') \
+         ORDER BY c.conrelid, c.conname"
+    );
+    // Columns that older servers lack are replaced by their implied value.
+    let mut sql = sql;
+    if server_version < 150000 {
+        sql = sql.replace("coalesce(i.indnullsnotdistinct, false)", "false");
+    }
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading constraints"))?;
+    rows.iter()
+        .map(|r| {
+            let index = match get::<Option<u32>>(r, 7)? {
+                None => None,
+                Some(oid) => {
+                    let keys: Vec<i16> = get::<Option<Vec<i16>>>(r, 8)?.unwrap_or_default();
+                    let nkey = usize::try_from(get::<Option<i16>>(r, 9)?.unwrap_or(0))
+                        .unwrap_or(0)
+                        .min(keys.len());
+                    Some(ConstraintIndex {
+                        oid,
+                        key_columns: keys[..nkey].to_vec(),
+                        include_columns: keys[nkey..].to_vec(),
+                        reloptions: text_array(r, 10)?,
+                        nulls_not_distinct: get(r, 11)?,
+                        tablespace: get(r, 12)?,
+                        clustered: get(r, 13)?,
+                        replica_identity: get(r, 14)?,
+                    })
+                }
+            };
+            Ok(Constraint {
+                oid: get(r, 0)?,
+                table_oid: get(r, 1)?,
+                name: get(r, 2)?,
+                contype: get::<i8>(r, 3)? as u8,
+                deferrable: get(r, 4)?,
+                deferred: get(r, 5)?,
+                definition: get(r, 6)?,
+                index,
+            })
+        })
+        .collect()
+}
+
+async fn load_comments(client: &Client) -> Result<Vec<Comment>, DumpError> {
+    let rows = client
+        .query(
+            "SELECT description, classoid, objoid, objsubid FROM pg_catalog.pg_description \
+             ORDER BY classoid, objoid, objsubid",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading comments"))?;
+    rows.iter()
+        .map(|r| {
+            Ok(Comment {
+                text: get(r, 0)?,
+                classoid: get(r, 1)?,
+                objoid: get(r, 2)?,
+                objsubid: get(r, 3)?,
+            })
+        })
+        .collect()
+}
+
+async fn load_depends(client: &Client) -> Result<Vec<Depend>, DumpError> {
+    // The same query text as pg_dump's getDependencies, so the server returns rows of one
+    // object in the same order and dependency lists come out the same.
+    let rows = client
+        .query(
+            "SELECT classid, objid, refclassid, refobjid, deptype FROM pg_depend \
+             WHERE deptype != 'p' AND deptype != 'e'\nORDER BY 1,2",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading dependency data"))?;
+    rows.iter()
+        .map(|r| {
+            Ok(Depend {
+                classid: get(r, 0)?,
+                objid: get(r, 1)?,
+                refclassid: get(r, 2)?,
+                refobjid: get(r, 3)?,
+                deptype: get::<i8>(r, 4)? as u8,
+            })
+        })
+        .collect()
+}

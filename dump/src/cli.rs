@@ -1,0 +1,563 @@
+//! pg_dump's command line → [`Options`]. Nothing else reads argv.
+
+use tusk_connect::ConnectOptions;
+use tusk_connect::getopt::{self, HasArg, LongOpt};
+use tusk_format::select::OnlyFlags;
+use tusk_format::{Compression, CompressionAlgorithm};
+
+/// Output format (`-F`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Plain,
+    Custom,
+    Directory,
+    Tar,
+}
+
+/// Validated pg_dump options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub conn: ConnectOptions,
+    pub file: Option<String>,
+    pub format: Format,
+    pub compression: Compression,
+    pub jobs: u32,
+    pub verbose: bool,
+    pub dump_schema: bool,
+    pub dump_data: bool,
+    pub dump_statistics: bool,
+    pub clean: bool,
+    pub if_exists: bool,
+    pub create: bool,
+    pub no_owner: bool,
+    pub no_privileges: bool,
+    pub no_comments: bool,
+    pub no_tablespaces: bool,
+    pub no_table_am: bool,
+    pub use_set_session_authorization: bool,
+    pub enable_row_security: bool,
+    pub serializable_deferrable: bool,
+    pub snapshot: Option<String>,
+    pub role: Option<String>,
+    pub lock_wait_timeout: Option<String>,
+    pub extra_float_digits: Option<i32>,
+    pub restrict_key: Option<String>,
+    pub sequence_data: bool,
+    pub no_sync: bool,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    Help,
+    Version,
+    Dump(Box<Options>),
+}
+
+/// A command-line problem: the message, and whether upstream adds the `--help` hint.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    pub message: String,
+    pub hint: bool,
+    /// glibc prints option errors itself, prefixed by argv[0] rather than `error:`.
+    pub from_getopt: bool,
+}
+
+impl CliError {
+    fn fatal(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            hint: false,
+            from_getopt: false,
+        }
+    }
+}
+
+// Codes for long-only options, as pg_dump numbers them (flag options get codes from 1000).
+const LOCK_WAIT_TIMEOUT: i32 = 2;
+const ROLE: i32 = 3;
+const EXCLUDE_TABLE_DATA: i32 = 4;
+const SECTION: i32 = 5;
+const SNAPSHOT: i32 = 6;
+const NO_SYNC: i32 = 7;
+const EXTRA_FLOAT_DIGITS: i32 = 8;
+const INSERTS: i32 = 9;
+const ROWS_PER_INSERT: i32 = 10;
+const INCLUDE_FOREIGN_DATA: i32 = 11;
+const TABLE_AND_CHILDREN: i32 = 12;
+const EXCLUDE_TABLE_AND_CHILDREN: i32 = 13;
+const EXCLUDE_TABLE_DATA_AND_CHILDREN: i32 = 14;
+const SYNC_METHOD: i32 = 15;
+const FILTER: i32 = 16;
+const EXCLUDE_EXTENSION: i32 = 17;
+const STATISTICS_ONLY: i32 = 18;
+const NO_DATA: i32 = 19;
+const NO_SCHEMA: i32 = 20;
+const NO_STATISTICS: i32 = 21;
+const STATISTICS: i32 = 22;
+const RESTRICT_KEY: i32 = 25;
+const COLUMN_INSERTS: i32 = 1000;
+const BINARY_UPGRADE: i32 = 1001;
+const DISABLE_DOLLAR_QUOTING: i32 = 1002;
+const DISABLE_TRIGGERS: i32 = 1003;
+const ENABLE_ROW_SECURITY: i32 = 1004;
+const IF_EXISTS: i32 = 1005;
+const NO_TABLE_AM: i32 = 1006;
+const NO_TABLESPACES: i32 = 1007;
+const QUOTE_ALL_IDENTIFIERS: i32 = 1008;
+const LOAD_VIA_PARTITION_ROOT: i32 = 1009;
+const SERIALIZABLE_DEFERRABLE: i32 = 1010;
+const STRICT_NAMES: i32 = 1011;
+const USE_SET_SESSION_AUTH: i32 = 1012;
+const NO_COMMENTS: i32 = 1013;
+const NO_POLICIES: i32 = 1014;
+const NO_PUBLICATIONS: i32 = 1015;
+const NO_SECURITY_LABELS: i32 = 1016;
+const NO_SUBSCRIPTIONS: i32 = 1017;
+const NO_TOAST_COMPRESSION: i32 = 1018;
+const NO_UNLOGGED_TABLE_DATA: i32 = 1019;
+const ON_CONFLICT_DO_NOTHING: i32 = 1020;
+const SEQUENCE_DATA: i32 = 1021;
+
+const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
+    LongOpt {
+        name,
+        has_arg,
+        code,
+    }
+}
+const fn ch(c: char) -> i32 {
+    c as i32
+}
+
+const SHORT: &str = "abBcCd:e:E:f:F:h:j:n:N:Op:RsS:t:T:U:vwWxXZ:";
+
+const LONG: &[LongOpt] = &[
+    opt("data-only", HasArg::No, ch('a')),
+    opt("blobs", HasArg::No, ch('b')),
+    opt("large-objects", HasArg::No, ch('b')),
+    opt("no-blobs", HasArg::No, ch('B')),
+    opt("no-large-objects", HasArg::No, ch('B')),
+    opt("clean", HasArg::No, ch('c')),
+    opt("create", HasArg::No, ch('C')),
+    opt("dbname", HasArg::Required, ch('d')),
+    opt("extension", HasArg::Required, ch('e')),
+    opt("file", HasArg::Required, ch('f')),
+    opt("format", HasArg::Required, ch('F')),
+    opt("host", HasArg::Required, ch('h')),
+    opt("jobs", HasArg::Required, ch('j')),
+    opt("no-reconnect", HasArg::No, ch('R')),
+    opt("no-owner", HasArg::No, ch('O')),
+    opt("port", HasArg::Required, ch('p')),
+    opt("schema", HasArg::Required, ch('n')),
+    opt("exclude-schema", HasArg::Required, ch('N')),
+    opt("schema-only", HasArg::No, ch('s')),
+    opt("superuser", HasArg::Required, ch('S')),
+    opt("table", HasArg::Required, ch('t')),
+    opt("exclude-table", HasArg::Required, ch('T')),
+    opt("no-password", HasArg::No, ch('w')),
+    opt("password", HasArg::No, ch('W')),
+    opt("username", HasArg::Required, ch('U')),
+    opt("verbose", HasArg::No, ch('v')),
+    opt("no-privileges", HasArg::No, ch('x')),
+    opt("no-acl", HasArg::No, ch('x')),
+    opt("compress", HasArg::Required, ch('Z')),
+    opt("encoding", HasArg::Required, ch('E')),
+    opt("help", HasArg::No, ch('?')),
+    opt("version", HasArg::No, ch('V')),
+    opt("attribute-inserts", HasArg::No, COLUMN_INSERTS),
+    opt("binary-upgrade", HasArg::No, BINARY_UPGRADE),
+    opt("column-inserts", HasArg::No, COLUMN_INSERTS),
+    opt("disable-dollar-quoting", HasArg::No, DISABLE_DOLLAR_QUOTING),
+    opt("disable-triggers", HasArg::No, DISABLE_TRIGGERS),
+    opt("enable-row-security", HasArg::No, ENABLE_ROW_SECURITY),
+    opt("exclude-table-data", HasArg::Required, EXCLUDE_TABLE_DATA),
+    opt("extra-float-digits", HasArg::Required, EXTRA_FLOAT_DIGITS),
+    opt("if-exists", HasArg::No, IF_EXISTS),
+    opt("inserts", HasArg::No, INSERTS),
+    opt("lock-wait-timeout", HasArg::Required, LOCK_WAIT_TIMEOUT),
+    opt("no-table-access-method", HasArg::No, NO_TABLE_AM),
+    opt("no-tablespaces", HasArg::No, NO_TABLESPACES),
+    opt("quote-all-identifiers", HasArg::No, QUOTE_ALL_IDENTIFIERS),
+    opt(
+        "load-via-partition-root",
+        HasArg::No,
+        LOAD_VIA_PARTITION_ROOT,
+    ),
+    opt("role", HasArg::Required, ROLE),
+    opt("section", HasArg::Required, SECTION),
+    opt(
+        "serializable-deferrable",
+        HasArg::No,
+        SERIALIZABLE_DEFERRABLE,
+    ),
+    opt("snapshot", HasArg::Required, SNAPSHOT),
+    opt("statistics", HasArg::No, STATISTICS),
+    opt("statistics-only", HasArg::No, STATISTICS_ONLY),
+    opt("strict-names", HasArg::No, STRICT_NAMES),
+    opt(
+        "use-set-session-authorization",
+        HasArg::No,
+        USE_SET_SESSION_AUTH,
+    ),
+    opt("no-comments", HasArg::No, NO_COMMENTS),
+    opt("no-data", HasArg::No, NO_DATA),
+    opt("no-policies", HasArg::No, NO_POLICIES),
+    opt("no-publications", HasArg::No, NO_PUBLICATIONS),
+    opt("no-schema", HasArg::No, NO_SCHEMA),
+    opt("no-security-labels", HasArg::No, NO_SECURITY_LABELS),
+    opt("no-statistics", HasArg::No, NO_STATISTICS),
+    opt("no-subscriptions", HasArg::No, NO_SUBSCRIPTIONS),
+    opt("no-toast-compression", HasArg::No, NO_TOAST_COMPRESSION),
+    opt("no-unlogged-table-data", HasArg::No, NO_UNLOGGED_TABLE_DATA),
+    opt("no-sync", HasArg::No, NO_SYNC),
+    opt("on-conflict-do-nothing", HasArg::No, ON_CONFLICT_DO_NOTHING),
+    opt("rows-per-insert", HasArg::Required, ROWS_PER_INSERT),
+    opt(
+        "include-foreign-data",
+        HasArg::Required,
+        INCLUDE_FOREIGN_DATA,
+    ),
+    opt("table-and-children", HasArg::Required, TABLE_AND_CHILDREN),
+    opt(
+        "exclude-table-and-children",
+        HasArg::Required,
+        EXCLUDE_TABLE_AND_CHILDREN,
+    ),
+    opt(
+        "exclude-table-data-and-children",
+        HasArg::Required,
+        EXCLUDE_TABLE_DATA_AND_CHILDREN,
+    ),
+    opt("sync-method", HasArg::Required, SYNC_METHOD),
+    opt("filter", HasArg::Required, FILTER),
+    opt("exclude-extension", HasArg::Required, EXCLUDE_EXTENSION),
+    opt("sequence-data", HasArg::No, SEQUENCE_DATA),
+    opt("restrict-key", HasArg::Required, RESTRICT_KEY),
+];
+
+/// Characters upstream allows in a `\restrict` key.
+pub const RESTRICT_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Parses pg_dump's arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    // Like pg_dump, --help and --version count only as the first argument.
+    match args.first().map(String::as_str) {
+        Some("--help" | "-?") => return Ok(Command::Help),
+        Some("--version" | "-V") => return Ok(Command::Version),
+        _ => {}
+    }
+    let parsed = getopt::parse(args, SHORT, LONG).map_err(|e| CliError {
+        message: e.0,
+        hint: true,
+        from_getopt: true,
+    })?;
+
+    let mut o = Options {
+        conn: ConnectOptions::default(),
+        file: None,
+        format: Format::Plain,
+        compression: Compression::NONE,
+        jobs: 1,
+        verbose: false,
+        dump_schema: true,
+        dump_data: true,
+        dump_statistics: false,
+        clean: false,
+        if_exists: false,
+        create: false,
+        no_owner: false,
+        no_privileges: false,
+        no_comments: false,
+        no_tablespaces: false,
+        no_table_am: false,
+        use_set_session_authorization: false,
+        enable_row_security: false,
+        serializable_deferrable: false,
+        snapshot: None,
+        role: None,
+        lock_wait_timeout: None,
+        extra_float_digits: None,
+        restrict_key: None,
+        sequence_data: false,
+        no_sync: false,
+    };
+    let mut only = OnlyFlags::default();
+    let mut format = "p".to_owned();
+    let mut compress: Option<String> = None;
+
+    for opt in &parsed.opts {
+        let arg = opt.arg.clone().unwrap_or_default();
+        match opt.code {
+            c if c == ch('a') => only.data_only = true,
+            c if c == ch('c') => o.clean = true,
+            c if c == ch('C') => o.create = true,
+            c if c == ch('d') => o.conn.dbname = Some(arg),
+            c if c == ch('f') => o.file = Some(arg),
+            c if c == ch('F') => format = arg,
+            c if c == ch('h') => o.conn.host = Some(arg),
+            c if c == ch('j') => {
+                o.jobs = arg
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|j| (1..=i32::MAX as u32).contains(j))
+                    .ok_or_else(|| {
+                        CliError::fatal(format!("-j/--jobs must be in range 1..{}", i32::MAX))
+                    })?;
+            }
+            c if c == ch('O') => o.no_owner = true,
+            c if c == ch('p') => o.conn.port = Some(arg),
+            c if c == ch('R') => {} // obsolete, accepted and ignored as upstream does
+            c if c == ch('s') => only.schema_only = true,
+            c if c == ch('U') => o.conn.username = Some(arg),
+            c if c == ch('v') => o.verbose = true,
+            c if c == ch('w') => o.conn.no_password = true,
+            c if c == ch('W') => o.conn.force_password = true,
+            c if c == ch('x') => o.no_privileges = true,
+            c if c == ch('Z') => compress = Some(arg),
+            c if c == ch('?') => return Ok(Command::Help),
+            c if c == ch('V') => return Ok(Command::Version),
+            LOCK_WAIT_TIMEOUT => o.lock_wait_timeout = Some(arg),
+            ROLE => o.role = Some(arg),
+            SNAPSHOT => o.snapshot = Some(arg),
+            NO_SYNC => o.no_sync = true,
+            EXTRA_FLOAT_DIGITS => {
+                o.extra_float_digits = Some(
+                    arg.trim()
+                        .parse::<i32>()
+                        .ok()
+                        .filter(|d| (-15..=3).contains(d))
+                        .ok_or_else(|| {
+                            CliError::fatal("--extra-float-digits must be in range -15..3")
+                        })?,
+                );
+            }
+            STATISTICS_ONLY => only.statistics_only = true,
+            NO_DATA => only.no_data = true,
+            NO_SCHEMA => only.no_schema = true,
+            NO_STATISTICS => only.no_statistics = true,
+            STATISTICS => only.with_statistics = true,
+            RESTRICT_KEY => o.restrict_key = Some(arg),
+            ENABLE_ROW_SECURITY => o.enable_row_security = true,
+            IF_EXISTS => o.if_exists = true,
+            NO_TABLE_AM => o.no_table_am = true,
+            NO_TABLESPACES => o.no_tablespaces = true,
+            SERIALIZABLE_DEFERRABLE => o.serializable_deferrable = true,
+            USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
+            NO_COMMENTS => o.no_comments = true,
+            SEQUENCE_DATA => o.sequence_data = true,
+            // Options that change what is selected or how data is written; they arrive with
+            // the catalog and data work. Refusing is better than silently ignoring them.
+            code => {
+                let name = LONG
+                    .iter()
+                    .find(|l| l.code == code)
+                    .map(|l| format!("--{}", l.name))
+                    .unwrap_or_else(|| format!("-{}", char::from_u32(code as u32).unwrap_or('?')));
+                return Err(CliError::fatal(format!(
+                    "option {name} is not supported by tusk_dump yet"
+                )));
+            }
+        }
+    }
+
+    let mut operands = parsed.operands.into_iter();
+    if o.conn.dbname.is_none() {
+        o.conn.dbname = operands.next();
+    }
+    if let Some(extra) = operands.next() {
+        return Err(CliError {
+            message: format!("too many command-line arguments (first is \"{extra}\")"),
+            hint: true,
+            from_getopt: false,
+        });
+    }
+
+    let wanted = only.resolve(false).map_err(CliError::fatal)?;
+    if only.data_only && o.clean {
+        return Err(CliError::fatal(
+            "options -c/--clean and -a/--data-only cannot be used together",
+        ));
+    }
+    if o.if_exists && !o.clean {
+        return Err(CliError::fatal(
+            "option --if-exists requires option -c/--clean",
+        ));
+    }
+    o.dump_schema = wanted.schema;
+    o.dump_data = wanted.data;
+    o.dump_statistics = wanted.statistics;
+
+    o.format = match format.to_ascii_lowercase().as_str() {
+        "p" | "plain" => Format::Plain,
+        "c" | "custom" => Format::Custom,
+        "d" | "directory" => Format::Directory,
+        "t" | "tar" => Format::Tar,
+        _ => {
+            return Err(CliError::fatal(format!(
+                "invalid output format \"{format}\" specified"
+            )));
+        }
+    };
+    if o.format == Format::Plain {
+        if let Some(key) = &o.restrict_key {
+            if key.is_empty() || !key.chars().all(|c| RESTRICT_CHARS.contains(c)) {
+                return Err(CliError::fatal("invalid restrict key"));
+            }
+        }
+    } else if o.restrict_key.is_some() {
+        return Err(CliError::fatal(
+            "option --restrict-key can only be used with --format=plain",
+        ));
+    }
+    if matches!(o.format, Format::Directory | Format::Tar) {
+        return Err(CliError::fatal(
+            "only the custom and plain formats are supported by tusk_dump yet",
+        ));
+    }
+    o.compression = match compress.as_deref() {
+        None if o.format == Format::Custom => Compression::GZIP_DEFAULT,
+        None => Compression::NONE,
+        Some(spec) => parse_compression(spec)?,
+    };
+    if o.format != Format::Directory && o.jobs > 1 {
+        return Err(CliError::fatal(
+            "parallel backup only supported by the directory format",
+        ));
+    }
+    if o.serializable_deferrable || o.snapshot.is_some() || o.dump_statistics {
+        let what = if o.dump_statistics {
+            "statistics"
+        } else {
+            "snapshot options"
+        };
+        return Err(CliError::fatal(format!(
+            "{what} are not supported by tusk_dump yet"
+        )));
+    }
+    Ok(Command::Dump(Box::new(o)))
+}
+
+/// `-Z`: a bare level means gzip at that level (0 = none), else `none` or `gzip[:LEVEL]`.
+fn parse_compression(spec: &str) -> Result<Compression, CliError> {
+    let (alg, detail) = match spec.split_once(':') {
+        Some((a, d)) => (a, Some(d)),
+        None => (spec, None),
+    };
+    if let Ok(level) = alg.trim().parse::<i32>() {
+        if detail.is_some() {
+            return Err(CliError::fatal(format!(
+                "unrecognized compression algorithm: \"{alg}\""
+            )));
+        }
+        return match level {
+            0 => Ok(Compression::NONE),
+            1..=9 => Ok(Compression {
+                algorithm: CompressionAlgorithm::Gzip,
+                level: Some(level),
+            }),
+            _ => Err(CliError::fatal(format!(
+                "invalid compression specification: compression algorithm \"gzip\" expects a compression level between 1 and 9 (default at -1)"
+            ))),
+        };
+    }
+    let level = |d: Option<&str>| -> Result<Option<i32>, CliError> {
+        match d {
+            None => Ok(None),
+            Some(d) => {
+                let v = d.strip_prefix("level=").unwrap_or(d);
+                v.trim().parse::<i32>().map(Some).map_err(|_| {
+                    CliError::fatal(format!(
+                        "invalid compression specification: unrecognized compression option: \"{d}\""
+                    ))
+                })
+            }
+        }
+    };
+    match alg {
+        "none" => Ok(Compression::NONE),
+        "gzip" => {
+            let lvl = level(detail)?;
+            if let Some(l) = lvl {
+                if !(1..=9).contains(&l) {
+                    return Err(CliError::fatal(format!(
+                        "invalid compression specification: compression algorithm \"gzip\" expects a compression level between 1 and 9 (default at -1)"
+                    )));
+                }
+            }
+            Ok(Compression {
+                algorithm: CompressionAlgorithm::Gzip,
+                level: lvl,
+            })
+        }
+        "lz4" | "zstd" => Err(CliError::fatal(format!(
+            "compression with {alg} is not supported by tusk_dump yet"
+        ))),
+        _ => Err(CliError::fatal(format!(
+            "unrecognized compression algorithm: \"{alg}\""
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_args(args: &[&str]) -> Result<Command, CliError> {
+        parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    fn options(args: &[&str]) -> Options {
+        match parse_args(args) {
+            Ok(Command::Dump(o)) => *o,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_upstream() {
+        let o = options(&["db"]);
+        assert_eq!(o.format, Format::Plain);
+        assert_eq!(o.compression, Compression::NONE);
+        assert_eq!(o.conn.dbname.as_deref(), Some("db"));
+        let o = options(&["-Fc", "-d", "x"]);
+        assert_eq!(o.compression, Compression::GZIP_DEFAULT);
+    }
+
+    #[test]
+    fn compression_specs() {
+        assert_eq!(parse_compression("0").unwrap(), Compression::NONE);
+        assert_eq!(
+            parse_compression("gzip:9").unwrap(),
+            Compression {
+                algorithm: CompressionAlgorithm::Gzip,
+                level: Some(9)
+            }
+        );
+        assert_eq!(
+            parse_compression("5").unwrap(),
+            Compression {
+                algorithm: CompressionAlgorithm::Gzip,
+                level: Some(5)
+            }
+        );
+        assert!(parse_compression("brotli").is_err());
+    }
+
+    #[test]
+    fn conflicts_are_refused() {
+        let err = parse_args(&["-s", "-a"]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "options -s/--schema-only and -a/--data-only cannot be used together"
+        );
+        let err = parse_args(&["--if-exists"]).unwrap_err();
+        assert_eq!(err.message, "option --if-exists requires option -c/--clean");
+        let err = parse_args(&["a", "b"]).unwrap_err();
+        assert!(err.hint);
+        let err = parse_args(&["--bogus"]).unwrap_err();
+        assert!(err.from_getopt);
+    }
+}

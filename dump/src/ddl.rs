@@ -1,0 +1,697 @@
+//! Sorted objects → TOC entries with their SQL, mirroring pg_dump.c's dumpXxx functions.
+//! Pure functions: catalog structs in, text out.
+
+use std::collections::HashSet;
+
+use tusk_format::quote::{ident, literal, qualified};
+use tusk_format::{CatalogId, DumpId, Section, TocEntry};
+
+use crate::catalog::{Catalog, Column, Constraint, Relation, classid};
+use crate::objects::{DumpObject, ObjectGraph, ObjectKind, Subject};
+
+/// The few facts about the session that the special entries record.
+#[derive(Debug, Clone)]
+pub struct SessionFacts {
+    pub encoding: String,
+    pub std_strings: bool,
+    /// `current_schemas(false)` at dump time, already quoted and joined.
+    pub search_path: String,
+}
+
+/// What the generated entries should contain.
+#[derive(Debug, Clone, Copy)]
+pub struct DdlOptions {
+    pub schema: bool,
+    pub data: bool,
+    pub comments: bool,
+}
+
+/// Builds every TOC entry of the dump, in order.
+pub fn toc_entries(
+    cat: &Catalog,
+    graph: &ObjectGraph,
+    facts: &SessionFacts,
+    opts: DdlOptions,
+) -> Vec<TocEntry> {
+    let mut b = Builder {
+        cat,
+        graph,
+        opts,
+        next_id: graph.max_id() + 1,
+        entries: Vec::new(),
+    };
+    b.special(
+        "ENCODING",
+        format!("SET client_encoding = '{}';\n", facts.encoding),
+    );
+    b.special(
+        "STDSTRINGS",
+        format!(
+            "SET standard_conforming_strings = '{}';\n",
+            if facts.std_strings { "on" } else { "off" }
+        ),
+    );
+    b.special(
+        "SEARCHPATH",
+        format!(
+            "SELECT pg_catalog.set_config('search_path', {}, false);\n",
+            literal(&facts.search_path, true)
+        ),
+    );
+    for obj in &graph.objects {
+        b.object(obj);
+    }
+    let mut entries = b.entries;
+    build_archive_dependencies(&mut entries, graph);
+    entries
+}
+
+struct Builder<'a> {
+    cat: &'a Catalog,
+    graph: &'a ObjectGraph,
+    opts: DdlOptions,
+    next_id: DumpId,
+    entries: Vec<TocEntry>,
+}
+
+impl Builder<'_> {
+    fn new_id(&mut self) -> DumpId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn special(&mut self, desc: &str, defn: String) {
+        let id = self.new_id();
+        let mut te = TocEntry::new(id, desc, desc, Section::PreData);
+        te.defn = Some(defn);
+        self.entries.push(te);
+    }
+
+    fn object(&mut self, obj: &DumpObject) {
+        match (obj.kind, obj.subject) {
+            (ObjectKind::Namespace, Subject::Namespace(i)) if self.opts.schema => {
+                self.namespace(obj, i)
+            }
+            (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
+                let rel = &self.cat.relations[i];
+                if rel.relkind == b'S' {
+                    self.sequence(obj, rel);
+                } else {
+                    self.table(obj, rel);
+                }
+            }
+            (ObjectKind::AttrDef, Subject::Column(r, c)) if self.opts.schema && obj.separate => {
+                self.attr_default(
+                    obj,
+                    &self.cat.relations[r],
+                    &self.cat.relations[r].columns[c],
+                );
+            }
+            (ObjectKind::Constraint | ObjectKind::FkConstraint, Subject::Constraint(i))
+                if self.opts.schema =>
+            {
+                let con = &self.cat.constraints[i];
+                if let Some(rel) = self.cat.relations.iter().find(|r| r.oid == con.table_oid) {
+                    self.constraint(obj, rel, con);
+                }
+            }
+            (ObjectKind::TableData, Subject::Relation(i)) if self.opts.data => {
+                self.table_data(obj, &self.cat.relations[i])
+            }
+            (ObjectKind::SequenceSet, Subject::Relation(i)) if self.opts.data => {
+                self.sequence_set(&self.cat.relations[i]);
+            }
+            _ => {}
+        }
+    }
+
+    fn namespace(&mut self, obj: &DumpObject, i: usize) {
+        let ns = &self.cat.namespaces[i];
+        let q = ident(&ns.name);
+        let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
+        te.catalog_id = obj.catalog_id;
+        te.owner = Some(ns.owner.clone());
+        te.defn = Some(format!("CREATE SCHEMA {q};\n"));
+        te.drop_stmt = Some(format!("DROP SCHEMA {q};\n"));
+        self.entries.push(te);
+        self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
+    }
+
+    fn table(&mut self, obj: &DumpObject, rel: &Relation) {
+        let qual = qualified(&rel.schema, &rel.name);
+        let mut q = format!(
+            "CREATE {}TABLE {qual}",
+            if rel.persistence == b'u' && rel.relkind != b'p' {
+                "UNLOGGED "
+            } else {
+                ""
+            }
+        );
+        let mut items = 0;
+        for col in rel.columns.iter().filter(|c| c.is_local && !c.dropped) {
+            q.push_str(if items == 0 { " (" } else { "," });
+            q.push_str("\n    ");
+            items += 1;
+            q.push_str(&ident(&col.name));
+            q.push(' ');
+            q.push_str(&col.type_name);
+            if let Some(def) = &col.default {
+                let separate = self.attrdef_separate(def.oid);
+                if !separate {
+                    match col.generated {
+                        Some(b's') => {
+                            q.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", def.expr))
+                        }
+                        Some(b'v') => q.push_str(&format!(" GENERATED ALWAYS AS ({})", def.expr)),
+                        _ => q.push_str(&format!(" DEFAULT {}", def.expr)),
+                    }
+                }
+            }
+            if let Some(nn) = col.not_null.as_deref().filter(|_| col.not_null_is_local) {
+                if nn.is_empty() {
+                    q.push_str(" NOT NULL");
+                } else {
+                    q.push_str(&format!(" CONSTRAINT {} NOT NULL", ident(nn)));
+                }
+                if col.not_null_no_inherit {
+                    q.push_str(" NO INHERIT");
+                }
+            }
+            if let Some(coll) = &col.collation {
+                q.push_str(&format!(" COLLATE {coll}"));
+            }
+        }
+        q.push_str(if items > 0 { "\n)" } else { " (\n)" });
+        if !rel.reloptions.is_empty() || !rel.toast_reloptions.is_empty() {
+            let mut opts = reloptions(&rel.reloptions, "");
+            let toast = reloptions(&rel.toast_reloptions, "toast.");
+            if !opts.is_empty() && !toast.is_empty() {
+                opts.push_str(", ");
+            }
+            opts.push_str(&toast);
+            q.push_str(&format!("\nWITH ({opts})"));
+        }
+        q.push_str(";\n");
+
+        let mut te = TocEntry::new(obj.id, "TABLE", rel.name.clone(), Section::PreData);
+        te.catalog_id = obj.catalog_id;
+        te.namespace = Some(rel.schema.clone());
+        te.owner = Some(rel.owner.clone());
+        te.tablespace = Some(rel.tablespace.clone());
+        te.tableam = rel
+            .access_method
+            .clone()
+            .filter(|_| matches!(rel.relkind, b'r' | b'p' | b'm'));
+        te.relkind = rel.relkind;
+        te.defn = Some(q);
+        te.drop_stmt = Some(format!("DROP TABLE {qual};\n"));
+        self.entries.push(te);
+        self.table_comments(obj, rel, "TABLE");
+    }
+
+    fn attrdef_separate(&self, oid: u32) -> bool {
+        self.graph
+            .objects
+            .iter()
+            .any(|o| o.kind == ObjectKind::AttrDef && o.catalog_id.oid == oid && o.separate)
+    }
+
+    fn sequence(&mut self, obj: &DumpObject, rel: &Relation) {
+        let Some(seq) = &rel.sequence else { return };
+        let qual = qualified(&rel.schema, &rel.name);
+        let ascending = seq.increment >= 0;
+        let (min_default, max_default) = match seq.type_name.as_str() {
+            "smallint" => (
+                if ascending { 1 } else { i64::from(i16::MIN) },
+                if ascending { i64::from(i16::MAX) } else { -1 },
+            ),
+            "integer" => (
+                if ascending { 1 } else { i64::from(i32::MIN) },
+                if ascending { i64::from(i32::MAX) } else { -1 },
+            ),
+            _ => (
+                if ascending { 1 } else { i64::MIN },
+                if ascending { i64::MAX } else { -1 },
+            ),
+        };
+        let owner_table = rel.owned_by.and_then(|(tab, col, identity)| {
+            let t = self.cat.relations.iter().find(|r| r.oid == tab)?;
+            let c = t.columns.iter().find(|c| c.num == col)?;
+            Some((t, c, identity))
+        });
+        let identity = owner_table.filter(|(_, _, identity)| *identity);
+        let mut q = String::new();
+        if let Some((t, c, _)) = identity {
+            q.push_str(&format!(
+                "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY (\n    SEQUENCE NAME {qual}\n",
+                qualified(&t.schema, &t.name),
+                ident(&c.name),
+                if c.identity == Some(b'a') { "ALWAYS" } else { "BY DEFAULT" }
+            ));
+            if rel.persistence != t.persistence {
+                q.push_str(if rel.persistence == b'u' {
+                    "    UNLOGGED\n"
+                } else {
+                    "    LOGGED\n"
+                });
+            }
+        } else {
+            q.push_str(&format!(
+                "CREATE {}SEQUENCE {qual}\n",
+                if rel.persistence == b'u' {
+                    "UNLOGGED "
+                } else {
+                    ""
+                }
+            ));
+            if seq.type_name != "bigint" {
+                q.push_str(&format!("    AS {}\n", seq.type_name));
+            }
+        }
+        q.push_str(&format!(
+            "    START WITH {}\n    INCREMENT BY {}\n",
+            seq.start, seq.increment
+        ));
+        if seq.min != min_default {
+            q.push_str(&format!("    MINVALUE {}\n", seq.min));
+        } else {
+            q.push_str("    NO MINVALUE\n");
+        }
+        if seq.max != max_default {
+            q.push_str(&format!("    MAXVALUE {}\n", seq.max));
+        } else {
+            q.push_str("    NO MAXVALUE\n");
+        }
+        q.push_str(&format!(
+            "    CACHE {}{}",
+            seq.cache,
+            if seq.cycle { "\n    CYCLE" } else { "" }
+        ));
+        q.push_str(if identity.is_some() { "\n);\n" } else { ";\n" });
+
+        let mut te = TocEntry::new(obj.id, "SEQUENCE", rel.name.clone(), Section::PreData);
+        te.catalog_id = obj.catalog_id;
+        te.namespace = Some(rel.schema.clone());
+        te.owner = Some(rel.owner.clone());
+        te.defn = Some(q);
+        te.drop_stmt = identity
+            .is_none()
+            .then(|| format!("DROP SEQUENCE {qual};\n"));
+        self.entries.push(te);
+
+        if let Some((t, c, false)) = owner_table {
+            let id = self.new_id();
+            let mut te = TocEntry::new(id, "SEQUENCE OWNED BY", rel.name.clone(), Section::PreData);
+            te.namespace = Some(rel.schema.clone());
+            te.owner = Some(rel.owner.clone());
+            te.defn = Some(format!(
+                "ALTER SEQUENCE {qual} OWNED BY {}.{};\n",
+                qualified(&t.schema, &t.name),
+                ident(&c.name)
+            ));
+            te.dependencies = vec![obj.id];
+            self.entries.push(te);
+        }
+        self.comment(
+            "SEQUENCE",
+            &ident(&rel.name),
+            Some(&rel.schema),
+            &rel.owner,
+            obj.catalog_id,
+            0,
+            obj.id,
+        );
+    }
+
+    fn attr_default(&mut self, obj: &DumpObject, rel: &Relation, col: &Column) {
+        let Some(def) = &col.default else { return };
+        let qual = qualified(&rel.schema, &rel.name);
+        let mut te = TocEntry::new(
+            obj.id,
+            "DEFAULT",
+            format!("{} {}", rel.name, col.name),
+            Section::PreData,
+        );
+        te.catalog_id = obj.catalog_id;
+        te.namespace = Some(rel.schema.clone());
+        te.owner = Some(rel.owner.clone());
+        te.defn = Some(format!(
+            "ALTER TABLE ONLY {qual} ALTER COLUMN {} SET DEFAULT {};\n",
+            ident(&col.name),
+            def.expr
+        ));
+        te.drop_stmt = Some(format!(
+            "ALTER TABLE {qual} ALTER COLUMN {} DROP DEFAULT;\n",
+            ident(&col.name)
+        ));
+        self.entries.push(te);
+    }
+
+    fn constraint(&mut self, obj: &DumpObject, rel: &Relation, con: &Constraint) {
+        let qual = qualified(&rel.schema, &rel.name);
+        let only = if con.contype == b'f' && rel.relkind == b'p' {
+            ""
+        } else {
+            "ONLY "
+        };
+        let mut q = format!(
+            "ALTER TABLE {only}{qual}\n    ADD CONSTRAINT {} ",
+            ident(&con.name)
+        );
+        let mut tablespace = None;
+        match (&con.definition, &con.index) {
+            (Some(def), _) => q.push_str(&format!("{def};\n")),
+            (None, Some(idx)) => {
+                q.push_str(if con.contype == b'p' {
+                    "PRIMARY KEY"
+                } else {
+                    "UNIQUE"
+                });
+                if idx.nulls_not_distinct && con.contype != b'p' {
+                    q.push_str(" NULLS NOT DISTINCT");
+                }
+                let names = |cols: &[i16]| -> Vec<String> {
+                    cols.iter().map(|n| ident(&attr_name(rel, *n))).collect()
+                };
+                q.push_str(&format!(" ({}", names(&idx.key_columns).join(", ")));
+                if !idx.include_columns.is_empty() {
+                    q.push_str(&format!(
+                        ") INCLUDE ({}",
+                        names(&idx.include_columns).join(", ")
+                    ));
+                }
+                q.push(')');
+                if !idx.reloptions.is_empty() {
+                    q.push_str(&format!(" WITH ({})", reloptions(&idx.reloptions, "")));
+                }
+                if con.deferrable {
+                    q.push_str(" DEFERRABLE");
+                    if con.deferred {
+                        q.push_str(" INITIALLY DEFERRED");
+                    }
+                }
+                q.push_str(";\n");
+                if idx.clustered {
+                    q.push_str(&format!(
+                        "\nALTER TABLE {qual} CLUSTER ON {};\n",
+                        ident(&con.name)
+                    ));
+                }
+                if idx.replica_identity {
+                    q.push_str(&format!(
+                        "\nALTER TABLE ONLY {qual} REPLICA IDENTITY USING INDEX {};\n",
+                        ident(&con.name)
+                    ));
+                }
+                tablespace = Some(idx.tablespace.clone());
+            }
+            (None, None) => return,
+        }
+        let desc = if con.contype == b'f' {
+            "FK CONSTRAINT"
+        } else {
+            "CONSTRAINT"
+        };
+        let mut te = TocEntry::new(
+            obj.id,
+            desc,
+            format!("{} {}", rel.name, con.name),
+            Section::PostData,
+        );
+        te.catalog_id = obj.catalog_id;
+        te.namespace = Some(rel.schema.clone());
+        te.owner = Some(rel.owner.clone());
+        te.tablespace = tablespace;
+        te.defn = Some(q);
+        te.drop_stmt = Some(format!(
+            "ALTER TABLE {only}{qual} DROP CONSTRAINT {};\n",
+            ident(&con.name)
+        ));
+        self.entries.push(te);
+        let on = format!("{} ON {}", ident(&con.name), qual);
+        self.comment_entry(
+            "CONSTRAINT",
+            &on,
+            &format!("CONSTRAINT {} ON {}", ident(&con.name), ident(&rel.name)),
+            &rel.schema,
+            &rel.owner,
+            CatalogId {
+                tableoid: classid::PG_CONSTRAINT,
+                oid: con.oid,
+            },
+            obj.id,
+        );
+    }
+
+    fn table_data(&mut self, obj: &DumpObject, rel: &Relation) {
+        let qual = qualified(&rel.schema, &rel.name);
+        let mut te = TocEntry::new(obj.id, "TABLE DATA", rel.name.clone(), Section::Data);
+        te.catalog_id = CatalogId {
+            tableoid: 0,
+            oid: rel.oid,
+        };
+        te.had_dumper = true;
+        te.namespace = Some(rel.schema.clone());
+        te.owner = Some(rel.owner.clone());
+        te.copy_stmt = Some(format!(
+            "COPY {qual} {} FROM stdin;\n",
+            copy_column_list(rel)
+        ));
+        te.dependencies = vec![obj.deps.first().copied().unwrap_or_default()];
+        te.data = tusk_format::DataLocation::Unknown;
+        self.entries.push(te);
+    }
+
+    fn sequence_set(&mut self, rel: &Relation) {
+        let Some(seq) = &rel.sequence else { return };
+        let Some(table_id) = self.table_object_id(rel.oid) else {
+            return;
+        };
+        let qual = qualified(&rel.schema, &rel.name);
+        let id = self.new_id();
+        let mut te = TocEntry::new(id, "SEQUENCE SET", rel.name.clone(), Section::Data);
+        te.namespace = Some(rel.schema.clone());
+        te.owner = Some(rel.owner.clone());
+        te.defn = Some(format!(
+            "SELECT pg_catalog.setval({}, {}, {});\n",
+            literal(&qual, true),
+            seq.last_value.unwrap_or(seq.start),
+            if seq.is_called { "true" } else { "false" }
+        ));
+        te.dependencies = vec![table_id];
+        self.entries.push(te);
+    }
+
+    fn table_object_id(&self, oid: u32) -> Option<DumpId> {
+        self.graph
+            .objects
+            .iter()
+            .find(|o| o.kind == ObjectKind::Table && o.catalog_id.oid == oid)
+            .map(|o| o.id)
+    }
+
+    /// `dumpTableComment`: the table's comment, then its columns' comments.
+    fn table_comments(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
+        if !self.opts.comments {
+            return;
+        }
+        let comments: Vec<_> = self
+            .cat
+            .comments
+            .iter()
+            .filter(|c| c.classoid == classid::PG_CLASS && c.objoid == rel.oid)
+            .collect();
+        for c in comments {
+            let (tag, target) = if c.objsubid == 0 {
+                (
+                    format!("{kind} {}", ident(&rel.name)),
+                    format!("{kind} {}", qualified(&rel.schema, &rel.name)),
+                )
+            } else if let Some(col) = rel
+                .columns
+                .iter()
+                .find(|col| i32::from(col.num) == c.objsubid)
+            {
+                (
+                    format!("COLUMN {}.{}", ident(&rel.name), ident(&col.name)),
+                    format!(
+                        "COLUMN {}.{}",
+                        qualified(&rel.schema, &rel.name),
+                        ident(&col.name)
+                    ),
+                )
+            } else {
+                continue;
+            };
+            self.push_comment(tag, &target, &c.text, &rel.schema, &rel.owner, obj.id);
+        }
+    }
+
+    /// `dumpComment` for an object named `name` (already quoted) of SQL kind `kind`.
+    #[allow(clippy::too_many_arguments)]
+    fn comment(
+        &mut self,
+        kind: &str,
+        name: &str,
+        schema: Option<&str>,
+        owner: &str,
+        cid: CatalogId,
+        subid: i32,
+        dep: DumpId,
+    ) {
+        let target = match schema {
+            Some(s) => format!("{kind} {}.{name}", ident(s)),
+            None => format!("{kind} {name}"),
+        };
+        let tag = format!("{kind} {name}");
+        if let Some(text) = self.find_comment(cid, subid) {
+            self.push_comment_ns(tag, &target, &text, schema, owner, dep);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn comment_entry(
+        &mut self,
+        kind: &str,
+        on: &str,
+        tag: &str,
+        schema: &str,
+        owner: &str,
+        cid: CatalogId,
+        dep: DumpId,
+    ) {
+        if let Some(text) = self.find_comment(cid, 0) {
+            self.push_comment(
+                tag.to_owned(),
+                &format!("{kind} {on}"),
+                &text,
+                schema,
+                owner,
+                dep,
+            );
+        }
+    }
+
+    fn find_comment(&self, cid: CatalogId, subid: i32) -> Option<String> {
+        if !self.opts.comments {
+            return None;
+        }
+        self.cat
+            .comments
+            .iter()
+            .find(|c| c.classoid == cid.tableoid && c.objoid == cid.oid && c.objsubid == subid)
+            .map(|c| c.text.clone())
+    }
+
+    fn push_comment(
+        &mut self,
+        tag: String,
+        target: &str,
+        text: &str,
+        schema: &str,
+        owner: &str,
+        dep: DumpId,
+    ) {
+        self.push_comment_ns(tag, target, text, Some(schema), owner, dep);
+    }
+
+    fn push_comment_ns(
+        &mut self,
+        tag: String,
+        target: &str,
+        text: &str,
+        schema: Option<&str>,
+        owner: &str,
+        dep: DumpId,
+    ) {
+        let id = self.new_id();
+        let mut te = TocEntry::new(id, "COMMENT", tag, Section::None);
+        te.namespace = schema.map(str::to_owned);
+        te.owner = Some(owner.to_owned());
+        te.defn = Some(format!("COMMENT ON {target} IS {};\n", literal(text, true)));
+        te.dependencies = vec![dep];
+        self.entries.push(te);
+    }
+}
+
+fn attr_name(rel: &Relation, num: i16) -> String {
+    match num {
+        -1 => "ctid".to_owned(),
+        -2 => "xmin".to_owned(),
+        -3 => "cmin".to_owned(),
+        -4 => "xmax".to_owned(),
+        -5 => "cmax".to_owned(),
+        -6 => "tableoid".to_owned(),
+        n => rel
+            .columns
+            .iter()
+            .find(|c| c.num == n)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// `fmtCopyColumnList`: the columns COPY moves (not dropped, not generated), or "" if none.
+pub fn copy_column_list(rel: &Relation) -> String {
+    let cols: Vec<String> = rel
+        .columns
+        .iter()
+        .filter(|c| !c.dropped && c.generated.is_none())
+        .map(|c| ident(&c.name))
+        .collect();
+    if cols.is_empty() {
+        String::new()
+    } else {
+        format!("({})", cols.join(", "))
+    }
+}
+
+/// `appendReloptionsArray`: `name='value'` pairs, every value quoted as a literal.
+fn reloptions(opts: &[String], prefix: &str) -> String {
+    opts.iter()
+        .map(|opt| {
+            let (name, value) = opt.split_once('=').unwrap_or((opt.as_str(), ""));
+            format!("{prefix}{}={}", ident(name), literal(value, true))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `BuildArchiveDependencies`: an entry without explicit dependencies gets the dump ids of its
+/// object's dependencies that are themselves in the archive, looking through objects that are
+/// not (boundaries excepted).
+fn build_archive_dependencies(entries: &mut [TocEntry], graph: &ObjectGraph) {
+    let present: HashSet<DumpId> = entries.iter().map(|e| e.dump_id).collect();
+    for te in entries.iter_mut().filter(|e| e.dependencies.is_empty()) {
+        let Some(obj) = graph.get(te.dump_id) else {
+            continue;
+        };
+        let mut deps = Vec::new();
+        collect_deps(graph, obj, &present, &mut deps, 0);
+        te.dependencies = deps;
+    }
+}
+
+fn collect_deps(
+    graph: &ObjectGraph,
+    obj: &DumpObject,
+    present: &HashSet<DumpId>,
+    out: &mut Vec<DumpId>,
+    depth: usize,
+) {
+    if matches!(
+        obj.kind,
+        ObjectKind::PreDataBoundary | ObjectKind::PostDataBoundary
+    ) || depth > 64
+    {
+        return;
+    }
+    for &d in &obj.deps {
+        if present.contains(&d) {
+            out.push(d);
+        } else if let Some(other) = graph.get(d) {
+            collect_deps(graph, other, present, out, depth + 1);
+        }
+    }
+}

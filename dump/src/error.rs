@@ -1,0 +1,39 @@
+//! Typed errors of the dump engine. The binary turns them into pg_dump-like messages.
+
+use tusk_format::script::ScriptError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error("{0}")]
+    Connect(#[from] tusk_connect::ConnectError),
+    /// A catalog or data query failed; `action` says what tusk was doing.
+    #[error("{action}: {}", tusk_connect::describe_db_error(.source))]
+    Query {
+        action: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error(transparent)]
+    Output(#[from] tusk_format::output::OutputError),
+    #[error("could not write to output file: {0}")]
+    Write(#[source] std::io::Error),
+    #[error(transparent)]
+    Archive(#[from] tusk_format::FormatError),
+    #[error("{0}")]
+    Script(#[from] ScriptError),
+    /// The catalog answered something tusk did not expect (a NULL or a type it cannot read).
+    #[error("{0}")]
+    Catalog(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl DumpError {
+    /// Wraps a query error with what was being done, for `map_err`.
+    pub fn query(action: &str) -> impl FnOnce(tokio_postgres::Error) -> DumpError + '_ {
+        move |source| DumpError::Query {
+            action: action.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The dumpable objects (pg_dump's `DumpableObject`s) built from the catalog: each with a dump
+//! id, a kind that decides its sort priority, a name, and dependencies from pg_depend plus the
+//! ones pg_dump adds itself.
+
+use std::collections::HashMap;
+
+use tusk_format::{CatalogId, DumpId};
+
+use crate::catalog::{Catalog, classid, is_system_schema};
+
+/// Object kinds, in the subset tusk dumps so far. Their order does not matter; `priority` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectKind {
+    Namespace,
+    Table,
+    AttrDef,
+    Index,
+    Constraint,
+    FkConstraint,
+    TableData,
+    SequenceSet,
+    PreDataBoundary,
+    PostDataBoundary,
+}
+
+impl ObjectKind {
+    /// `dbObjectTypePriority` of pg_dump_sort.c (PostgreSQL 18).
+    pub fn priority(self) -> u8 {
+        match self {
+            ObjectKind::Namespace => 1,
+            ObjectKind::Table => 20,
+            ObjectKind::AttrDef => 23,
+            ObjectKind::PreDataBoundary => 24,
+            ObjectKind::TableData => 25,
+            ObjectKind::SequenceSet => 26,
+            ObjectKind::PostDataBoundary => 30,
+            ObjectKind::Constraint => 31,
+            ObjectKind::Index => 32,
+            ObjectKind::FkConstraint => 37,
+        }
+    }
+
+    /// pg_dump's `DumpableObjectType` enum order, the tie-breaker after the name.
+    fn type_order(self) -> u8 {
+        match self {
+            ObjectKind::Namespace => 0,
+            ObjectKind::Table => 9,
+            ObjectKind::AttrDef => 11,
+            ObjectKind::Index => 12,
+            ObjectKind::Constraint => 17,
+            ObjectKind::FkConstraint => 18,
+            ObjectKind::TableData => 21,
+            ObjectKind::SequenceSet => 22,
+            ObjectKind::PreDataBoundary => 34,
+            ObjectKind::PostDataBoundary => 35,
+        }
+    }
+}
+
+/// What catalog item an object stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Namespace(usize),
+    Relation(usize),
+    /// (relation index, column index)
+    Column(usize, usize),
+    Constraint(usize),
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct DumpObject {
+    pub id: DumpId,
+    pub kind: ObjectKind,
+    pub catalog_id: CatalogId,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub deps: Vec<DumpId>,
+    pub subject: Subject,
+    /// Attribute defaults: printed as their own ALTER TABLE instead of inside CREATE TABLE
+    /// (set by the sort when that breaks a dependency loop, as pg_dump does).
+    pub separate: bool,
+    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
+    /// constraints.
+    pub sort_num: i32,
+    pub sort_table: String,
+}
+
+/// All objects of a dump, indexable by dump id.
+#[derive(Debug, Default)]
+pub struct ObjectGraph {
+    pub objects: Vec<DumpObject>,
+    by_id: HashMap<DumpId, usize>,
+}
+
+impl ObjectGraph {
+    pub fn get(&self, id: DumpId) -> Option<&DumpObject> {
+        self.by_id.get(&id).map(|&i| &self.objects[i])
+    }
+
+    pub fn get_mut(&mut self, id: DumpId) -> Option<&mut DumpObject> {
+        self.by_id.get(&id).map(|&i| &mut self.objects[i])
+    }
+
+    pub fn max_id(&self) -> DumpId {
+        self.objects.iter().map(|o| o.id).max().unwrap_or(0)
+    }
+
+    fn push(&mut self, mut obj: DumpObject) -> DumpId {
+        obj.id = DumpId::try_from(self.objects.len() + 1).unwrap_or(DumpId::MAX);
+        let id = obj.id;
+        self.by_id.insert(id, self.objects.len());
+        self.objects.push(obj);
+        id
+    }
+
+    /// Rebuilds the id index after the object list was reordered.
+    pub fn reindex(&mut self) {
+        self.by_id = self
+            .objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.id, i))
+            .collect();
+    }
+}
+
+fn object(
+    kind: ObjectKind,
+    catalog_id: CatalogId,
+    name: &str,
+    namespace: Option<&str>,
+    subject: Subject,
+) -> DumpObject {
+    DumpObject {
+        id: 0,
+        kind,
+        catalog_id,
+        name: name.to_owned(),
+        namespace: namespace.map(str::to_owned),
+        deps: Vec::new(),
+        subject,
+        separate: false,
+        sort_num: 0,
+        sort_table: String::new(),
+    }
+}
+
+/// Which parts of the dump are wanted, as far as building objects is concerned.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    pub schema: bool,
+    pub data: bool,
+}
+
+/// Builds the objects in the order pg_dump assigns dump ids (tables, defaults, indexes and
+/// their constraints, foreign keys, table data), then the dependencies.
+pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
+    let mut g = ObjectGraph::default();
+    let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
+
+    for (i, ns) in cat.namespaces.iter().enumerate() {
+        if is_system_schema(&ns.name) || ns.name == "public" {
+            continue;
+        }
+        let cid = CatalogId {
+            tableoid: classid::PG_NAMESPACE,
+            oid: ns.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Namespace,
+            cid,
+            &ns.name,
+            None,
+            Subject::Namespace(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    let mut table_ids = Vec::with_capacity(cat.relations.len());
+    for (i, rel) in cat.relations.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_CLASS,
+            oid: rel.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Table,
+            cid,
+            &rel.name,
+            Some(&rel.schema),
+            Subject::Relation(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+        table_ids.push(id);
+    }
+    for (i, rel) in cat.relations.iter().enumerate() {
+        for (j, col) in rel.columns.iter().enumerate() {
+            let Some(def) = &col.default else { continue };
+            let cid = CatalogId {
+                tableoid: classid::PG_ATTRDEF,
+                oid: def.oid,
+            };
+            let mut obj = object(
+                ObjectKind::AttrDef,
+                cid,
+                &rel.name,
+                Some(&rel.schema),
+                Subject::Column(i, j),
+            );
+            obj.sort_num = i32::from(col.num);
+            let id = g.push(obj);
+            by_catalog.insert((cid.tableoid, cid.oid), id);
+            // Until the sort decides otherwise, a default is printed inside CREATE TABLE, so
+            // the table needs it first (pg_dump's getTableAttrs).
+            if let Some(t) = g.get_mut(table_ids[i]) {
+                t.deps.push(id);
+            }
+        }
+    }
+    for (i, con) in cat
+        .constraints
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.contype != b'f')
+    {
+        let Some(rel) = cat.relations.iter().position(|r| r.oid == con.table_oid) else {
+            continue;
+        };
+        if let Some(index) = &con.index {
+            let cid = CatalogId {
+                tableoid: classid::PG_CLASS,
+                oid: index.oid,
+            };
+            let rel_ = &cat.relations[rel];
+            let id = g.push(object(
+                ObjectKind::Index,
+                cid,
+                &con.name,
+                Some(&rel_.schema),
+                Subject::Constraint(i),
+            ));
+            by_catalog.insert((cid.tableoid, cid.oid), id);
+        }
+        let cid = CatalogId {
+            tableoid: classid::PG_CONSTRAINT,
+            oid: con.oid,
+        };
+        let rel_ = &cat.relations[rel];
+        let mut obj = object(
+            ObjectKind::Constraint,
+            cid,
+            &con.name,
+            Some(&rel_.schema),
+            Subject::Constraint(i),
+        );
+        obj.sort_table = rel_.name.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, con) in cat
+        .constraints
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.contype == b'f')
+    {
+        let Some(rel) = cat.relations.iter().find(|r| r.oid == con.table_oid) else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_CONSTRAINT,
+            oid: con.oid,
+        };
+        let mut obj = object(
+            ObjectKind::FkConstraint,
+            cid,
+            &con.name,
+            Some(&rel.schema),
+            Subject::Constraint(i),
+        );
+        obj.sort_table = rel.name.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    if wanted.data {
+        for (i, rel) in cat.relations.iter().enumerate() {
+            let kind = if rel.relkind == b'S' {
+                ObjectKind::SequenceSet
+            } else {
+                ObjectKind::TableData
+            };
+            if kind == ObjectKind::TableData && rel.relkind == b'p' {
+                continue;
+            }
+            let cid = CatalogId {
+                tableoid: 0,
+                oid: rel.oid,
+            };
+            let mut obj = object(
+                kind,
+                cid,
+                &rel.name,
+                Some(&rel.schema),
+                Subject::Relation(i),
+            );
+            obj.deps.push(table_ids[i]);
+            g.push(obj);
+        }
+    }
+
+    for d in &cat.depends {
+        let (Some(&from), Some(&to)) = (
+            by_catalog.get(&(d.classid, d.objid)),
+            by_catalog.get(&(d.refclassid, d.refobjid)),
+        ) else {
+            continue;
+        };
+        if let Some(obj) = g.get_mut(from) {
+            obj.deps.push(to);
+        }
+    }
+    add_boundaries(&mut g);
+    g
+}
+
+/// pg_dump's `addBoundaryDependencies`: dummy objects that keep pre-data before data before
+/// post-data whatever the catalog dependencies say.
+fn add_boundaries(g: &mut ObjectGraph) {
+    let pre = g.push(object(
+        ObjectKind::PreDataBoundary,
+        CatalogId::default(),
+        "PRE-DATA BOUNDARY",
+        None,
+        Subject::None,
+    ));
+    let post = g.push(object(
+        ObjectKind::PostDataBoundary,
+        CatalogId::default(),
+        "POST-DATA BOUNDARY",
+        None,
+        Subject::None,
+    ));
+    let mut pre_deps = Vec::new();
+    let mut post_deps = vec![pre];
+    for obj in &mut g.objects {
+        match obj.kind {
+            ObjectKind::Namespace | ObjectKind::Table | ObjectKind::AttrDef => {
+                pre_deps.push(obj.id)
+            }
+            ObjectKind::TableData | ObjectKind::SequenceSet => {
+                obj.deps.push(pre);
+                post_deps.push(obj.id);
+            }
+            ObjectKind::Index | ObjectKind::Constraint | ObjectKind::FkConstraint => {
+                obj.deps.push(post)
+            }
+            ObjectKind::PreDataBoundary | ObjectKind::PostDataBoundary => {}
+        }
+    }
+    if let Some(o) = g.get_mut(pre) {
+        o.deps = pre_deps;
+    }
+    if let Some(o) = g.get_mut(post) {
+        o.deps = post_deps;
+    }
+}
+
+/// The order pg_dump starts from before the topological sort (`DOTypeNameCompare`).
+pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
+    a.kind
+        .priority()
+        .cmp(&b.kind.priority())
+        .then_with(|| match (&a.namespace, &b.namespace) {
+            (Some(x), Some(y)) => x.as_bytes().cmp(y.as_bytes()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
+        .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
+        .then_with(|| match a.kind {
+            ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
+            ObjectKind::Constraint | ObjectKind::FkConstraint => {
+                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
+            }
+            _ => std::cmp::Ordering::Equal,
+        })
+        .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))
+}

@@ -1,0 +1,295 @@
+//! One dump from start to finish: output opened first (as upstream), connect, snapshot, catalog,
+//! sort, TOC, then the archive or the plain script with the table data streamed through.
+
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+
+use tusk_connect::{ConnectOptions, ProcessEnv, Session};
+use tusk_format::custom::CustomWriter;
+use tusk_format::output::Output;
+use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
+use tusk_format::select::Selection;
+use tusk_format::{ArchiveFormat, ArchiveHeader, ArchiveVersion, CreateTime, Toc, TocEntry};
+
+use crate::catalog::{self, Catalog};
+use crate::cli::{Format, Options, RESTRICT_CHARS};
+use crate::ddl::{self, DdlOptions, SessionFacts};
+use crate::error::DumpError;
+use crate::objects::{self, Wanted};
+use crate::{snapshot, sort};
+
+/// The version string written into archives as "pg_dump version": the upstream release whose
+/// output tusk reproduces, and tusk's own version, so both are on record.
+pub fn dump_version() -> String {
+    format!("18.6 (tusk {})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Runs a dump. Warnings go to `warn` (the binary prints them to stderr).
+pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> {
+    let mut output = Output::create(opts.file.as_deref())?;
+
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(DumpError::Write)?,
+    );
+    let mut conn_opts: ConnectOptions = opts.conn.clone();
+    conn_opts
+        .application_name
+        .get_or_insert_with(|| "tusk_dump".to_owned());
+    let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
+    let session = Session::connect(rt, &params, &conn_opts)?;
+
+    let server_version: i32 = session
+        .show("server_version_num")
+        .map_err(DumpError::query("reading the server version"))?
+        .parse()
+        .unwrap_or(0);
+    if server_version < 140000 {
+        return Err(DumpError::Unsupported(format!(
+            "server version {server_version} is not supported; tusk_dump supports PostgreSQL 14 and later"
+        )));
+    }
+    snapshot::setup(&session, opts, server_version)?;
+    let _snapshot_id = snapshot::begin(&session, opts)?;
+
+    let facts = session_facts(&session)?;
+    if facts.encoding != "UTF8" {
+        return Err(DumpError::Unsupported(format!(
+            "database encoding {} is not supported by tusk_dump yet",
+            facts.encoding
+        )));
+    }
+    let mut cat = session.run(catalog::load_relations(session.client()))?;
+    let tables: Vec<_> = cat.relations.iter().filter(|r| r.relkind != b'S').collect();
+    snapshot::lock_tables(&session, opts, &tables)?;
+    session.run(catalog::load_details(
+        session.client(),
+        server_version,
+        &mut cat,
+    ))?;
+
+    let mut graph = objects::build(
+        &cat,
+        Wanted {
+            schema: opts.dump_schema,
+            data: opts.dump_data,
+        },
+    );
+    for w in sort::sort(&mut graph) {
+        warn(&w);
+    }
+    let entries = ddl::toc_entries(
+        &cat,
+        &graph,
+        &facts,
+        DdlOptions {
+            schema: opts.dump_schema,
+            data: opts.dump_data,
+            comments: !opts.no_comments,
+        },
+    );
+    let toc = Toc {
+        header: header(&session, opts, &params)?,
+        entries,
+    };
+
+    let mut data = LiveData {
+        session: &session,
+        cat: &cat,
+    };
+    match opts.format {
+        Format::Plain => {
+            let mut sink = TextSink::new(BufWriter::new(output.file()));
+            script::emit(&toc, &script_options(opts), &mut data, &mut sink)?;
+            sink.into_inner().flush().map_err(DumpError::Write)?;
+        }
+        Format::Custom => {
+            let mut writer = CustomWriter::new(output.file(), &toc)?;
+            for te in toc.entries.iter().filter(|e| e.had_dumper) {
+                let mut member = writer.data(te.dump_id)?;
+                data.stream(te, &mut |chunk| member.write_all(chunk))?;
+                member.finish()?;
+            }
+            writer.finish()?;
+        }
+        Format::Directory | Format::Tar => {
+            return Err(DumpError::Unsupported(
+                "only custom and plain formats are supported yet".into(),
+            ));
+        }
+    }
+    session
+        .execute("COMMIT")
+        .map_err(DumpError::query("ending the dump transaction"))?;
+    Ok(output.commit(!opts.no_sync)?)
+}
+
+fn session_facts(session: &Session) -> Result<SessionFacts, DumpError> {
+    let rows = session
+        .query(
+            "SELECT pg_catalog.pg_encoding_to_char(encoding)::text FROM pg_catalog.pg_database \
+             WHERE datname = pg_catalog.current_database()",
+        )
+        .map_err(DumpError::query("reading the database encoding"))?;
+    let encoding = rows
+        .first()
+        .and_then(|r| r.try_get::<_, String>(0).ok())
+        .unwrap_or_else(|| "UTF8".to_owned());
+    let std_strings = session
+        .show("standard_conforming_strings")
+        .map_err(DumpError::query("reading standard_conforming_strings"))?
+        == "on";
+    let rows = session
+        .query("SELECT pg_catalog.current_schemas(false)::text[]")
+        .map_err(DumpError::query("reading the search path"))?;
+    let schemas: Vec<String> = rows
+        .first()
+        .and_then(|r| r.try_get(0).ok())
+        .unwrap_or_default();
+    let search_path = schemas
+        .iter()
+        .map(|s| tusk_format::quote::ident(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(SessionFacts {
+        encoding,
+        std_strings,
+        search_path,
+    })
+}
+
+fn header(
+    session: &Session,
+    opts: &Options,
+    params: &tusk_connect::ConnParams,
+) -> Result<ArchiveHeader, DumpError> {
+    let server_version = session
+        .show("server_version")
+        .map_err(DumpError::query("reading the server version"))?;
+    Ok(ArchiveHeader {
+        version: ArchiveVersion::V1_14,
+        int_size: 4,
+        off_size: 8,
+        format: ArchiveFormat::Custom,
+        compression: opts.compression,
+        created: local_time_now(),
+        dbname: params.dbname().to_owned(),
+        server_version: Some(server_version),
+        dump_version: Some(dump_version()),
+    })
+}
+
+/// The local broken-down time, as pg_dump stores it (`localtime()`).
+fn local_time_now() -> CreateTime {
+    let now = jiff::ZonedDateTime::now();
+    let dst = now
+        .time_zone()
+        .to_offset_info(now.timestamp())
+        .dst()
+        .is_dst();
+    CreateTime {
+        sec: i32::from(now.second()),
+        min: i32::from(now.minute()),
+        hour: i32::from(now.hour()),
+        mday: i32::from(now.day()),
+        mon: i32::from(now.month()) - 1,
+        year: i32::from(now.year()) - 1900,
+        isdst: i32::from(dst),
+    }
+}
+
+/// The restore options pg_dump passes to its own archiver for plain output.
+fn script_options(opts: &Options) -> ScriptOptions {
+    ScriptOptions {
+        selection: Selection {
+            dump_schema: opts.dump_schema,
+            dump_data: opts.dump_data,
+            dump_statistics: opts.dump_statistics,
+            acls_skip: opts.no_privileges,
+            no_comments: opts.no_comments,
+            sequence_data: opts.sequence_data,
+            ..Selection::default()
+        },
+        clean: opts.clean,
+        if_exists: opts.if_exists,
+        create_db: opts.create,
+        no_owner: opts.no_owner,
+        no_tablespaces: opts.no_tablespaces,
+        no_table_am: opts.no_table_am,
+        use_set_session_authorization: opts.use_set_session_authorization,
+        role: None,
+        enable_row_security: opts.enable_row_security,
+        single_transaction: false,
+        restrict_key: Some(
+            opts.restrict_key
+                .clone()
+                .unwrap_or_else(generate_restrict_key),
+        ),
+    }
+}
+
+/// A random `\restrict` key of 63 alphanumeric characters, as pg_dump makes one.
+fn generate_restrict_key() -> String {
+    use rand::RngExt;
+    let chars = RESTRICT_CHARS.as_bytes();
+    let mut rng = rand::rng();
+    (0..63)
+        .map(|_| char::from(chars[rng.random_range(0..chars.len())]))
+        .collect()
+}
+
+/// Table data read live from the server inside the dump's snapshot.
+struct LiveData<'a> {
+    session: &'a Session,
+    cat: &'a Catalog,
+}
+
+impl LiveData<'_> {
+    /// Streams one table's COPY output, then the `\.` terminator pg_dump appends.
+    fn stream(
+        &mut self,
+        te: &TocEntry,
+        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), DumpError> {
+        let rel = self
+            .cat
+            .relations
+            .iter()
+            .find(|r| r.oid == te.catalog_id.oid)
+            .ok_or_else(|| {
+                DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
+            })?;
+        let sql = format!(
+            "COPY {} {} TO stdout;",
+            tusk_format::quote::qualified(&rel.schema, &rel.name),
+            ddl::copy_column_list(rel)
+        );
+        let action = format!("dumping the contents of table \"{}\"", rel.name);
+        self.session
+            .copy_out(&sql, |chunk| out(chunk))
+            .map_err(DumpError::query(&action))?
+            .map_err(DumpError::Write)?;
+        out(b"\\.\n\n\n").map_err(DumpError::Write)
+    }
+}
+
+impl DataSource for LiveData<'_> {
+    fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        let mut failure = None;
+        let result = self.stream(entry, &mut |chunk| {
+            sink.copy_data(chunk).map_err(|e| {
+                let msg = e.to_string();
+                failure = Some(e);
+                std::io::Error::other(msg)
+            })
+        });
+        match (result, failure) {
+            (_, Some(e)) => Err(e),
+            (Err(e), None) => Err(ScriptError::Other(e.to_string())),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The leader connection's session: pg_dump's `setup_connection` settings, one transaction
+//! with a consistent snapshot, the exported snapshot id for worker connections, and the
+//! ACCESS SHARE locks that keep dumped tables from changing shape under us.
+
+use tusk_connect::Session;
+use tusk_format::quote::qualified;
+
+use crate::catalog::Relation;
+use crate::cli::Options;
+use crate::error::DumpError;
+
+/// Session settings before the transaction starts (pg_dump's `setup_connection`).
+pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(), DumpError> {
+    let mut sql = vec!["SELECT pg_catalog.set_config('search_path', '', false)".to_owned()];
+    if let Some(role) = &opts.role {
+        sql.push(format!("SET ROLE {}", tusk_format::quote::ident(role)));
+    }
+    sql.push("SET DATESTYLE = ISO".to_owned());
+    sql.push("SET INTERVALSTYLE = POSTGRES".to_owned());
+    sql.push(format!(
+        "SET extra_float_digits TO {}",
+        opts.extra_float_digits.unwrap_or(3)
+    ));
+    sql.push("SET synchronize_seqscans TO off".to_owned());
+    sql.push("SET statement_timeout = 0".to_owned());
+    sql.push("SET lock_timeout = 0".to_owned());
+    sql.push("SET idle_in_transaction_session_timeout = 0".to_owned());
+    if server_version >= 170000 {
+        sql.push("SET transaction_timeout = 0".to_owned());
+    }
+    sql.push(format!(
+        "SET row_security = {}",
+        if opts.enable_row_security {
+            "on"
+        } else {
+            "off"
+        }
+    ));
+    for stmt in &sql {
+        session
+            .execute(stmt)
+            .map_err(DumpError::query("setting up the session"))?;
+    }
+    // CVE-2024-7348: refuse to follow views and foreign tables while dumping, where the server
+    // knows the setting (minor releases from August 2024 on).
+    let has_restrict = session
+        .query(
+            "SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'restrict_nonsystem_relation_kind'",
+        )
+        .map_err(DumpError::query("setting up the session"))?;
+    if !has_restrict.is_empty() {
+        session
+            .execute("SET restrict_nonsystem_relation_kind = 'view, foreign-table'")
+            .map_err(DumpError::query("setting up the session"))?;
+    }
+    Ok(())
+}
+
+/// Begins the dump transaction and exports its snapshot for worker connections.
+pub fn begin(session: &Session, opts: &Options) -> Result<String, DumpError> {
+    let isolation = if opts.serializable_deferrable {
+        "SERIALIZABLE, READ ONLY, DEFERRABLE"
+    } else {
+        "REPEATABLE READ, READ ONLY"
+    };
+    session
+        .execute(&format!(
+            "BEGIN; SET TRANSACTION ISOLATION LEVEL {isolation}"
+        ))
+        .map_err(DumpError::query("starting the dump transaction"))?;
+    let rows = session
+        .query("SELECT pg_catalog.pg_export_snapshot()")
+        .map_err(DumpError::query("exporting the snapshot"))?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.try_get::<_, String>(0).ok())
+        .unwrap_or_default())
+}
+
+/// Takes ACCESS SHARE locks on the tables to dump, in batches so thousands of tables do not
+/// mean thousands of round trips.
+pub fn lock_tables(
+    session: &Session,
+    opts: &Options,
+    tables: &[&Relation],
+) -> Result<(), DumpError> {
+    if let Some(timeout) = &opts.lock_wait_timeout {
+        session
+            .execute(&format!(
+                "SET statement_timeout = {}",
+                tusk_format::quote::literal(timeout, true)
+            ))
+            .map_err(DumpError::query("setting the lock wait timeout"))?;
+    }
+    for batch in tables.chunks(1000) {
+        let names: Vec<String> = batch
+            .iter()
+            .map(|r| qualified(&r.schema, &r.name))
+            .collect();
+        session
+            .execute(&format!(
+                "LOCK TABLE {} IN ACCESS SHARE MODE",
+                names.join(", ")
+            ))
+            .map_err(DumpError::query("locking the tables to dump"))?;
+    }
+    if opts.lock_wait_timeout.is_some() {
+        session
+            .execute("SET statement_timeout = 0")
+            .map_err(DumpError::query("setting the lock wait timeout"))?;
+    }
+    Ok(())
+}

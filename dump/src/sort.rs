@@ -1,0 +1,200 @@
+//! Dump order as pg_dump_sort.c computes it: sort by type priority and name, then a
+//! topological sort that disturbs that order as little as possible, repairing dependency loops
+//! the way upstream does.
+
+use std::collections::{BinaryHeap, HashMap, HashSet};
+
+use tusk_format::DumpId;
+
+use crate::objects::{DumpObject, ObjectGraph, ObjectKind, type_name_order};
+
+/// Sorts `graph.objects` into dump order. Returns warnings for loops that had to be broken
+/// arbitrarily.
+pub fn sort(graph: &mut ObjectGraph) -> Vec<String> {
+    graph.objects.sort_by(type_name_order);
+    graph.reindex();
+    let mut warnings = Vec::new();
+    loop {
+        match topo_sort(&graph.objects) {
+            Ok(order) => {
+                let mut by_id: HashMap<DumpId, DumpObject> =
+                    graph.objects.drain(..).map(|o| (o.id, o)).collect();
+                graph.objects = order.iter().filter_map(|id| by_id.remove(id)).collect();
+                graph.reindex();
+                return warnings;
+            }
+            Err(stuck) => {
+                if !repair_loops(graph, &stuck, &mut warnings) {
+                    // No loop found although the sort failed: cannot happen with a consistent
+                    // graph, but never spin forever.
+                    warnings.push("could not identify dependency loop".to_owned());
+                    return warnings;
+                }
+            }
+        }
+    }
+}
+
+/// `TopoSort`: emits objects from the end, always taking the ready object that came last in
+/// the input, so the input order survives wherever the dependencies allow. On failure returns
+/// the objects that could not be placed.
+fn topo_sort(objs: &[DumpObject]) -> Result<Vec<DumpId>, Vec<DumpId>> {
+    let index: HashMap<DumpId, usize> = objs.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let mut before: HashMap<DumpId, usize> = HashMap::new();
+    for o in objs {
+        for d in &o.deps {
+            *before.entry(*d).or_default() += 1;
+        }
+    }
+    let mut heap: BinaryHeap<usize> = (0..objs.len())
+        .filter(|&i| before.get(&objs[i].id).copied().unwrap_or(0) == 0)
+        .collect();
+    let mut out = Vec::with_capacity(objs.len());
+    while let Some(i) = heap.pop() {
+        let obj = &objs[i];
+        out.push(obj.id);
+        for d in &obj.deps {
+            if let Some(n) = before.get_mut(d) {
+                *n -= 1;
+                if *n == 0 {
+                    if let Some(&j) = index.get(d) {
+                        heap.push(j);
+                    }
+                }
+            }
+        }
+    }
+    if out.len() == objs.len() {
+        out.reverse();
+        Ok(out)
+    } else {
+        let mut stuck: Vec<DumpId> = before
+            .iter()
+            .filter(|(id, n)| **n > 0 && index.contains_key(id))
+            .map(|(id, _)| *id)
+            .collect();
+        stuck.sort_unstable();
+        Err(stuck)
+    }
+}
+
+/// `findDependencyLoops`: finds disjoint loops among the stuck objects and repairs each.
+fn repair_loops(graph: &mut ObjectGraph, stuck: &[DumpId], warnings: &mut Vec<String>) -> bool {
+    let mut processed: HashSet<DumpId> = HashSet::new();
+    let mut fixed = false;
+    for &start in stuck {
+        let mut search_failed: HashMap<DumpId, DumpId> = HashMap::new();
+        let mut workspace = Vec::new();
+        let found = find_loop(
+            graph,
+            start,
+            start,
+            &processed,
+            &mut search_failed,
+            &mut workspace,
+        );
+        if found {
+            repair_loop(graph, &workspace, warnings);
+            processed.extend(workspace.iter().copied());
+            fixed = true;
+        } else {
+            processed.insert(start);
+        }
+    }
+    fixed
+}
+
+/// `findLoop`: depth-first search for a path from `id` back to `start`.
+fn find_loop(
+    graph: &ObjectGraph,
+    id: DumpId,
+    start: DumpId,
+    processed: &HashSet<DumpId>,
+    search_failed: &mut HashMap<DumpId, DumpId>,
+    workspace: &mut Vec<DumpId>,
+) -> bool {
+    if processed.contains(&id) || search_failed.get(&id) == Some(&start) || workspace.contains(&id)
+    {
+        return false;
+    }
+    let Some(obj) = graph.get(id) else {
+        return false;
+    };
+    workspace.push(id);
+    if obj.deps.contains(&start) {
+        return true;
+    }
+    for &next in &obj.deps {
+        if graph.get(next).is_some()
+            && find_loop(graph, next, start, processed, search_failed, workspace)
+        {
+            return true;
+        }
+    }
+    workspace.pop();
+    search_failed.insert(id, start);
+    false
+}
+
+fn remove_dep(graph: &mut ObjectGraph, from: DumpId, to: DumpId) {
+    if let Some(o) = graph.get_mut(from) {
+        o.deps.retain(|d| *d != to);
+    }
+}
+
+fn attrdef_table(graph: &ObjectGraph, attrdef: DumpId, table: DumpId) -> bool {
+    match (graph.get(attrdef), graph.get(table)) {
+        (Some(a), Some(t)) => {
+            a.kind == ObjectKind::AttrDef
+                && t.kind == ObjectKind::Table
+                && matches!((a.subject, t.subject), (crate::objects::Subject::Column(r, _), crate::objects::Subject::Relation(r2)) if r == r2)
+        }
+        _ => false,
+    }
+}
+
+/// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form.
+fn repair_loop(graph: &mut ObjectGraph, lp: &[DumpId], warnings: &mut Vec<String>) {
+    // A table and one of its defaults: the default stays inside CREATE TABLE.
+    if lp.len() == 2 {
+        for (t, a) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if attrdef_table(graph, a, t) {
+                remove_dep(graph, a, t);
+                return;
+            }
+        }
+    }
+    // A longer loop through a table's default (a serial column's sequence is owned by the
+    // table): the default becomes a separate ALTER TABLE after both.
+    if lp.len() > 2 {
+        for &t in lp {
+            for &a in lp {
+                if attrdef_table(graph, a, t) {
+                    remove_dep(graph, t, a);
+                    if let Some(o) = graph.get_mut(a) {
+                        o.separate = true;
+                        o.deps.push(t);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+    // A table depending on itself (column on column, or on the whole table): ignore.
+    if lp.len() == 1 {
+        remove_dep(graph, lp[0], lp[0]);
+        return;
+    }
+    let names: Vec<String> = lp
+        .iter()
+        .filter_map(|id| graph.get(*id))
+        .map(|o| format!("{:?} {} (ID {})", o.kind, o.name, o.id))
+        .collect();
+    warnings.push(format!(
+        "could not resolve dependency loop among these items: {}",
+        names.join(", ")
+    ));
+    // Break the loop arbitrarily, as upstream does.
+    let (a, b) = (lp[0], lp[1]);
+    remove_dep(graph, a, b);
+}

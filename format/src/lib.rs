@@ -1,0 +1,32 @@
+//! tusk-format: pg_dump's archive formats with no server I/O.
+//!
+//! - [`toc`]: the TOC model (header, entries) shared by every container format.
+//! - [`custom`]: the custom (`-Fc`) container, reader and writer.
+//! - [`compress`]: streaming codecs with upstream's chunking.
+//! - [`encoding`]: the archive's text encoding, between archive bytes and model strings.
+//! - [`primitive`]: the Int/Str/Offset encodings every container uses.
+//! - `tocfile` (private): header and TOC bytes, shared by the containers.
+//! - [`error`]: [`FormatError`], the codecs' error type.
+//! - [`script`]: TOC → SQL text, the way upstream's archiver prints it.
+//! - [`select`]: which components of which entries a restore outputs.
+//! - [`list`]: the `pg_restore -l` listing.
+//! - [`output`]: the dump's output file, renamed into place when complete.
+//! - [`quote`]: the one place identifiers and literals are quoted.
+
+pub mod compress;
+pub mod custom;
+pub mod encoding;
+pub mod error;
+pub mod list;
+pub mod output;
+pub mod primitive;
+pub mod quote;
+pub mod script;
+pub mod select;
+pub mod toc;
+mod tocfile;
+
+pub use custom::{BlobsWriter, CustomReader, CustomWriter, DataMemberWriter, DataSink};
+pub use encoding::Encoding;
+pub use error::FormatError;
+pub use toc::*;

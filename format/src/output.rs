@@ -1,0 +1,105 @@
+//! The dump's output: standard output, or a file written under a temporary name beside its
+//! destination and renamed into place only when complete, so a failed run never leaves
+//! something that looks like a good dump.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+
+/// Opening or finishing the output failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("could not open output file \"{path}\": {}", strerror(.source))]
+    Open {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("could not write to output file: {}", strerror(.0))]
+    Write(#[from] io::Error),
+}
+
+pub struct Output {
+    file: File,
+    /// (temporary path, final path) for file output; `None` for standard output.
+    paths: Option<(PathBuf, PathBuf)>,
+    committed: bool,
+}
+
+impl Output {
+    /// Opens standard output (`None` or `-`) or a temporary file beside `path`.
+    pub fn create(path: Option<&str>) -> Result<Output, OutputError> {
+        let Some(path) = path.filter(|p| *p != "-") else {
+            let fd = io::stdout().as_fd().try_clone_to_owned()?;
+            return Ok(Output {
+                file: File::from(fd),
+                paths: None,
+                committed: false,
+            });
+        };
+        let final_path = PathBuf::from(path);
+        let temp_path = temp_name(&final_path);
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+            .map_err(|source| OutputError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Output {
+            file,
+            paths: Some((temp_path, final_path)),
+            committed: false,
+        })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// Flushes, optionally fsyncs, and renames the file into place.
+    pub fn commit(mut self, sync: bool) -> Result<(), OutputError> {
+        if let Some((temp, fin)) = &self.paths {
+            if sync {
+                self.file.sync_all()?;
+            }
+            std::fs::rename(temp, fin)?;
+            if sync {
+                if let Some(dir) = fin.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    // Make the rename itself durable.
+                    File::open(dir).and_then(|d| d.sync_all())?;
+                }
+            }
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let (false, Some((temp, _))) = (self.committed, &self.paths) {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tusk-{}.tmp", std::process::id()))
+}
+
+/// An I/O error as C's `strerror` words it ("No such file or directory"), without the
+/// " (os error 2)" that Rust appends, so messages read like upstream's.
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match (e.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_owned(),
+        _ => text,
+    }
+}

@@ -1,0 +1,274 @@
+//! The one place SQL identifiers and literals are quoted (upstream's `fmtId` and
+//! `appendStringLiteral` in src/fe_utils/string_utils.c). Everything that builds SQL text goes
+//! through these functions.
+
+/// Keywords of PostgreSQL 18's grammar that are not UNRESERVED (kwlist.h), sorted for binary
+/// search. pg_dump quotes an identifier that equals one of them.
+const QUOTED_KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "json",
+    "json_array",
+    "json_arrayagg",
+    "json_exists",
+    "json_object",
+    "json_objectagg",
+    "json_query",
+    "json_scalar",
+    "json_serialize",
+    "json_table",
+    "json_value",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "merge_action",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// Quotes an identifier if needed, as `fmtId` does with `quote_all_identifiers` off.
+pub fn ident(raw: &str) -> String {
+    ident_opt(raw, false)
+}
+
+/// `fmtId` with the `--quote-all-identifiers` switch.
+pub fn ident_opt(raw: &str, quote_all: bool) -> String {
+    if !quote_all && !needs_quotes(raw) {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len() + 2);
+    out.push('"');
+    for c in raw.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn needs_quotes(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    match bytes.first() {
+        Some(b'a'..=b'z' | b'_') => {}
+        _ => return true,
+    }
+    if !bytes
+        .iter()
+        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+    {
+        return true;
+    }
+    QUOTED_KEYWORDS.binary_search(&raw).is_ok()
+}
+
+/// `schema.name` with both parts quoted as needed (upstream's `fmtQualifiedId`).
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+/// A string literal as `appendStringLiteral` writes it: single quotes doubled, and when
+/// `standard_conforming_strings` is off and the value holds a backslash, the `E''` form with
+/// backslashes doubled.
+pub fn literal(value: &str, std_strings: bool) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    let escape = !std_strings && value.contains('\\');
+    if escape {
+        out.push('E');
+    }
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || (escape && c == '\\') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        assert!(QUOTED_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn identifiers() {
+        let cases = [
+            ("abc", "abc"),
+            ("_a1", "_a1"),
+            ("1a", "\"1a\""),
+            ("Abc", "\"Abc\""),
+            ("a b", "\"a b\""),
+            ("a\"b", "\"a\"\"b\""),
+            ("select", "\"select\""),
+            ("user", "\"user\""),
+            ("name", "name"), // unreserved keyword
+            ("abort", "abort"),
+            ("", "\"\""),
+            ("caf\u{e9}", "\"caf\u{e9}\""),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(ident(raw), want, "{raw}");
+        }
+        assert_eq!(ident_opt("abc", true), "\"abc\"");
+        assert_eq!(qualified("public", "T"), "public.\"T\"");
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(literal("it's", true), "'it''s'");
+        assert_eq!(literal("a\\b", true), "'a\\b'");
+        assert_eq!(literal("a\\b'", false), "E'a\\\\b'''");
+    }
+}

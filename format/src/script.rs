@@ -1,0 +1,640 @@
+//! TOC → SQL, the way upstream's archiver prints a restore (`RestoreArchive`,
+//! `restore_toc_entry`, `_printTocEntry` in pg_backup_archiver.c).
+//!
+//! One emitter serves every output: `tusk_dump -Fp` and `tusk_restore -f` give it a [`Sink`] that
+//! writes text, `tusk_restore -d` gives it one that runs each command on a server. The emitter
+//! decides *what* is said and in which order; the sink decides where it goes.
+
+use std::collections::HashMap;
+
+use crate::quote::{ident, literal, qualified};
+use crate::select::{Reqs, Selection};
+use crate::toc::{DumpId, Section, Toc, TocEntry};
+
+/// Errors raised while emitting: whatever the sink or the data source reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("could not write output: {0}")]
+    Io(#[from] std::io::Error),
+    /// A sink or data source failure that already carries its own message.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where the emitter's output goes.
+pub trait Sink {
+    /// Whether the output is a live database: no TOC comments, no psql meta-commands.
+    fn is_database(&self) -> bool;
+    /// The target server's `server_version_num`, when the output is a live server. Session
+    /// settings the server does not know are then left out (a script keeps upstream's text).
+    fn server_version(&self) -> Option<i32> {
+        None
+    }
+    /// Script-only text: comments, blank lines, psql meta-commands.
+    fn comment(&mut self, text: &str) -> Result<(), ScriptError>;
+    /// One SQL command string (possibly several statements), as upstream's one `ahprintf` call.
+    /// `entry` is the TOC entry it belongs to, for error reports.
+    fn sql(&mut self, text: &str, entry: Option<&TocEntry>) -> Result<(), ScriptError>;
+    /// Start of a COPY for `entry`: the script prints the statement, a database starts COPY.
+    fn copy_begin(&mut self, copy_stmt: &str, entry: &TocEntry) -> Result<(), ScriptError>;
+    /// Raw COPY payload bytes (text format rows, ending with `\.`).
+    fn copy_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError>;
+    /// End of the COPY begun last.
+    fn copy_end(&mut self) -> Result<(), ScriptError>;
+}
+
+/// Supplies the payload of entries that have data (TABLE DATA), from an archive or a live
+/// server. The bytes are fed to `sink.copy_data`.
+pub trait DataSource {
+    fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError>;
+}
+
+/// The restore options that shape the output (upstream's `RestoreOptions`).
+#[derive(Debug, Clone, Default)]
+pub struct ScriptOptions {
+    pub selection: Selection,
+    /// `-c`: drop objects before creating them.
+    pub clean: bool,
+    pub if_exists: bool,
+    /// `-C`: create the database (and restore DATABASE entries).
+    pub create_db: bool,
+    pub no_owner: bool,
+    pub no_tablespaces: bool,
+    pub no_table_am: bool,
+    pub use_set_session_authorization: bool,
+    pub role: Option<String>,
+    pub enable_row_security: bool,
+    /// `-1`: wrap everything in one transaction.
+    pub single_transaction: bool,
+    /// The `\restrict` key; only for script output.
+    pub restrict_key: Option<String>,
+}
+
+/// Restore passes (`_tocEntryRestorePass`): ACLs go after everything else, and a few kinds
+/// after the ACLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Main,
+    Acl,
+    PostAcl,
+}
+
+fn restore_pass(te: &TocEntry) -> Pass {
+    match te.desc.as_str() {
+        "ACL" | "ACL LANGUAGE" | "DEFAULT ACL" => Pass::Acl,
+        "EVENT TRIGGER" | "MATERIALIZED VIEW DATA" => Pass::PostAcl,
+        "COMMENT" | "SECURITY LABEL" if te.tag.starts_with("EVENT TRIGGER ") => Pass::PostAcl,
+        "STATISTICS DATA" if te.section == Section::PostData => Pass::PostAcl,
+        _ => Pass::Main,
+    }
+}
+
+fn is_acl(te: &TocEntry) -> bool {
+    matches!(te.desc.as_str(), "ACL" | "ACL LANGUAGE" | "DEFAULT ACL")
+}
+
+/// Emits the whole restore of `toc` into `sink`.
+pub fn emit(
+    toc: &Toc,
+    opts: &ScriptOptions,
+    source: &mut dyn DataSource,
+    sink: &mut dyn Sink,
+) -> Result<(), ScriptError> {
+    let reqs = crate::select::required_components(toc, &opts.selection, opts.create_db);
+    Emitter {
+        toc,
+        opts,
+        reqs: &reqs,
+        std_strings: toc.std_strings(),
+        search_path: toc.search_path(),
+        state: SessionState::default(),
+    }
+    .run(source, sink)
+}
+
+/// What the imaginary session has been told so far, so repeated SETs are left out.
+#[derive(Default)]
+struct SessionState {
+    user: Option<String>,
+    schema: Option<String>,
+    tablespace: Option<String>,
+    table_am: Option<String>,
+}
+
+struct Emitter<'a> {
+    toc: &'a Toc,
+    opts: &'a ScriptOptions,
+    reqs: &'a HashMap<DumpId, Reqs>,
+    std_strings: bool,
+    search_path: Option<&'a str>,
+    state: SessionState,
+}
+
+impl Emitter<'_> {
+    fn reqs(&self, te: &TocEntry) -> Reqs {
+        self.reqs.get(&te.dump_id).copied().unwrap_or_default()
+    }
+
+    fn run(&mut self, source: &mut dyn DataSource, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        let header = &self.toc.header;
+        sink.comment("--\n-- PostgreSQL database dump\n--\n\n")?;
+        if let Some(key) = self
+            .opts
+            .restrict_key
+            .as_deref()
+            .filter(|_| !sink.is_database())
+        {
+            sink.comment(&format!("\\restrict {key}\n\n"))?;
+        }
+        let mut versions = String::new();
+        if let Some(v) = &header.server_version {
+            versions.push_str(&format!("-- Dumped from database version {v}\n"));
+        }
+        if let Some(v) = &header.dump_version {
+            versions.push_str(&format!("-- Dumped by pg_dump version {v}\n"));
+        }
+        versions.push('\n');
+        sink.comment(&versions)?;
+
+        if self.opts.single_transaction {
+            sink.sql("BEGIN;\n\n", None)?;
+        }
+        self.fixed_output_state(sink)?;
+
+        if self.opts.clean {
+            self.drop_pass(sink)?;
+        }
+
+        let mut later = [false, false];
+        for te in &self.toc.entries {
+            if !self.reqs(te).any_restorable() {
+                continue;
+            }
+            match restore_pass(te) {
+                Pass::Main => self.restore_entry(te, source, sink)?,
+                Pass::Acl => later[0] = true,
+                Pass::PostAcl => later[1] = true,
+            }
+        }
+        for (pass, wanted) in [(Pass::Acl, later[0]), (Pass::PostAcl, later[1])] {
+            if !wanted {
+                continue;
+            }
+            for te in &self.toc.entries {
+                if self.reqs(te).any_restorable() && restore_pass(te) == pass {
+                    self.restore_entry(te, source, sink)?;
+                }
+            }
+        }
+
+        if self.opts.single_transaction {
+            sink.sql("COMMIT;\n\n", None)?;
+        }
+        sink.comment("--\n-- PostgreSQL database dump complete\n--\n\n")?;
+        if let Some(key) = self
+            .opts
+            .restrict_key
+            .as_deref()
+            .filter(|_| !sink.is_database())
+        {
+            sink.comment(&format!("\\unrestrict {key}\n\n"))?;
+        }
+        Ok(())
+    }
+
+    /// `_doSetFixedOutputState`: the session settings every restore starts with.
+    fn fixed_output_state(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        let encoding = self.toc.encoding().unwrap_or("UTF8");
+        let mut cmds = vec![
+            "SET statement_timeout = 0;\n".to_owned(),
+            "SET lock_timeout = 0;\n".to_owned(),
+            "SET idle_in_transaction_session_timeout = 0;\n".to_owned(),
+        ];
+        // pg_restore 18 sends this to every server and counts the failure on 14-16 as an error.
+        if sink.server_version().is_none_or(|v| v >= 170000) {
+            cmds.push("SET transaction_timeout = 0;\n".to_owned());
+        }
+        cmds.extend([
+            format!("SET client_encoding = '{encoding}';\n"),
+            format!(
+                "SET standard_conforming_strings = {};\n",
+                if self.std_strings { "on" } else { "off" }
+            ),
+        ]);
+        if let Some(role) = &self.opts.role {
+            cmds.push(format!("SET ROLE {};\n", ident(role)));
+        }
+        if let Some(sp) = self.search_path {
+            cmds.push(sp.to_owned());
+        }
+        cmds.push("SET check_function_bodies = false;\n".to_owned());
+        cmds.push("SET xmloption = content;\n".to_owned());
+        cmds.push("SET client_min_messages = warning;\n".to_owned());
+        if !self.std_strings {
+            cmds.push("SET escape_string_warning = off;\n".to_owned());
+        }
+        cmds.push(format!(
+            "SET row_security = {};\n",
+            if self.opts.enable_row_security {
+                "on"
+            } else {
+                "off"
+            }
+        ));
+        for cmd in &cmds {
+            sink.sql(cmd, None)?;
+        }
+        sink.comment("\n")
+    }
+
+    /// `-c`: drop every selected object, last first.
+    fn drop_pass(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        for te in self.toc.entries.iter().rev() {
+            if self.opts.create_db
+                && !matches!(te.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
+            {
+                continue;
+            }
+            let reqs = self.reqs(te);
+            let Some(drop) = te.drop_stmt.as_deref() else {
+                continue;
+            };
+            if !(reqs.schema || reqs.data) {
+                continue;
+            }
+            self.become_owner(te, sink)?;
+            self.select_schema(te.namespace.as_deref(), sink)?;
+            if drop.is_empty() {
+                continue;
+            }
+            let stmt = if !self.opts.if_exists || drop.starts_with("--") {
+                drop.to_owned()
+            } else {
+                add_if_exists(te, drop)
+            };
+            sink.sql(&stmt, Some(te))?;
+        }
+        // The drops may have removed the schema the search_path pointed at.
+        self.state.schema = None;
+        Ok(())
+    }
+
+    /// `restore_toc_entry`: the schema part, then the data part of one entry.
+    fn restore_entry(
+        &mut self,
+        te: &TocEntry,
+        source: &mut dyn DataSource,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        let reqs = self.reqs(te);
+        let mut defn_dumped = false;
+        if reqs.schema {
+            self.print_entry(te, "", sink)?;
+            defn_dumped = true;
+        }
+        if reqs.data {
+            if te.had_dumper {
+                self.print_entry(te, "Data for ", sink)?;
+                self.become_owner(te, sink)?;
+                self.select_schema(te.namespace.as_deref(), sink)?;
+                if let Some(copy) = te.copy_stmt.as_deref().filter(|s| !s.is_empty()) {
+                    sink.copy_begin(copy, te)?;
+                    source.copy_payload(te, sink)?;
+                    sink.copy_end()?;
+                } else {
+                    source.copy_payload(te, sink)?;
+                }
+            } else if !defn_dumped {
+                self.print_entry(te, "", sink)?;
+            }
+        }
+        if reqs.stats {
+            self.print_entry(te, "Statistics for ", sink)?;
+        }
+        Ok(())
+    }
+
+    /// `_printTocEntry`: session state, the header comment, the definition, ownership.
+    fn print_entry(
+        &mut self,
+        te: &TocEntry,
+        prefix: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        self.become_owner(te, sink)?;
+        self.select_schema(te.namespace.as_deref(), sink)?;
+        self.select_tablespace(te.tablespace.as_deref(), sink)?;
+        if te.relkind != b'p' {
+            self.select_table_am(te.tableam.as_deref(), sink)?;
+        }
+
+        if !sink.is_database() {
+            let owner = if self.opts.no_owner {
+                None
+            } else {
+                te.owner.as_deref()
+            };
+            let mut head = format!(
+                "--\n-- {prefix}Name: {}; Type: {}; Schema: {}; Owner: {}",
+                sanitize_line(Some(&te.tag), false),
+                te.desc,
+                sanitize_line(te.namespace.as_deref(), true),
+                sanitize_line(owner, true),
+            );
+            if let Some(ts) = te.tablespace.as_deref().filter(|t| !t.is_empty()) {
+                if !self.opts.no_tablespaces {
+                    head.push_str(&format!("; Tablespace: {}", sanitize_line(Some(ts), false)));
+                }
+            }
+            head.push_str("\n--\n\n");
+            sink.comment(&head)?;
+        }
+
+        let defn = te.defn.as_deref().unwrap_or("");
+        if self.opts.no_owner && te.desc == "SCHEMA" && !defn.starts_with("--") {
+            sink.sql(
+                &format!("CREATE SCHEMA {};\n\n\n", ident(&te.tag)),
+                Some(te),
+            )?;
+        } else if !defn.is_empty() {
+            sink.sql(&format!("{defn}\n\n"), Some(te))?;
+        }
+
+        let owner = te.owner.as_deref().filter(|o| !o.is_empty());
+        let has_drop = te.drop_stmt.as_deref().is_some_and(|d| !d.is_empty());
+        let public_schema_comment = te.desc == "SCHEMA" && defn.starts_with("--");
+        if let Some(owner) = owner {
+            if !self.opts.no_owner
+                && (!self.opts.use_set_session_authorization || public_schema_comment)
+                && has_drop
+            {
+                if let Some(object) = object_description(te) {
+                    sink.sql(
+                        &format!("ALTER {object} OWNER TO {};\n\n", ident(owner)),
+                        Some(te),
+                    )?;
+                }
+            }
+        }
+
+        if te.relkind == b'p' && !self.opts.no_table_am {
+            if let Some(am) = te.tableam.as_deref() {
+                let table = qualified(te.namespace.as_deref().unwrap_or(""), &te.tag);
+                sink.sql(
+                    &format!("ALTER TABLE {table} SET ACCESS METHOD {};\n\n", ident(am)),
+                    Some(te),
+                )?;
+            }
+        }
+
+        if is_acl(te) {
+            self.state.user = None;
+        }
+        Ok(())
+    }
+
+    fn become_owner(&mut self, te: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        if self.opts.no_owner || !self.opts.use_set_session_authorization {
+            return Ok(());
+        }
+        let user = te.owner.clone().unwrap_or_default();
+        if self.state.user.as_deref() == Some(user.as_str()) {
+            return Ok(());
+        }
+        let who = if user.is_empty() {
+            "DEFAULT".to_owned()
+        } else {
+            literal(&user, self.std_strings)
+        };
+        sink.sql(&format!("SET SESSION AUTHORIZATION {who};\n\n"), Some(te))?;
+        self.state.user = Some(user);
+        Ok(())
+    }
+
+    /// Only archives without a SEARCHPATH entry (very old ones) switch search_path per object.
+    fn select_schema(
+        &mut self,
+        schema: Option<&str>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if self.search_path.is_some() {
+            return Ok(());
+        }
+        let Some(schema) = schema.filter(|s| !s.is_empty()) else {
+            return Ok(());
+        };
+        if self.state.schema.as_deref() == Some(schema) {
+            return Ok(());
+        }
+        let mut cmd = format!("SET search_path = {}", ident(schema));
+        if schema != "pg_catalog" {
+            cmd.push_str(", pg_catalog");
+        }
+        cmd.push_str(";\n\n");
+        sink.sql(&cmd, None)?;
+        self.state.schema = Some(schema.to_owned());
+        Ok(())
+    }
+
+    fn select_tablespace(
+        &mut self,
+        ts: Option<&str>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if self.opts.no_tablespaces {
+            return Ok(());
+        }
+        let Some(want) = ts else { return Ok(()) };
+        if self.state.tablespace.as_deref() == Some(want) {
+            return Ok(());
+        }
+        let cmd = if want.is_empty() {
+            "SET default_tablespace = '';\n\n".to_owned()
+        } else {
+            format!("SET default_tablespace = {};\n\n", ident(want))
+        };
+        sink.sql(&cmd, None)?;
+        self.state.tablespace = Some(want.to_owned());
+        Ok(())
+    }
+
+    fn select_table_am(
+        &mut self,
+        am: Option<&str>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if self.opts.no_table_am {
+            return Ok(());
+        }
+        let Some(want) = am else { return Ok(()) };
+        if self.state.table_am.as_deref() == Some(want) {
+            return Ok(());
+        }
+        sink.sql(
+            &format!("SET default_table_access_method = {};\n\n", ident(want)),
+            None,
+        )?;
+        self.state.table_am = Some(want.to_owned());
+        Ok(())
+    }
+}
+
+/// `sanitize_line`: newlines become spaces so a name cannot end a comment line; an absent value
+/// prints as `-` where upstream asks for a hyphen.
+pub fn sanitize_line(s: Option<&str>, want_hyphen: bool) -> String {
+    match s {
+        None | Some("") => if want_hyphen { "-" } else { "" }.to_owned(),
+        Some(s) => s.replace(['\n', '\r'], " "),
+    }
+}
+
+/// The object named in `ALTER ... OWNER TO` (`_getObjectDescription`); `None` for kinds that
+/// have no owner of their own.
+fn object_description(te: &TocEntry) -> Option<String> {
+    let desc = te.desc.as_str();
+    match desc {
+        "COLLATION"
+        | "CONVERSION"
+        | "DOMAIN"
+        | "FOREIGN TABLE"
+        | "MATERIALIZED VIEW"
+        | "SEQUENCE"
+        | "STATISTICS"
+        | "TABLE"
+        | "TEXT SEARCH DICTIONARY"
+        | "TEXT SEARCH CONFIGURATION"
+        | "TYPE"
+        | "VIEW"
+        | "DATABASE"
+        | "PROCEDURAL LANGUAGE"
+        | "SCHEMA"
+        | "EVENT TRIGGER"
+        | "FOREIGN DATA WRAPPER"
+        | "SERVER"
+        | "PUBLICATION"
+        | "SUBSCRIPTION" => {
+            let mut s = format!("{desc} ");
+            if let Some(ns) = te.namespace.as_deref().filter(|n| !n.is_empty()) {
+                s.push_str(&ident(ns));
+                s.push('.');
+            }
+            s.push_str(&ident(&te.tag));
+            Some(s)
+        }
+        "BLOB" => Some(format!("LARGE OBJECT {}", te.tag)),
+        "AGGREGATE" | "FUNCTION" | "OPERATOR" | "OPERATOR CLASS" | "OPERATOR FAMILY"
+        | "PROCEDURE" => {
+            let drop = te.drop_stmt.as_deref()?;
+            let rest = drop.get(5..)?;
+            Some(rest.trim_end_matches(['\n', ';']).to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites a DROP statement to say IF EXISTS, as RestoreArchive does for `--if-exists`.
+fn add_if_exists(te: &TocEntry, drop: &str) -> String {
+    let (prefix, rest) = match drop.strip_prefix("ALTER TABLE") {
+        Some(rest) => ("ALTER TABLE IF EXISTS", rest),
+        None => ("", drop),
+    };
+    if te.desc == "DEFAULT"
+        || te.desc == "DATABASE PROPERTIES"
+        || rest.starts_with("CREATE OR REPLACE VIEW")
+    {
+        return format!("{prefix}{rest}");
+    }
+    let marker = match te.desc.as_str() {
+        "CONSTRAINT" | "CHECK CONSTRAINT" | "FK CONSTRAINT" => "DROP CONSTRAINT".to_owned(),
+        other => format!("DROP {other}"),
+    };
+    match rest.find(&marker) {
+        Some(at) => format!(
+            "{prefix}{}{marker} IF EXISTS{}",
+            &rest[..at],
+            &rest[at + marker.len()..]
+        ),
+        None => format!("{prefix}{rest}"),
+    }
+}
+
+/// A [`Sink`] that writes the script as text (`pg_dump -Fp`, `pg_restore -f`).
+pub struct TextSink<W: std::io::Write> {
+    out: W,
+}
+
+impl<W: std::io::Write> TextSink<W> {
+    pub fn new(out: W) -> Self {
+        TextSink { out }
+    }
+
+    /// Returns the writer; the caller flushes and closes it.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: std::io::Write> Sink for TextSink<W> {
+    fn is_database(&self) -> bool {
+        false
+    }
+
+    fn comment(&mut self, text: &str) -> Result<(), ScriptError> {
+        Ok(self.out.write_all(text.as_bytes())?)
+    }
+
+    fn sql(&mut self, text: &str, _entry: Option<&TocEntry>) -> Result<(), ScriptError> {
+        Ok(self.out.write_all(text.as_bytes())?)
+    }
+
+    fn copy_begin(&mut self, copy_stmt: &str, _entry: &TocEntry) -> Result<(), ScriptError> {
+        Ok(self.out.write_all(copy_stmt.as_bytes())?)
+    }
+
+    fn copy_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
+        Ok(self.out.write_all(bytes)?)
+    }
+
+    fn copy_end(&mut self) -> Result<(), ScriptError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(desc: &str, drop: &str) -> TocEntry {
+        let mut te = TocEntry::new(1, desc, "t", Section::PreData);
+        te.drop_stmt = Some(drop.to_owned());
+        te
+    }
+
+    #[test]
+    fn if_exists_rewrites() {
+        assert_eq!(
+            add_if_exists(
+                &entry("TABLE", "DROP TABLE public.t;\n"),
+                "DROP TABLE public.t;\n"
+            ),
+            "DROP TABLE IF EXISTS public.t;\n"
+        );
+        let c = "ALTER TABLE ONLY public.t DROP CONSTRAINT t_pkey;\n";
+        assert_eq!(
+            add_if_exists(&entry("CONSTRAINT", c), c),
+            "ALTER TABLE IF EXISTS ONLY public.t DROP CONSTRAINT IF EXISTS t_pkey;\n"
+        );
+        let d = "ALTER TABLE public.t ALTER COLUMN s DROP DEFAULT;\n";
+        assert_eq!(
+            add_if_exists(&entry("DEFAULT", d), d),
+            "ALTER TABLE IF EXISTS public.t ALTER COLUMN s DROP DEFAULT;\n"
+        );
+    }
+
+    #[test]
+    fn sanitize() {
+        assert_eq!(sanitize_line(None, true), "-");
+        assert_eq!(sanitize_line(Some(""), false), "");
+        assert_eq!(sanitize_line(Some("a\nb\rc"), false), "a b c");
+    }
+}

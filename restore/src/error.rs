@@ -1,0 +1,23 @@
+//! Typed errors of the restore engine; the binary words them like pg_restore.
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("could not open input file \"{path}\": {}", tusk_format::output::strerror(.source))]
+    OpenInput {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Archive(#[from] tusk_format::FormatError),
+    #[error("{0}")]
+    Connect(#[from] tusk_connect::ConnectError),
+    #[error(transparent)]
+    Output(#[from] tusk_format::output::OutputError),
+    #[error("{0}")]
+    Script(#[from] tusk_format::script::ScriptError),
+    #[error("could not write output: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("{0}")]
+    Unsupported(String),
+}

@@ -1,0 +1,174 @@
+//! One restore: open the archive, select, then list it, write the script, or apply it to a
+//! server through the same emitter.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+
+use tusk_connect::{ConnectOptions, ProcessEnv, Session};
+use tusk_format::custom::{CustomReader, DataSink};
+use tusk_format::output::Output;
+use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
+use tusk_format::select::{Sections, Selection, required_components};
+use tusk_format::{ArchiveFormat, TocEntry};
+
+use crate::apply::DbSink;
+use crate::cli::{Options, RESTRICT_CHARS};
+use crate::error::RestoreError;
+
+/// What a restore ended with: the number of errors that were reported and skipped.
+pub struct Outcome {
+    pub errors_ignored: u64,
+}
+
+/// Runs a restore. Errors that do not stop it are passed to `report` as they happen.
+pub fn run(opts: &Options, report: &mut dyn FnMut(&str)) -> Result<Outcome, RestoreError> {
+    let input = open_input(opts.input.as_deref())?;
+    let mut reader = CustomReader::open(input)?;
+    let toc = reader.toc().clone();
+    let script_opts = script_options(opts);
+
+    if opts.list {
+        let reqs = required_components(&toc, &script_opts.selection, opts.create);
+        let text = tusk_format::list::listing(&toc, &reqs, opts.verbose, ArchiveFormat::Custom);
+        let mut output = Output::create(opts.file.as_deref())?;
+        output.file().write_all(text.as_bytes())?;
+        output.commit(false)?;
+        return Ok(Outcome { errors_ignored: 0 });
+    }
+
+    let mut data = ArchiveData {
+        reader: &mut reader,
+    };
+    if opts.use_db {
+        let rt = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()?,
+        );
+        let mut conn_opts: ConnectOptions = opts.conn.clone();
+        conn_opts
+            .application_name
+            .get_or_insert_with(|| "tusk_restore".to_owned());
+        let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
+        let session = Session::connect(rt, &params, &conn_opts)?;
+        let server_version = session
+            .show("server_version_num")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut sink = DbSink::new(&session, server_version, opts.exit_on_error, report);
+        script::emit(&toc, &script_opts, &mut data, &mut sink)?;
+        Ok(Outcome {
+            errors_ignored: sink.errors(),
+        })
+    } else {
+        let mut output = Output::create(opts.file.as_deref())?;
+        let mut sink = TextSink::new(BufWriter::new(output.file()));
+        script::emit(&toc, &script_opts, &mut data, &mut sink)?;
+        sink.into_inner().flush()?;
+        output.commit(false)?;
+        Ok(Outcome { errors_ignored: 0 })
+    }
+}
+
+/// The archive file, or standard input when no file is named (read as a pipe when it is one).
+fn open_input(path: Option<&str>) -> Result<File, RestoreError> {
+    match path.filter(|p| *p != "-") {
+        Some(p) => File::open(p).map_err(|source| RestoreError::OpenInput {
+            path: p.to_owned(),
+            source,
+        }),
+        None => Ok(tusk_format::custom::stdin_file()?),
+    }
+}
+
+fn script_options(opts: &Options) -> ScriptOptions {
+    ScriptOptions {
+        selection: Selection {
+            dump_schema: opts.dump_schema,
+            dump_data: opts.dump_data,
+            dump_statistics: opts.dump_statistics,
+            sections: Sections::default(),
+            acls_skip: opts.no_privileges,
+            no_comments: opts.no_comments,
+            no_policies: opts.no_policies,
+            no_publications: opts.no_publications,
+            no_security_labels: opts.no_security_labels,
+            no_subscriptions: opts.no_subscriptions,
+            sequence_data: false,
+        },
+        clean: opts.clean,
+        if_exists: opts.if_exists,
+        create_db: opts.create,
+        no_owner: opts.no_owner,
+        no_tablespaces: opts.no_tablespaces,
+        no_table_am: opts.no_table_am,
+        use_set_session_authorization: opts.use_set_session_authorization,
+        role: opts.role.clone(),
+        enable_row_security: opts.enable_row_security,
+        single_transaction: opts.single_transaction,
+        restrict_key: (!opts.use_db).then(|| {
+            opts.restrict_key
+                .clone()
+                .unwrap_or_else(generate_restrict_key)
+        }),
+    }
+}
+
+/// A random `\restrict` key of 63 alphanumeric characters, as pg_restore makes one.
+fn generate_restrict_key() -> String {
+    use rand::RngExt;
+    let chars = RESTRICT_CHARS.as_bytes();
+    let mut rng = rand::rng();
+    (0..63)
+        .map(|_| char::from(chars[rng.random_range(0..chars.len())]))
+        .collect()
+}
+
+/// Table data read from the archive.
+struct ArchiveData<'a, R: std::io::Read + std::io::Seek> {
+    reader: &'a mut CustomReader<R>,
+}
+
+/// Feeds decompressed archive bytes into the emitter's sink.
+struct ToSink<'s> {
+    sink: &'s mut dyn Sink,
+    failure: Option<ScriptError>,
+}
+
+impl DataSink for ToSink<'_> {
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.sink.copy_data(bytes).map_err(|e| {
+            let msg = e.to_string();
+            self.failure = Some(e);
+            std::io::Error::other(msg)
+        })
+    }
+
+    fn start_lo(&mut self, _oid: u32) -> std::io::Result<()> {
+        Err(std::io::Error::other(
+            "large objects are not supported by tusk_restore yet",
+        ))
+    }
+
+    fn end_lo(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> DataSource for ArchiveData<'_, R> {
+    fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        let mut to = ToSink {
+            sink,
+            failure: None,
+        };
+        let result = self.reader.read_data(entry.dump_id, &mut to);
+        match (result, to.failure) {
+            (_, Some(e)) => Err(e),
+            (Err(e), None) => Err(ScriptError::Other(e.to_string())),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}

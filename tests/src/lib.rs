@@ -1,0 +1,12 @@
+//! tusk-tests: the real-server test harness, comparators with upstream as
+//! the oracle, and (under tests/) the integration tests.
+//!
+//! - [`harness`]: PostgreSQL clusters of any supported major, upstream tools,
+//!   the tusk binaries.
+//! - [`compare`]: upstream's view of a database (schema dump, row
+//!   fingerprints) and assertions that two databases are the same.
+//! - [`fixtures`]: the databases the integration tests dump.
+
+pub mod compare;
+pub mod fixtures;
+pub mod harness;

@@ -1,0 +1,178 @@
+//! The walking skeleton against upstream: pgbench databases dumped and restored every way
+//! between tusk and upstream, on PostgreSQL 15 and 18, and tusk's plain output compared with
+//! upstream pg_dump 18's.
+
+use std::path::Path;
+
+use tusk_tests::compare::{
+    RESTRICT_KEY, assert_same_database, assert_same_text, mask_version_header,
+};
+use tusk_tests::fixtures;
+use tusk_tests::harness::{Cluster, run, run_stdout, tusk_bin, upstream_bin};
+
+fn tusk(cluster: &Cluster, name: &str) -> std::process::Command {
+    cluster.command(tusk_bin(name).expect("tusk binaries build"))
+}
+
+/// tusk_dump -Fc → upstream pg_restore of the same major.
+fn tusk_dump_upstream_restore(major: u32) {
+    let c = Cluster::shared(major);
+    let src = fixtures::pgbench(c, 2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("db.dump");
+    run(
+        "tusk_dump",
+        tusk(c, "tusk_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .args(["-d", &src]),
+        None,
+    )
+    .unwrap();
+
+    let dst = c.new_database("dst").unwrap();
+    run(
+        "pg_restore",
+        c.upstream("pg_restore").args(["-d", &dst]).arg(&archive),
+        None,
+    )
+    .unwrap();
+    assert_same_database((c, &src), (c, &dst));
+}
+
+/// upstream pg_dump -Fc → tusk_restore.
+fn upstream_dump_tusk_restore(major: u32) {
+    let c = Cluster::shared(major);
+    let src = fixtures::pgbench(c, 2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("db.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+
+    let dst = c.new_database("dst").unwrap();
+    run(
+        "tusk_restore",
+        tusk(c, "tusk_restore").args(["-d", &dst]).arg(&archive),
+        None,
+    )
+    .unwrap();
+    assert_same_database((c, &src), (c, &dst));
+}
+
+/// tusk_dump -Fc → tusk_restore, the archive piped between them (no offsets, no seeking).
+fn tusk_both_piped(major: u32) {
+    let c = Cluster::shared(major);
+    let src = fixtures::pgbench(c, 2).unwrap();
+    let archive = run(
+        "tusk_dump",
+        tusk(c, "tusk_dump").args(["-Fc", "-d", &src]),
+        None,
+    )
+    .unwrap()
+    .stdout;
+
+    let dst = c.new_database("dst").unwrap();
+    run(
+        "tusk_restore",
+        tusk(c, "tusk_restore").args(["-d", &dst]),
+        Some(&archive),
+    )
+    .unwrap();
+    assert_same_database((c, &src), (c, &dst));
+}
+
+/// tusk_dump -Fp equals upstream pg_dump 18 -Fp, version lines aside.
+fn plain_matches_upstream(major: u32) {
+    let c = Cluster::shared(major);
+    let src = fixtures::pgbench(c, 1).unwrap();
+    let key = format!("--restrict-key={RESTRICT_KEY}");
+    let pg_dump_18 = upstream_bin(18, "pg_dump").unwrap();
+    let theirs = run_stdout(
+        "pg_dump 18",
+        c.command(&pg_dump_18).args([key.as_str(), src.as_str()]),
+        None,
+    )
+    .unwrap();
+    let ours = run_stdout(
+        "tusk_dump",
+        tusk(c, "tusk_dump").args([key.as_str(), src.as_str()]),
+        None,
+    )
+    .unwrap();
+    assert_same_text(
+        &mask_version_header(&theirs),
+        &mask_version_header(&ours),
+        "pg_dump 18",
+        "tusk_dump",
+    );
+}
+
+/// tusk_restore -f - equals pg_restore 18 -f - for upstream's archive.
+fn script_matches_upstream(major: u32) {
+    let c = Cluster::shared(major);
+    let src = fixtures::pgbench(c, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("db.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+    let key = format!("--restrict-key={RESTRICT_KEY}");
+    let pg_restore_18 = upstream_bin(18, "pg_restore").unwrap();
+    for extra in [
+        &[][..],
+        &["--clean", "--if-exists"][..],
+        &["-O", "-x"][..],
+        &["-s"][..],
+        &["-a"][..],
+    ] {
+        let script = |program: &Path, name: &str| {
+            let mut cmd = c.command(program);
+            cmd.args([key.as_str(), "-f", "-"])
+                .args(extra)
+                .arg(&archive);
+            run_stdout(name, &mut cmd, None).unwrap()
+        };
+        let theirs = script(&pg_restore_18, "pg_restore 18");
+        let ours = script(&tusk_bin("tusk_restore").unwrap(), "tusk_restore");
+        assert_same_text(
+            &theirs,
+            &ours,
+            &format!("pg_restore 18 {extra:?}"),
+            &format!("tusk_restore {extra:?}"),
+        );
+    }
+}
+
+macro_rules! per_major {
+    ($($name:ident => $f:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn pg15() { super::$f(15) }
+                #[test]
+                fn pg18() { super::$f(18) }
+            }
+        )*
+    };
+}
+
+per_major! {
+    tusk_dump_then_upstream_restore => tusk_dump_upstream_restore,
+    upstream_dump_then_tusk_restore => upstream_dump_tusk_restore,
+    tusk_dump_then_tusk_restore_piped => tusk_both_piped,
+    plain_output_equals_pg_dump_18 => plain_matches_upstream,
+    restore_script_equals_pg_restore_18 => script_matches_upstream,
+}
