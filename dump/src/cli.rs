@@ -440,59 +440,44 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     Ok(Command::Dump(Box::new(o)))
 }
 
-/// `-Z`: a bare level means gzip at that level (0 = none), else `none` or `gzip[:LEVEL]`.
+/// `-Z`: a bare level means gzip at that level (0 = none), else `none` or `gzip[:LEVEL]`
+/// (`gzip:9` or `gzip:level=9`).
 fn parse_compression(spec: &str) -> Result<Compression, CliError> {
     let (alg, detail) = match spec.split_once(':') {
         Some((a, d)) => (a, Some(d)),
         None => (spec, None),
     };
-    if let Ok(level) = alg.trim().parse::<i32>() {
-        if detail.is_some() {
-            return Err(CliError::fatal(format!(
-                "unrecognized compression algorithm: \"{alg}\""
-            )));
-        }
-        return match level {
-            0 => Ok(Compression::NONE),
+    let gzip = |level: i32| -> Result<Compression, CliError> {
+        match level {
             1..=9 => Ok(Compression {
                 algorithm: CompressionAlgorithm::Gzip,
                 level: Some(level),
             }),
-            _ => Err(CliError::fatal(format!(
-                "invalid compression specification: compression algorithm \"gzip\" expects a compression level between 1 and 9 (default at -1)"
-            ))),
-        };
-    }
-    let level = |d: Option<&str>| -> Result<Option<i32>, CliError> {
-        match d {
-            None => Ok(None),
-            Some(d) => {
-                let v = d.strip_prefix("level=").unwrap_or(d);
-                v.trim().parse::<i32>().map(Some).map_err(|_| {
-                    CliError::fatal(format!(
-                        "invalid compression specification: unrecognized compression option: \"{d}\""
-                    ))
-                })
-            }
+            _ => Err(CliError::fatal(
+                "invalid compression specification: compression algorithm \"gzip\" expects a \
+                 compression level between 1 and 9 (default at -1)",
+            )),
         }
     };
-    match alg {
-        "none" => Ok(Compression::NONE),
-        "gzip" => {
-            let lvl = level(detail)?;
-            if let Some(l) = lvl {
-                if !(1..=9).contains(&l) {
-                    return Err(CliError::fatal(format!(
-                        "invalid compression specification: compression algorithm \"gzip\" expects a compression level between 1 and 9 (default at -1)"
-                    )));
-                }
-            }
-            Ok(Compression {
-                algorithm: CompressionAlgorithm::Gzip,
-                level: lvl,
-            })
-        }
-        "lz4" | "zstd" => Err(CliError::fatal(format!(
+    if let Ok(level) = alg.trim().parse::<i32>() {
+        return match (level, detail) {
+            (_, Some(_)) => Err(CliError::fatal(format!(
+                "unrecognized compression algorithm: \"{alg}\""
+            ))),
+            (0, None) => Ok(Compression::NONE),
+            (level, None) => gzip(level),
+        };
+    }
+    match (alg, detail) {
+        ("none", _) => Ok(Compression::NONE),
+        ("gzip", None) => Ok(Compression::GZIP_DEFAULT),
+        ("gzip", Some(d)) => match d.strip_prefix("level=").unwrap_or(d).trim().parse::<i32>() {
+            Ok(level) => gzip(level),
+            Err(_) => Err(CliError::fatal(format!(
+                "invalid compression specification: unrecognized compression option: \"{d}\""
+            ))),
+        },
+        ("lz4" | "zstd", _) => Err(CliError::fatal(format!(
             "compression with {alg} is not supported by tusk_dump yet"
         ))),
         _ => Err(CliError::fatal(format!(
