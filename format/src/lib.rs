@@ -1,6 +1,7 @@
 //! tusk-format: pg_dump's archive formats with no server I/O.
 //!
 //! - [`toc`]: the TOC model (header, entries) shared by every container format.
+//! - [`archive`]: any archive, format detected as pg_restore does it.
 //! - [`custom`]: the custom (`-Fc`) container, reader and writer.
 //! - [`compress`]: streaming codecs with upstream's chunking.
 //! - [`encoding`]: the archive's text encoding, between archive bytes and model strings.
@@ -13,6 +14,7 @@
 //! - [`output`]: the dump's output file, renamed into place when complete.
 //! - [`quote`]: the one place identifiers and literals are quoted.
 
+pub mod archive;
 pub mod compress;
 pub mod custom;
 pub mod encoding;

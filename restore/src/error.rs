@@ -2,12 +2,8 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
-    #[error("could not open input file \"{path}\": {}", tusk_format::output::strerror(.source))]
-    OpenInput {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Open(#[from] tusk_format::archive::OpenError),
     #[error(transparent)]
     Archive(#[from] tusk_format::FormatError),
     #[error("{0}")]

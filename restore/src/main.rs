@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         }
         Ok(Command::Restore(opts)) => {
             let mut report = |msg: &str| eprintln!("{PROGNAME}: error: {msg}");
-            match tusk_restore::run::run(&opts, &mut report) {
+            let mut warn = |msg: &str| eprintln!("{PROGNAME}: warning: {msg}");
+            match tusk_restore::run::run(&opts, &mut report, &mut warn) {
                 Ok(outcome) if outcome.errors_ignored > 0 => {
                     eprintln!(
                         "{PROGNAME}: warning: errors ignored on restore: {}",

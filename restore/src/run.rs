@@ -1,16 +1,16 @@
 //! One restore: open the archive, select, then list it, write the script, or apply it to a
 //! server through the same emitter.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
-use tusk_format::custom::{CustomReader, DataSink};
+use tusk_format::TocEntry;
+use tusk_format::archive::ArchiveRead;
+use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
 use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
 use tusk_format::select::{Sections, Selection, required_components};
-use tusk_format::{ArchiveFormat, TocEntry};
 
 use crate::apply::DbSink;
 use crate::cli::{Options, RESTRICT_CHARS};
@@ -21,16 +21,23 @@ pub struct Outcome {
     pub errors_ignored: u64,
 }
 
-/// Runs a restore. Errors that do not stop it are passed to `report` as they happen.
-pub fn run(opts: &Options, report: &mut dyn FnMut(&str)) -> Result<Outcome, RestoreError> {
-    let input = open_input(opts.input.as_deref())?;
-    let mut reader = CustomReader::open(input)?;
+/// Runs a restore. Errors that do not stop it are passed to `report` as they happen, warnings
+/// to `report_warning`.
+pub fn run(
+    opts: &Options,
+    report: &mut dyn FnMut(&str),
+    report_warning: &mut dyn FnMut(&str),
+) -> Result<Outcome, RestoreError> {
+    let mut reader = tusk_format::archive::open(opts.input.as_deref(), None)?;
+    for w in reader.warnings() {
+        report_warning(w);
+    }
     let toc = reader.toc().clone();
     let script_opts = script_options(opts);
 
     if opts.list {
         let reqs = required_components(&toc, &script_opts.selection, opts.create);
-        let text = tusk_format::list::listing(&toc, &reqs, opts.verbose, ArchiveFormat::Custom);
+        let text = tusk_format::list::listing(&toc, &reqs, opts.verbose, reader.format());
         let mut output = Output::create(opts.file.as_deref())?;
         output.file().write_all(text.as_bytes())?;
         output.commit(false)?;
@@ -38,7 +45,7 @@ pub fn run(opts: &Options, report: &mut dyn FnMut(&str)) -> Result<Outcome, Rest
     }
 
     let mut data = ArchiveData {
-        reader: &mut reader,
+        reader: reader.as_mut(),
     };
     if opts.use_db {
         let rt = Arc::new(
@@ -70,17 +77,6 @@ pub fn run(opts: &Options, report: &mut dyn FnMut(&str)) -> Result<Outcome, Rest
         sink.into_inner().flush()?;
         output.commit(false)?;
         Ok(Outcome { errors_ignored: 0 })
-    }
-}
-
-/// The archive file, or standard input when no file is named (read as a pipe when it is one).
-fn open_input(path: Option<&str>) -> Result<File, RestoreError> {
-    match path.filter(|p| *p != "-") {
-        Some(p) => File::open(p).map_err(|source| RestoreError::OpenInput {
-            path: p.to_owned(),
-            source,
-        }),
-        None => Ok(tusk_format::custom::stdin_file()?),
     }
 }
 
@@ -128,8 +124,8 @@ fn generate_restrict_key() -> String {
 }
 
 /// Table data read from the archive.
-struct ArchiveData<'a, R: std::io::Read + std::io::Seek> {
-    reader: &'a mut CustomReader<R>,
+struct ArchiveData<'a> {
+    reader: &'a mut dyn ArchiveRead,
 }
 
 /// Feeds decompressed archive bytes into the emitter's sink.
@@ -158,7 +154,7 @@ impl DataSink for ToSink<'_> {
     }
 }
 
-impl<R: std::io::Read + std::io::Seek> DataSource for ArchiveData<'_, R> {
+impl DataSource for ArchiveData<'_> {
     fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
         let mut to = ToSink {
             sink,

@@ -1,0 +1,271 @@
+//! One face for every container format: open an archive whatever its format (detected as
+//! pg_restore's `_discoverArchiveFormat` does), read its TOC and its data members.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::custom::{
+    BlobsWriter, CustomReader, CustomWriter, DataMemberWriter, DataSink, stdin_file,
+};
+use crate::error::FormatError;
+use crate::toc::{ArchiveFormat, DumpId, Toc};
+
+/// A readable archive of any format.
+pub trait ArchiveRead {
+    fn toc(&self) -> &Toc;
+    /// The container format (directory archives say 3 in their header; this says Directory).
+    fn format(&self) -> ArchiveFormat;
+    /// Streams one entry's data into `sink`; an entry without data streams nothing.
+    fn read_data(&mut self, dump_id: DumpId, sink: &mut dyn DataSink) -> Result<(), FormatError>;
+    /// Upstream's non-fatal complaints met while reading, for the caller to print.
+    fn warnings(&self) -> &[String];
+}
+
+impl<R: Read + Seek> ArchiveRead for CustomReader<R> {
+    fn toc(&self) -> &Toc {
+        CustomReader::toc(self)
+    }
+
+    fn format(&self) -> ArchiveFormat {
+        ArchiveFormat::Custom
+    }
+
+    fn read_data(&mut self, dump_id: DumpId, sink: &mut dyn DataSink) -> Result<(), FormatError> {
+        CustomReader::read_data(self, dump_id, sink)
+    }
+
+    fn warnings(&self) -> &[String] {
+        CustomReader::warnings(self)
+    }
+}
+
+/// Why an input could not be opened as an archive.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("could not open input file \"{path}\": {}", crate::output::strerror(.source))]
+    Open {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("input file appears to be a text format dump. Please use psql.")]
+    TextDump,
+    #[error("input file does not appear to be a valid archive")]
+    NotAnArchive,
+    #[error("input file is too short (read {0}, expected 5)")]
+    TooShort(usize),
+    #[error("{0} archives are not supported yet")]
+    Unsupported(&'static str),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+/// Opens `path` (standard input when `None` or `-`), detecting the format unless `forced`.
+pub fn open(
+    path: Option<&str>,
+    forced: Option<ArchiveFormat>,
+) -> Result<Box<dyn ArchiveRead>, OpenError> {
+    let path = path.filter(|p| *p != "-");
+    if let Some(p) = path {
+        if Path::new(p).is_dir() || forced == Some(ArchiveFormat::Directory) {
+            return Err(OpenError::Unsupported("directory"));
+        }
+    }
+    let mut file = match path {
+        Some(p) => File::open(p).map_err(|source| OpenError::Open {
+            path: p.to_owned(),
+            source,
+        })?,
+        None => stdin_file().map_err(|source| OpenError::Open {
+            path: "-".to_owned(),
+            source,
+        })?,
+    };
+    let seekable = file
+        .stream_position()
+        .is_ok_and(|pos| file.seek(SeekFrom::Start(pos)).is_ok());
+    let start = if seekable {
+        file.stream_position().unwrap_or(0)
+    } else {
+        0
+    };
+    let head = read_head(&mut file).map_err(|source| OpenError::Open {
+        path: path.unwrap_or("-").to_owned(),
+        source,
+    })?;
+    let format = match forced {
+        Some(f) => f,
+        None => detect(&head)?,
+    };
+    if seekable {
+        file.seek(SeekFrom::Start(start))
+            .map_err(|source| OpenError::Open {
+                path: path.unwrap_or("-").to_owned(),
+                source,
+            })?;
+        reader_for(format, file)
+    } else {
+        // A pipe cannot rewind: the bytes looked at are handed back in front of the rest.
+        reader_for(
+            format,
+            Prefixed {
+                head,
+                pos: 0,
+                inner: file,
+            },
+        )
+    }
+}
+
+fn reader_for<R: Read + Seek + 'static>(
+    format: ArchiveFormat,
+    input: R,
+) -> Result<Box<dyn ArchiveRead>, OpenError> {
+    match format {
+        ArchiveFormat::Custom => Ok(Box::new(CustomReader::open(input)?)),
+        ArchiveFormat::Tar => Err(OpenError::Unsupported("tar")),
+        ArchiveFormat::Directory => Err(OpenError::Unsupported("directory")),
+    }
+}
+
+/// Up to one tar block of the input, fewer only at end of input.
+fn read_head(file: &mut File) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; 512];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    Ok(head)
+}
+
+/// The format the first bytes announce (pg_restore's `_discoverArchiveFormat`).
+fn detect(head: &[u8]) -> Result<ArchiveFormat, OpenError> {
+    if head.len() < 5 {
+        return Err(OpenError::TooShort(head.len()));
+    }
+    if head.starts_with(b"PGDMP") {
+        return Ok(ArchiveFormat::Custom);
+    }
+    if head.starts_with(b"--\n-- PostgreSQL database dump")
+        || head.starts_with(b"--\n-- PostgreSQL database cluster dump")
+    {
+        return Err(OpenError::TextDump);
+    }
+    match <&[u8; 512]>::try_from(head) {
+        Ok(block) if is_tar_header(block) => Ok(ArchiveFormat::Tar),
+        _ => Err(OpenError::NotAnArchive),
+    }
+}
+
+/// A non-seekable input with the bytes already read put back in front.
+struct Prefixed {
+    head: Vec<u8>,
+    pos: usize,
+    inner: File,
+}
+
+impl Read for Prefixed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.head.len() {
+            let n = buf.len().min(self.head.len() - self.pos);
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for Prefixed {
+    fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
+
+/// A tar header block whose checksum field matches its contents (`isValidTarHeader`).
+fn is_tar_header(block: &[u8; 512]) -> bool {
+    let field = &block[148..156];
+    let digits: String = field
+        .iter()
+        .take_while(|b| **b != 0 && **b != b' ')
+        .map(|b| char::from(*b))
+        .collect();
+    let Ok(stored) = u32::from_str_radix(digits.trim(), 8) else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(*b)
+            }
+        })
+        .sum();
+    stored == sum && (block[257..263] == *b"ustar\0" || block[257..265] == *b"ustar  \0")
+}
+
+/// One data member being written; [`finish`](MemberWrite::finish) ends it (dropping it leaves
+/// the archive unfinished).
+pub trait MemberWrite: Write {
+    fn finish(self: Box<Self>) -> Result<(), FormatError>;
+}
+
+/// The large objects of one BLOBS entry being written: per object `start_lo`, bytes through
+/// `Write`, `end_lo`; then `finish`.
+pub trait BlobsWrite: Write {
+    fn start_lo(&mut self, oid: u32) -> Result<(), FormatError>;
+    fn end_lo(&mut self) -> Result<(), FormatError>;
+    fn finish(self: Box<Self>) -> Result<(), FormatError>;
+}
+
+/// A writable archive of any format. The TOC is given when the writer is made; members may be
+/// written in any order; `finish` completes the archive (offsets, `toc.dat`, tar trailer).
+pub trait ArchiveWrite {
+    fn data<'a>(&'a mut self, dump_id: DumpId) -> Result<Box<dyn MemberWrite + 'a>, FormatError>;
+    fn blobs<'a>(&'a mut self, dump_id: DumpId) -> Result<Box<dyn BlobsWrite + 'a>, FormatError>;
+    fn finish(self: Box<Self>) -> Result<(), FormatError>;
+}
+
+impl<W: Write + Seek> MemberWrite for DataMemberWriter<'_, W> {
+    fn finish(self: Box<Self>) -> Result<(), FormatError> {
+        DataMemberWriter::finish(*self)
+    }
+}
+
+impl<W: Write + Seek> BlobsWrite for BlobsWriter<'_, W> {
+    fn start_lo(&mut self, oid: u32) -> Result<(), FormatError> {
+        BlobsWriter::start_lo(self, oid)
+    }
+
+    fn end_lo(&mut self) -> Result<(), FormatError> {
+        BlobsWriter::end_lo(self)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), FormatError> {
+        BlobsWriter::finish(*self)
+    }
+}
+
+impl<W: Write + Seek> ArchiveWrite for CustomWriter<W> {
+    fn data<'a>(&'a mut self, dump_id: DumpId) -> Result<Box<dyn MemberWrite + 'a>, FormatError> {
+        Ok(Box::new(CustomWriter::data(self, dump_id)?))
+    }
+
+    fn blobs<'a>(&'a mut self, dump_id: DumpId) -> Result<Box<dyn BlobsWrite + 'a>, FormatError> {
+        Ok(Box::new(CustomWriter::blobs(self, dump_id)?))
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), FormatError> {
+        CustomWriter::finish(*self).map(|_| ())
+    }
+}
