@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
 use tusk_format::custom::CustomWriter;
+use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
-use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
+use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
 use tusk_format::select::Selection;
 use tusk_format::{ArchiveFormat, ArchiveHeader, ArchiveVersion, CreateTime, Toc, TocEntry};
 
@@ -110,7 +111,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             let mut writer = CustomWriter::new(output.file(), &toc)?;
             for te in toc.entries.iter().filter(|e| e.had_dumper) {
                 let mut member = writer.data(te.dump_id)?;
-                data.stream(te, &mut |chunk| member.write_all(chunk))?;
+                data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
                 member.finish()?;
             }
             writer.finish()?;
@@ -249,7 +250,7 @@ struct LiveData<'a> {
 
 impl LiveData<'_> {
     /// Streams one table's COPY output, then the `\.` terminator pg_dump appends.
-    fn stream(
+    fn copy_rows(
         &mut self,
         te: &TocEntry,
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
@@ -277,19 +278,8 @@ impl LiveData<'_> {
 }
 
 impl DataSource for LiveData<'_> {
-    fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
-        let mut failure = None;
-        let result = self.stream(entry, &mut |chunk| {
-            sink.copy_data(chunk).map_err(|e| {
-                let msg = e.to_string();
-                failure = Some(e);
-                std::io::Error::other(msg)
-            })
-        });
-        match (result, failure) {
-            (_, Some(e)) => Err(e),
-            (Err(e), None) => Err(ScriptError::Other(e.to_string())),
-            (Ok(()), None) => Ok(()),
-        }
+    fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
+        self.copy_rows(entry, &mut |chunk| out.data(chunk))
+            .map_err(|e| ScriptError::Other(e.to_string()))
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::custom::DataSink;
 use crate::quote::{ident, literal, qualified};
 use crate::select::{Reqs, Selection};
 use crate::toc::{DumpId, Section, Toc, TocEntry};
@@ -41,12 +42,17 @@ pub trait Sink {
     fn copy_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError>;
     /// End of the COPY begun last.
     fn copy_end(&mut self) -> Result<(), ScriptError>;
+    /// Table data stored as SQL (`--inserts` archives), in arbitrary pieces: a script prints
+    /// them, a database runs each complete statement.
+    fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError>;
 }
 
-/// Supplies the payload of entries that have data (TABLE DATA), from an archive or a live
-/// server. The bytes are fed to `sink.copy_data`.
+/// Supplies the payload of entries that have data (TABLE DATA rows, BLOBS large objects), from
+/// an archive or a live server, into `out`. A failure of `out` comes back as the `io::Error`
+/// it returned; the source hands it back unchanged (wrapped in [`ScriptError::Io`]) or as its
+/// own error.
 pub trait DataSource {
-    fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError>;
+    fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError>;
 }
 
 /// The restore options that shape the output (upstream's `RestoreOptions`).
@@ -264,11 +270,29 @@ impl Emitter<'_> {
             }
             self.become_owner(te, sink)?;
             self.select_schema(te.namespace.as_deref(), sink)?;
+            if te.desc == "BLOB METADATA" {
+                if self.opts.if_exists {
+                    self.per_blob(
+                        te,
+                        "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '",
+                        "'",
+                        sink,
+                    )?;
+                } else {
+                    self.per_blob(te, "SELECT pg_catalog.lo_unlink('", "')", sink)?;
+                }
+                continue;
+            }
             if drop.is_empty() {
                 continue;
             }
             let stmt = if !self.opts.if_exists || drop.starts_with("--") {
                 drop.to_owned()
+            } else if te.desc == "BLOB" {
+                format!(
+                    "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '{}';\n",
+                    te.catalog_id.oid
+                )
             } else {
                 add_if_exists(te, drop)
             };
@@ -295,14 +319,34 @@ impl Emitter<'_> {
         if reqs.data {
             if te.had_dumper {
                 self.print_entry(te, "Data for ", sink)?;
-                self.become_owner(te, sink)?;
-                self.select_schema(te.namespace.as_deref(), sink)?;
-                if let Some(copy) = te.copy_stmt.as_deref().filter(|s| !s.is_empty()) {
-                    sink.copy_begin(copy, te)?;
-                    source.copy_payload(te, sink)?;
-                    sink.copy_end()?;
+                if matches!(te.desc.as_str(), "BLOBS" | "BLOB COMMENTS") {
+                    self.select_schema(Some("pg_catalog"), sink)?;
+                    self.restore_large_objects(te, source, sink)?;
                 } else {
-                    source.copy_payload(te, sink)?;
+                    self.become_owner(te, sink)?;
+                    self.select_schema(te.namespace.as_deref(), sink)?;
+                    match te.copy_stmt.as_deref().filter(|s| !s.is_empty()) {
+                        Some(copy) => {
+                            sink.copy_begin(copy, te)?;
+                            feed(
+                                source,
+                                te,
+                                &mut CopyOut {
+                                    sink: &mut *sink,
+                                    failure: None,
+                                },
+                            )?;
+                            sink.copy_end()?;
+                        }
+                        None => feed(
+                            source,
+                            te,
+                            &mut CommandsOut {
+                                sink: &mut *sink,
+                                failure: None,
+                            },
+                        )?,
+                    }
                 }
             } else if !defn_dumped {
                 self.print_entry(te, "", sink)?;
@@ -310,6 +354,100 @@ impl Emitter<'_> {
         }
         if reqs.stats {
             self.print_entry(te, "Statistics for ", sink)?;
+        }
+        Ok(())
+    }
+
+    /// `StartRestoreLOs` … `EndRestoreLOs`: each large object opened, written in 16 kB
+    /// `lowrite` calls, closed; all inside one transaction unless one is already open.
+    fn restore_large_objects(
+        &mut self,
+        te: &TocEntry,
+        source: &mut dyn DataSource,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if !self.opts.single_transaction {
+            sink.sql("BEGIN;\n\n", Some(te))?;
+        }
+        let mut out = LargeObjectsOut {
+            sink: &mut *sink,
+            entry: te,
+            std_strings: self.std_strings,
+            create: self.toc.header.version < crate::toc::ArchiveVersion::V1_12,
+            buf: Vec::new(),
+            failure: None,
+        };
+        feed(source, te, &mut out)?;
+        if !self.opts.single_transaction {
+            sink.sql("COMMIT;\n\n", Some(te))?;
+        }
+        Ok(())
+    }
+
+    /// `IssueCommandPerBlob`: one command per OID listed in a BLOB METADATA entry's defn.
+    fn per_blob(
+        &self,
+        te: &TocEntry,
+        begin: &str,
+        end: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        let defn = te.defn.as_deref().unwrap_or("");
+        for oid in defn
+            .split_inclusive('\n')
+            .filter_map(|l| l.strip_suffix('\n'))
+        {
+            sink.sql(&format!("{begin}{oid}{end};\n"), Some(te))?;
+        }
+        sink.comment("\n")
+    }
+
+    /// `IssueACLPerBlob`: an ACL entry for a group of large objects holds the commands for the
+    /// first one; they are repeated for every OID of the BLOB METADATA entry it depends on.
+    fn acl_per_blob(&self, te: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        let Some(meta) = te
+            .dependencies
+            .first()
+            .and_then(|id| self.toc.entries.iter().find(|e| e.dump_id == *id))
+        else {
+            return Err(ScriptError::Other(format!(
+                "could not find entry for ID {}",
+                te.dependencies.first().copied().unwrap_or(0)
+            )));
+        };
+        let defn = te.defn.as_deref().unwrap_or("");
+        let bytes = defn.as_bytes();
+        let (mut start, mut second, mut in_quotes, mut i) = (0, None, false, 0);
+        while i < bytes.len() {
+            if bytes[i] == b'"' {
+                in_quotes = !in_quotes;
+            }
+            if in_quotes {
+                i += 1;
+                continue;
+            }
+            if defn[i..].starts_with("LARGE OBJECT ") {
+                let first_half_end = i + "LARGE OBJECT ".len();
+                let mut j = first_half_end;
+                while j < bytes.len() && bytes[j].is_ascii_digit() {
+                    j += 1;
+                }
+                second = Some((first_half_end, j));
+                i = j;
+                continue;
+            }
+            if bytes[i] == b';' {
+                if let Some((first_end, second_start)) = second.take() {
+                    self.per_blob(meta, &defn[start..first_end], &defn[second_start..i], sink)?;
+                }
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                start = i;
+                continue;
+            }
+            i += 1;
         }
         Ok(())
     }
@@ -356,6 +494,10 @@ impl Emitter<'_> {
                 &format!("CREATE SCHEMA {};\n\n\n", ident(&te.tag)),
                 Some(te),
             )?;
+        } else if te.desc == "BLOB METADATA" {
+            self.per_blob(te, "SELECT pg_catalog.lo_create('", "')", sink)?;
+        } else if te.desc == "ACL" && te.tag.starts_with("LARGE OBJECTS") {
+            self.acl_per_blob(te, sink)?;
         } else if !defn.is_empty() {
             sink.sql(&format!("{defn}\n\n"), Some(te))?;
         }
@@ -368,7 +510,10 @@ impl Emitter<'_> {
                 && (!self.opts.use_set_session_authorization || public_schema_comment)
                 && has_drop
             {
-                if let Some(object) = object_description(te) {
+                if te.desc == "BLOB METADATA" {
+                    let end = format!(" OWNER TO {}", ident(owner));
+                    self.per_blob(te, "ALTER LARGE OBJECT ", &end, sink)?;
+                } else if let Some(object) = object_description(te) {
                     sink.sql(
                         &format!("ALTER {object} OWNER TO {};\n\n", ident(owner)),
                         Some(te),
@@ -558,6 +703,165 @@ fn add_if_exists(te: &TocEntry, drop: &str) -> String {
     }
 }
 
+/// Runs a data source into one of the adapters below, giving back the sink's own error when
+/// the source failed because the sink did.
+fn feed<O: DataSink + Failing>(
+    source: &mut dyn DataSource,
+    te: &TocEntry,
+    out: &mut O,
+) -> Result<(), ScriptError> {
+    let result = source.stream(te, out);
+    match out.take_failure() {
+        Some(e) => Err(e),
+        None => result,
+    }
+}
+
+/// An adapter that remembers the [`ScriptError`] behind the `io::Error` it had to return.
+trait Failing {
+    fn take_failure(&mut self) -> Option<ScriptError>;
+}
+
+fn remember(
+    slot: &mut Option<ScriptError>,
+    result: Result<(), ScriptError>,
+) -> std::io::Result<()> {
+    result.map_err(|e| {
+        let io = std::io::Error::other(e.to_string());
+        *slot = Some(e);
+        io
+    })
+}
+
+fn no_large_objects() -> std::io::Error {
+    std::io::Error::other("large object data in a table's data member")
+}
+
+/// COPY rows → the sink's COPY.
+struct CopyOut<'s> {
+    sink: &'s mut dyn Sink,
+    failure: Option<ScriptError>,
+}
+
+impl DataSink for CopyOut<'_> {
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let r = self.sink.copy_data(bytes);
+        remember(&mut self.failure, r)
+    }
+    fn start_lo(&mut self, _oid: u32) -> std::io::Result<()> {
+        Err(no_large_objects())
+    }
+    fn end_lo(&mut self) -> std::io::Result<()> {
+        Err(no_large_objects())
+    }
+}
+
+impl Failing for CopyOut<'_> {
+    fn take_failure(&mut self) -> Option<ScriptError> {
+        self.failure.take()
+    }
+}
+
+/// INSERT-style table data: SQL text, printed as it comes.
+struct CommandsOut<'s> {
+    sink: &'s mut dyn Sink,
+    failure: Option<ScriptError>,
+}
+
+impl DataSink for CommandsOut<'_> {
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let r = self.sink.sql_data(bytes);
+        remember(&mut self.failure, r)
+    }
+    fn start_lo(&mut self, _oid: u32) -> std::io::Result<()> {
+        Err(no_large_objects())
+    }
+    fn end_lo(&mut self) -> std::io::Result<()> {
+        Err(no_large_objects())
+    }
+}
+
+impl Failing for CommandsOut<'_> {
+    fn take_failure(&mut self) -> Option<ScriptError> {
+        self.failure.take()
+    }
+}
+
+/// pg_dump's LOBBUFSIZE: large object bytes go out in `lowrite` calls of at most this much.
+const LO_BUFFER: usize = 16384;
+
+/// Large objects → `lo_open` / `lowrite` / `lo_close` commands (`StartRestoreLO`,
+/// `dump_lo_buf`, `EndRestoreLO`).
+struct LargeObjectsOut<'s> {
+    sink: &'s mut dyn Sink,
+    entry: &'s TocEntry,
+    std_strings: bool,
+    /// Archives before 1.12 create each object in the data pass.
+    create: bool,
+    buf: Vec<u8>,
+    failure: Option<ScriptError>,
+}
+
+impl LargeObjectsOut<'_> {
+    fn flush(&mut self) -> Result<(), ScriptError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = String::with_capacity(self.buf.len() * 2 + 40);
+        cmd.push_str("SELECT pg_catalog.lowrite(0, '");
+        if !self.std_strings {
+            cmd.push('\\');
+        }
+        cmd.push_str("\\x");
+        for b in &self.buf {
+            cmd.push_str(&format!("{b:02x}"));
+        }
+        cmd.push_str("');\n");
+        self.buf.clear();
+        self.sink.sql(&cmd, Some(self.entry))
+    }
+}
+
+impl DataSink for LargeObjectsOut<'_> {
+    fn data(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            let take = (LO_BUFFER - self.buf.len()).min(bytes.len());
+            self.buf.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.buf.len() == LO_BUFFER {
+                let r = self.flush();
+                remember(&mut self.failure, r)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn start_lo(&mut self, oid: u32) -> std::io::Result<()> {
+        self.buf.clear();
+        let cmd = if self.create {
+            format!("SELECT pg_catalog.lo_open(pg_catalog.lo_create('{oid}'), 131072);\n")
+        } else {
+            format!("SELECT pg_catalog.lo_open('{oid}', 131072);\n")
+        };
+        let r = self.sink.sql(&cmd, Some(self.entry));
+        remember(&mut self.failure, r)
+    }
+
+    fn end_lo(&mut self) -> std::io::Result<()> {
+        let r = self.flush().and_then(|()| {
+            self.sink
+                .sql("SELECT pg_catalog.lo_close(0);\n\n", Some(self.entry))
+        });
+        remember(&mut self.failure, r)
+    }
+}
+
+impl Failing for LargeObjectsOut<'_> {
+    fn take_failure(&mut self) -> Option<ScriptError> {
+        self.failure.take()
+    }
+}
+
 /// A [`Sink`] that writes the script as text (`pg_dump -Fp`, `pg_restore -f`).
 pub struct TextSink<W: std::io::Write> {
     out: W,
@@ -597,6 +901,10 @@ impl<W: std::io::Write> Sink for TextSink<W> {
 
     fn copy_end(&mut self) -> Result<(), ScriptError> {
         Ok(())
+    }
+
+    fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
+        Ok(self.out.write_all(bytes)?)
     }
 }
 

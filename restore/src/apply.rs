@@ -12,6 +12,7 @@ pub struct DbSink<'a> {
     errors: u64,
     copy: Option<(CopyIn, String)>,
     server_version: i32,
+    statements: StatementSplitter,
     report: &'a mut dyn FnMut(&str),
 }
 
@@ -19,6 +20,7 @@ impl<'a> DbSink<'a> {
     pub fn new(
         session: &'a Session,
         server_version: i32,
+        std_strings: bool,
         exit_on_error: bool,
         report: &'a mut dyn FnMut(&str),
     ) -> Self {
@@ -28,6 +30,10 @@ impl<'a> DbSink<'a> {
             errors: 0,
             copy: None,
             server_version,
+            statements: StatementSplitter {
+                escapes: !std_strings,
+                ..StatementSplitter::default()
+            },
             report,
         }
     }
@@ -103,6 +109,14 @@ impl Sink for DbSink<'_> {
         }
     }
 
+    fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
+        for stmt in self.statements.feed(bytes) {
+            let text = String::from_utf8_lossy(&stmt).into_owned();
+            self.sql(&text, None)?;
+        }
+        Ok(())
+    }
+
     fn copy_end(&mut self) -> Result<(), ScriptError> {
         let Some((copy, tag)) = self.copy.take() else {
             return Ok(());
@@ -114,5 +128,96 @@ impl Sink for DbSink<'_> {
                 describe_db_error(&e)
             )),
         }
+    }
+}
+
+/// Splits INSERT-style table data into statements at top-level semicolons, as pg_restore's
+/// `ExecuteSimpleCommands` does: single and double quotes are skipped, backslashes escape only
+/// when `standard_conforming_strings` is off.
+#[derive(Default)]
+struct StatementSplitter {
+    current: Vec<u8>,
+    state: SplitState,
+    backslash: bool,
+    /// `standard_conforming_strings` off: a backslash escapes inside single quotes.
+    escapes: bool,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum SplitState {
+    #[default]
+    Scan,
+    SingleQuote,
+    DoubleQuote,
+}
+
+impl StatementSplitter {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut done = Vec::new();
+        for &b in bytes {
+            // Newlines between statements are dropped, for neatness as upstream says.
+            if !(b == b'\n' && self.current.is_empty()) {
+                self.current.push(b);
+            }
+            match self.state {
+                SplitState::Scan => match b {
+                    b';' => done.push(std::mem::take(&mut self.current)),
+                    b'\'' => {
+                        self.state = SplitState::SingleQuote;
+                        self.backslash = false;
+                    }
+                    b'"' => self.state = SplitState::DoubleQuote,
+                    _ => {}
+                },
+                SplitState::SingleQuote => {
+                    if b == b'\'' && !self.backslash {
+                        self.state = SplitState::Scan;
+                    } else if b == b'\\' && self.escapes {
+                        self.backslash = !self.backslash;
+                    } else {
+                        self.backslash = false;
+                    }
+                }
+                SplitState::DoubleQuote => {
+                    if b == b'"' {
+                        self.state = SplitState::Scan;
+                    }
+                }
+            }
+        }
+        done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_semicolons() {
+        let mut s = StatementSplitter::default();
+        let mut out = s.feed(b"INSERT INTO t VALUES ('a;b', \"c;\");\nINSERT INTO t VAL");
+        out.extend(s.feed(b"UES (1);\n"));
+        let out: Vec<String> = out
+            .into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect();
+        assert_eq!(
+            out,
+            vec![
+                "INSERT INTO t VALUES ('a;b', \"c;\");",
+                "INSERT INTO t VALUES (1);"
+            ]
+        );
+    }
+
+    #[test]
+    fn backslash_quotes_only_without_standard_strings() {
+        let mut s = StatementSplitter {
+            escapes: true,
+            ..Default::default()
+        };
+        let out = s.feed(b"SELECT 'a\\';b';");
+        assert_eq!(out.len(), 1);
     }
 }

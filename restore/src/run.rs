@@ -9,7 +9,7 @@ use tusk_format::TocEntry;
 use tusk_format::archive::ArchiveRead;
 use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
-use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
+use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
 use tusk_format::select::{Sections, Selection, required_components};
 
 use crate::apply::DbSink;
@@ -65,7 +65,13 @@ pub fn run(
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let mut sink = DbSink::new(&session, server_version, opts.exit_on_error, report);
+        let mut sink = DbSink::new(
+            &session,
+            server_version,
+            toc.std_strings(),
+            opts.exit_on_error,
+            report,
+        );
         script::emit(&toc, &script_opts, &mut data, &mut sink)?;
         Ok(Outcome {
             errors_ignored: sink.errors(),
@@ -128,43 +134,10 @@ struct ArchiveData<'a> {
     reader: &'a mut dyn ArchiveRead,
 }
 
-/// Feeds decompressed archive bytes into the emitter's sink.
-struct ToSink<'s> {
-    sink: &'s mut dyn Sink,
-    failure: Option<ScriptError>,
-}
-
-impl DataSink for ToSink<'_> {
-    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.sink.copy_data(bytes).map_err(|e| {
-            let msg = e.to_string();
-            self.failure = Some(e);
-            std::io::Error::other(msg)
-        })
-    }
-
-    fn start_lo(&mut self, _oid: u32) -> std::io::Result<()> {
-        Err(std::io::Error::other(
-            "large objects are not supported by tusk_restore yet",
-        ))
-    }
-
-    fn end_lo(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 impl DataSource for ArchiveData<'_> {
-    fn copy_payload(&mut self, entry: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
-        let mut to = ToSink {
-            sink,
-            failure: None,
-        };
-        let result = self.reader.read_data(entry.dump_id, &mut to);
-        match (result, to.failure) {
-            (_, Some(e)) => Err(e),
-            (Err(e), None) => Err(ScriptError::Other(e.to_string())),
-            (Ok(()), None) => Ok(()),
-        }
+    fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
+        self.reader
+            .read_data(entry.dump_id, out)
+            .map_err(|e| ScriptError::Other(e.to_string()))
     }
 }
