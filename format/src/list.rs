@@ -84,3 +84,88 @@ fn created_at(t: &CreateTime) -> String {
         Err(_) => "[unknown]".to_owned(),
     }
 }
+
+/// A `-L` list file read against an archive: the wanted dump ids in the file's order, and
+/// upstream's warnings for the lines it ignored.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ListFile {
+    pub ids: Vec<DumpId>,
+    pub warnings: Vec<String>,
+}
+
+/// Parses a list file as `SortTocFromFile` does: text after `;` is a comment, blank lines are
+/// skipped, each line starts with a dump id (`strtol`: leading blanks and a sign allowed,
+/// trailing text ignored); a line without a number, with an id ≤ 0, above `max_dump_id` or
+/// already listed is ignored with a warning.
+pub fn parse_list_file(text: &str, max_dump_id: DumpId) -> ListFile {
+    let mut out = ListFile::default();
+    let mut seen = std::collections::HashSet::new();
+    for raw in text.split_inclusive('\n') {
+        let line = raw.split(';').next().unwrap_or_default();
+        if line.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+            continue;
+        }
+        match strtol(line) {
+            Some(id) if id > 0 && id <= i64::from(max_dump_id) && seen.insert(id) => {
+                out.ids.push(id as DumpId);
+            }
+            _ => out.warnings.push(format!("line ignored: {line}")),
+        }
+    }
+    out
+}
+
+/// C's `strtol(s, &end, 10)` when it consumed something: leading whitespace, an optional sign,
+/// then digits. Saturates like strtol does on overflow.
+fn strtol(s: &str) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n: String = digits.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if n.is_empty() {
+        return None;
+    }
+    let v = n.parse::<i64>().unwrap_or(i64::MAX);
+    Some(if neg { -v } else { v })
+}
+
+/// Applies a list file to the TOC: listed entries move to the end in the file's order (so
+/// unlisted ones end up first, as upstream arranges them for the parallel scheduler). An id
+/// within range but absent from the archive is an error, as upstream makes it.
+pub fn apply_list(toc: &mut Toc, ids: &[DumpId]) -> Result<(), String> {
+    let mut listed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let pos = toc
+            .entries
+            .iter()
+            .position(|e| e.dump_id == *id)
+            .ok_or_else(|| format!("could not find entry for ID {id}"))?;
+        listed.push(toc.entries.remove(pos));
+    }
+    toc.entries.extend(listed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_file_rules() {
+        let text = "; header\n\n12; 0 0 TABLE x\n  7 junk\n7\n-3\n99\nabc\n5\r\n";
+        let l = parse_list_file(text, 50);
+        assert_eq!(l.ids, vec![12, 7, 5]);
+        assert_eq!(
+            l.warnings,
+            vec![
+                "line ignored: 7\n",
+                "line ignored: -3\n",
+                "line ignored: 99\n",
+                "line ignored: abc\n"
+            ]
+        );
+    }
+}

@@ -68,6 +68,8 @@ pub struct Selection {
     pub no_subscriptions: bool,
     /// `--sequence-data`: SEQUENCE SET survives a schema-only selection.
     pub sequence_data: bool,
+    /// `-L`: only these dump ids are wanted.
+    pub wanted_ids: Option<std::collections::HashSet<DumpId>>,
 }
 
 impl Default for Selection {
@@ -84,6 +86,7 @@ impl Default for Selection {
             no_security_labels: false,
             no_subscriptions: false,
             sequence_data: false,
+            wanted_ids: None,
         }
     }
 }
@@ -163,6 +166,13 @@ fn entry_required(te: &TocEntry, section: Section, sel: &Selection, create_db: b
         Section::None => false,
     };
     if !section_wanted {
+        return Reqs::NONE;
+    }
+    if sel
+        .wanted_ids
+        .as_ref()
+        .is_some_and(|w| !w.contains(&te.dump_id))
+    {
         return Reqs::NONE;
     }
     if matches!(desc, "ACL" | "COMMENT" | "SECURITY LABEL")

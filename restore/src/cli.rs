@@ -13,6 +13,8 @@ pub struct Options {
     pub file: Option<String>,
     pub input: Option<String>,
     pub list: bool,
+    /// `-L`: a list file choosing and ordering the entries.
+    pub use_list: Option<String>,
     pub verbose: bool,
     pub exit_on_error: bool,
     pub single_transaction: bool,
@@ -207,6 +209,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                     })?;
             }
             c if c == ch('l') => o.list = true,
+            c if c == ch('L') => o.use_list = Some(arg),
             c if c == ch('O') => o.no_owner = true,
             c if c == ch('p') => o.conn.port = Some(arg),
             c if c == ch('R') => {}

@@ -14,6 +14,7 @@ pub enum RestoreError {
     Script(#[from] tusk_format::script::ScriptError),
     #[error("could not write output: {0}")]
     Write(#[from] std::io::Error),
+    /// A fatal condition worded as pg_restore words it (bad list file, missing entry).
     #[error("{0}")]
-    Unsupported(String),
+    Fatal(String),
 }

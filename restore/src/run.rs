@@ -32,8 +32,23 @@ pub fn run(
     for w in reader.warnings() {
         report_warning(w);
     }
-    let toc = reader.toc().clone();
-    let script_opts = script_options(opts);
+    let mut toc = reader.toc().clone();
+    let mut script_opts = script_options(opts);
+    if let Some(path) = &opts.use_list {
+        let text = std::fs::read(path).map_err(|e| {
+            RestoreError::Fatal(format!(
+                "could not open TOC file \"{path}\": {}",
+                tusk_format::output::strerror(&e)
+            ))
+        })?;
+        let max_id = toc.entries.iter().map(|e| e.dump_id).max().unwrap_or(0);
+        let list = tusk_format::list::parse_list_file(&String::from_utf8_lossy(&text), max_id);
+        for w in &list.warnings {
+            report_warning(w.trim_end_matches('\n'));
+        }
+        tusk_format::list::apply_list(&mut toc, &list.ids).map_err(RestoreError::Fatal)?;
+        script_opts.selection.wanted_ids = Some(list.ids.into_iter().collect());
+    }
 
     if opts.list {
         let reqs = required_components(&toc, &script_opts.selection, opts.create);
@@ -100,6 +115,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
             no_security_labels: opts.no_security_labels,
             no_subscriptions: opts.no_subscriptions,
             sequence_data: false,
+            wanted_ids: None,
         },
         clean: opts.clean,
         if_exists: opts.if_exists,

@@ -20,3 +20,23 @@ pub fn pgbench(cluster: &Cluster, scale: u32) -> Result<String> {
     )?;
     Ok(db)
 }
+
+/// A database with large objects (empty, small, larger than one 16 kB write), a comment and
+/// grants on them, and a granted table: the large-object and ACL paths of dump and restore.
+pub fn large_objects(cluster: &Cluster) -> Result<String> {
+    let db = cluster.new_database("lo")?;
+    cluster.psql(
+        &db,
+        "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tusk_reader') \
+             THEN CREATE ROLE tusk_reader; END IF; END$$; \
+         SELECT lo_from_bytea(0, 'hello world'::bytea) AS a \\gset \n\
+         SELECT lo_from_bytea(0, decode(repeat('ab', 20000), 'hex')) AS b \\gset \n\
+         SELECT lo_from_bytea(0, ''::bytea) AS c \\gset \n\
+         COMMENT ON LARGE OBJECT :a IS 'a blob'; \
+         GRANT SELECT ON LARGE OBJECT :b TO tusk_reader; \
+         GRANT SELECT ON LARGE OBJECT :c TO tusk_reader; \
+         CREATE TABLE t (a int); INSERT INTO t VALUES (1); \
+         GRANT SELECT ON t TO tusk_reader;",
+    )?;
+    Ok(db)
+}
