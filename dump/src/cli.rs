@@ -3,7 +3,7 @@
 use tusk_connect::ConnectOptions;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
 use tusk_format::select::OnlyFlags;
-use tusk_format::{Compression, CompressionAlgorithm};
+use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
 
 /// Output format (`-F`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,8 @@ pub struct Options {
     pub restrict_key: Option<String>,
     pub sequence_data: bool,
     pub no_sync: bool,
+    /// `--archive-version` (a tusk extension): the archive version to write.
+    pub archive_version: Option<ArchiveVersion>,
 }
 
 /// What the command line asks for.
@@ -119,6 +121,8 @@ const NO_TOAST_COMPRESSION: i32 = 1018;
 const NO_UNLOGGED_TABLE_DATA: i32 = 1019;
 const ON_CONFLICT_DO_NOTHING: i32 = 1020;
 const SEQUENCE_DATA: i32 = 1021;
+/// tusk's own options, numbered apart from upstream's.
+const ARCHIVE_VERSION: i32 = 2000;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -235,6 +239,7 @@ const LONG: &[LongOpt] = &[
     opt("exclude-extension", HasArg::Required, EXCLUDE_EXTENSION),
     opt("sequence-data", HasArg::No, SEQUENCE_DATA),
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
+    opt("archive-version", HasArg::Required, ARCHIVE_VERSION),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -282,6 +287,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         restrict_key: None,
         sequence_data: false,
         no_sync: false,
+        archive_version: None,
     };
     let mut only = OnlyFlags::default();
     let mut format = "p".to_owned();
@@ -348,6 +354,18 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
             NO_COMMENTS => o.no_comments = true,
             SEQUENCE_DATA => o.sequence_data = true,
+            ARCHIVE_VERSION => {
+                o.archive_version = Some(match arg.as_str() {
+                    "1.14" => ArchiveVersion::V1_14,
+                    "1.15" => ArchiveVersion::V1_15,
+                    "1.16" => ArchiveVersion::V1_16,
+                    _ => {
+                        return Err(CliError::fatal(format!(
+                            "invalid archive version \"{arg}\"; use 1.14, 1.15 or 1.16"
+                        )));
+                    }
+                });
+            }
             // Options that change what is selected or how data is written; they arrive with
             // the catalog and data work. Refusing is better than silently ignoring them.
             code => {

@@ -10,7 +10,9 @@ use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
 use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
 use tusk_format::select::Selection;
-use tusk_format::{ArchiveFormat, ArchiveHeader, ArchiveVersion, CreateTime, Toc, TocEntry};
+use tusk_format::{
+    ArchiveFormat, ArchiveHeader, ArchiveVersion, CompressionAlgorithm, CreateTime, Toc, TocEntry,
+};
 
 use crate::catalog::{self, Catalog};
 use crate::cli::{Format, Options, RESTRICT_CHARS};
@@ -93,7 +95,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         },
     );
     let toc = Toc {
-        header: header(&session, opts, &params)?,
+        header: header(&session, opts, &params, server_version)?,
         entries,
     };
 
@@ -166,12 +168,17 @@ fn header(
     session: &Session,
     opts: &Options,
     params: &tusk_connect::ConnParams,
+    server_version_num: i32,
 ) -> Result<ArchiveHeader, DumpError> {
     let server_version = session
         .show("server_version")
         .map_err(DumpError::query("reading the server version"))?;
     Ok(ArchiveHeader {
-        version: ArchiveVersion::V1_14,
+        version: archive_version(
+            server_version_num,
+            opts.compression.algorithm,
+            opts.archive_version,
+        )?,
         int_size: 4,
         off_size: 8,
         format: ArchiveFormat::Custom,
@@ -181,6 +188,45 @@ fn header(
         server_version: Some(server_version),
         dump_version: Some(dump_version()),
     })
+}
+
+/// The archive version to write: by default the newest one the source server's own
+/// pg_restore reads (1.14 for 14 and 15, 1.15 for 16, 1.16 for 17 and later), so an archive
+/// restores with the tools that came with its server; at least 1.15 when lz4 or zstd is asked
+/// for, since a 1.14 header cannot name them. `--archive-version` overrides, within what the
+/// version can hold.
+pub fn archive_version(
+    server_version_num: i32,
+    compression: CompressionAlgorithm,
+    requested: Option<ArchiveVersion>,
+) -> Result<ArchiveVersion, DumpError> {
+    let needs_algorithm_byte = matches!(
+        compression,
+        CompressionAlgorithm::Lz4 | CompressionAlgorithm::Zstd
+    );
+    match requested {
+        Some(v) if needs_algorithm_byte && v < ArchiveVersion::V1_15 => {
+            Err(DumpError::Unsupported(format!(
+                "archive version {}.{} cannot hold {} compression; use 1.15 or later",
+                v.0,
+                v.1,
+                compression.name()
+            )))
+        }
+        Some(v) => Ok(v),
+        None => {
+            let native = match server_version_num {
+                ..160000 => ArchiveVersion::V1_14,
+                160000..170000 => ArchiveVersion::V1_15,
+                _ => ArchiveVersion::V1_16,
+            };
+            Ok(if needs_algorithm_byte {
+                native.max(ArchiveVersion::V1_15)
+            } else {
+                native
+            })
+        }
+    }
 }
 
 /// The local broken-down time, as pg_dump stores it (`localtime()`).

@@ -8,7 +8,7 @@ use tusk_tests::compare::{
     RESTRICT_KEY, assert_same_database, assert_same_text, mask_version_header,
 };
 use tusk_tests::fixtures;
-use tusk_tests::harness::{Cluster, run, run_stdout, tusk_bin, upstream_bin};
+use tusk_tests::harness::{Cluster, run, run_stdout, run_unchecked, tusk_bin, upstream_bin};
 
 fn tusk(cluster: &Cluster, name: &str) -> std::process::Command {
     cluster.command(tusk_bin(name).expect("tusk binaries build"))
@@ -175,4 +175,54 @@ per_major! {
     tusk_dump_then_tusk_restore_piped => tusk_both_piped,
     plain_output_equals_pg_dump_18 => plain_matches_upstream,
     restore_script_equals_pg_restore_18 => script_matches_upstream,
+}
+
+/// By default an archive of an 18 server is 1.16, which pg_restore 15 refuses; asking for
+/// 1.14 gives one that pg_restore 15 restores.
+#[test]
+fn archive_version_1_14_from_18_restores_with_pg_restore_15() {
+    let c18 = Cluster::shared(18);
+    let c15 = Cluster::shared(15);
+    let src = fixtures::pgbench(c18, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let default = dir.path().join("default.dump");
+    let old = dir.path().join("old.dump");
+    run(
+        "tusk_dump",
+        tusk(c18, "tusk_dump")
+            .args(["-Fc", "-f"])
+            .arg(&default)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+    run(
+        "tusk_dump",
+        tusk(c18, "tusk_dump")
+            .args(["-Fc", "--archive-version=1.14", "-f"])
+            .arg(&old)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+
+    let refused = run_unchecked(
+        "pg_restore 15",
+        c15.upstream("pg_restore").arg("-l").arg(&default),
+        None,
+    )
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("unsupported version (1.16) in file header")
+    );
+
+    let dst = c15.new_database("from18").unwrap();
+    run(
+        "pg_restore 15",
+        c15.upstream("pg_restore").args(["-d", &dst]).arg(&old),
+        None,
+    )
+    .unwrap();
+    assert_same_database((c18, &src), (c15, &dst));
 }
