@@ -45,6 +45,13 @@ pub trait Sink {
     /// Table data stored as SQL (`--inserts` archives), in arbitrary pieces: a script prints
     /// them, a database runs each complete statement.
     fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError>;
+    /// `-C`: continue in the database just created. Only called when [`is_database`] is true;
+    /// a script gets a `\connect` line instead.
+    ///
+    /// [`is_database`]: Sink::is_database
+    fn reconnect(&mut self, _dbname: &str) -> Result<(), ScriptError> {
+        Ok(())
+    }
 }
 
 /// Supplies the payload of entries that have data (TABLE DATA rows, BLOBS large objects), from
@@ -315,6 +322,11 @@ impl Emitter<'_> {
         if reqs.schema {
             self.print_entry(te, "", sink)?;
             defn_dumped = true;
+            // Creating the database, or setting its properties, is followed by a fresh
+            // session in it, so later statements land there with those settings applied.
+            if matches!(te.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES") {
+                self.reconnect(&te.tag, sink)?;
+            }
         }
         if reqs.data {
             if te.had_dumper {
@@ -356,6 +368,22 @@ impl Emitter<'_> {
             self.print_entry(te, "Statistics for ", sink)?;
         }
         Ok(())
+    }
+
+    /// `_reconnectToDB`: a new session in `dbname` (a `\connect` in a script, outside the
+    /// `\restrict` block), then the fixed session settings again.
+    fn reconnect(&mut self, dbname: &str, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        if sink.is_database() {
+            sink.reconnect(dbname)?;
+        } else {
+            let key = self.opts.restrict_key.as_deref().unwrap_or("");
+            sink.comment(&format!(
+                "\\unrestrict {key}\n{}\\restrict {key}\n\n",
+                psql_connect(dbname)?
+            ))?;
+        }
+        self.state = SessionState::default();
+        self.fixed_output_state(sink)
     }
 
     /// `StartRestoreLOs` … `EndRestoreLOs`: each large object opened, written in 16 kB
@@ -622,6 +650,35 @@ impl Emitter<'_> {
         self.state.table_am = Some(want.to_owned());
         Ok(())
     }
+}
+
+/// `appendPsqlMetaConnect`: a psql `\connect` line for `dbname`. Plain names are quoted as
+/// identifiers; any other goes through a conninfo string (with `\encoding SQL_ASCII` first, so
+/// psql passes the bytes through).
+fn psql_connect(dbname: &str) -> Result<String, ScriptError> {
+    if dbname.contains(['\n', '\r']) {
+        return Err(ScriptError::Other(format!(
+            "database name contains a newline or carriage return: \"{dbname}\""
+        )));
+    }
+    let plain = dbname
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if plain {
+        return Ok(format!("\\connect {}\n", ident(dbname)));
+    }
+    let mut value = String::from("'");
+    for c in dbname.chars() {
+        if c == '\'' || c == '\\' {
+            value.push('\\');
+        }
+        value.push(c);
+    }
+    value.push('\'');
+    Ok(format!(
+        "\\encoding SQL_ASCII\n\\connect -reuse-previous=on {}\n",
+        ident(&format!("dbname={value}"))
+    ))
 }
 
 /// `sanitize_line`: newlines become spaces so a name cannot end a comment line; an absent value

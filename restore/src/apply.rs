@@ -7,7 +7,9 @@ use tusk_format::TocEntry;
 use tusk_format::script::{ScriptError, Sink};
 
 pub struct DbSink<'a> {
-    session: &'a Session,
+    session: Session,
+    /// Opens a session in another database of the same server (`-C`).
+    connect: &'a mut dyn FnMut(&str) -> Result<Session, String>,
     exit_on_error: bool,
     errors: u64,
     copy: Option<(CopyIn, String)>,
@@ -18,7 +20,8 @@ pub struct DbSink<'a> {
 
 impl<'a> DbSink<'a> {
     pub fn new(
-        session: &'a Session,
+        session: Session,
+        connect: &'a mut dyn FnMut(&str) -> Result<Session, String>,
         server_version: i32,
         std_strings: bool,
         exit_on_error: bool,
@@ -26,6 +29,7 @@ impl<'a> DbSink<'a> {
     ) -> Self {
         DbSink {
             session,
+            connect,
             exit_on_error,
             errors: 0,
             copy: None,
@@ -107,6 +111,11 @@ impl Sink for DbSink<'_> {
                 ))
             }
         }
+    }
+
+    fn reconnect(&mut self, dbname: &str) -> Result<(), ScriptError> {
+        self.session = (self.connect)(dbname).map_err(ScriptError::Other)?;
+        Ok(())
     }
 
     fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {

@@ -10,7 +10,7 @@ use tusk_format::archive::ArchiveRead;
 use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
 use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
-use tusk_format::select::{Sections, Selection, required_components};
+use tusk_format::select::{Selection, required_components};
 
 use crate::apply::DbSink;
 use crate::cli::{Options, RESTRICT_CHARS};
@@ -74,14 +74,30 @@ pub fn run(
             .application_name
             .get_or_insert_with(|| "tusk_restore".to_owned());
         let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
-        let session = Session::connect(rt, &params, &conn_opts)?;
+        let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
         let server_version = session
-            .show("server_version_num")
-            .ok()
-            .and_then(|v| v.parse().ok())
+            .connection()
+            .server_version_num()
+            .and_then(|v| i32::try_from(v).ok())
             .unwrap_or(0);
+        // Later sessions (after -C creates the database) reuse what worked, password included,
+        // without prompting again.
+        let reconnect_opts = ConnectOptions {
+            no_password: true,
+            ..conn_opts.clone()
+        };
+        let connected = session.connection().params.clone();
+        let mut connect = |dbname: &str| {
+            Session::connect(
+                Arc::clone(&rt),
+                &connected.with_dbname(dbname),
+                &reconnect_opts,
+            )
+            .map_err(|e| e.to_string())
+        };
         let mut sink = DbSink::new(
-            &session,
+            session,
+            &mut connect,
             server_version,
             toc.std_strings(),
             opts.exit_on_error,
@@ -107,7 +123,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
             dump_schema: opts.dump_schema,
             dump_data: opts.dump_data,
             dump_statistics: opts.dump_statistics,
-            sections: Sections::default(),
+            sections: opts.sections.unwrap_or_default(),
             acls_skip: opts.no_privileges,
             no_comments: opts.no_comments,
             no_policies: opts.no_policies,

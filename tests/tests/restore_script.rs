@@ -149,3 +149,42 @@ fn list_file_reorders_and_selects() {
     std::fs::write(&list_path, format!("{data_line}\n")).unwrap();
     same_as_pg_restore(c, &archive, &[&key, "-f", "-", "-L", list_arg]);
 }
+
+/// `--section`, `-C` (with its `\connect`) and their combinations with the other shaping
+/// options print what pg_restore 18 prints, for upstream archives of both majors.
+#[test]
+fn sections_and_create_match_pg_restore() {
+    for major in [15, 18] {
+        let c = Cluster::shared(major);
+        let db = fixtures::pgbench(c, 1).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("db.dump");
+        run(
+            "pg_dump",
+            c.upstream("pg_dump")
+                .args(["-Fc", "-f"])
+                .arg(&archive)
+                .arg(&db),
+            None,
+        )
+        .unwrap();
+        let key = format!("--restrict-key={RESTRICT_KEY}");
+        let cases: &[&[&str]] = &[
+            &["--section=pre-data"],
+            &["--section=data"],
+            &["--section=post-data"],
+            &["--section=pre-data", "--section=post-data"],
+            &["-C"],
+            &["-C", "-c", "--if-exists"],
+            &["-C", "-s", "-O"],
+        ];
+        for extra in cases {
+            let mut args = vec![key.as_str(), "-f", "-"];
+            args.extend_from_slice(extra);
+            same_as_pg_restore(c, &archive, &args);
+        }
+        same_as_pg_restore(c, &archive, &["-l", "-C"]);
+        same_as_pg_restore(c, &archive, &["-l", "--section=data"]);
+        same_as_pg_restore(c, &archive, &["-f", "-", "--section=bogus"]);
+    }
+}
