@@ -84,6 +84,8 @@ pub struct Relation {
 pub struct Constraint {
     pub oid: u32,
     pub table_oid: u32,
+    /// The referenced table of a foreign key (0 otherwise).
+    pub ref_table_oid: u32,
     pub name: String,
     pub contype: u8,
     /// `pg_get_constraintdef` for kinds not rebuilt from index data.
@@ -125,9 +127,32 @@ pub struct Depend {
     pub deptype: u8,
 }
 
+/// The dumped database itself (`pg_database`), for the DATABASE entries.
+#[derive(Debug, Clone, Default)]
+pub struct Database {
+    pub oid: u32,
+    pub name: String,
+    pub owner: String,
+    pub encoding: String,
+    /// 'b' builtin, 'c' libc, 'i' icu.
+    pub locale_provider: u8,
+    pub collate: String,
+    pub ctype: String,
+    pub locale: Option<String>,
+    pub icu_rules: Option<String>,
+    pub is_template: bool,
+    pub connection_limit: i32,
+    pub tablespace: String,
+    pub comment: Option<String>,
+    /// `ALTER DATABASE ... SET` items (`name=value`), then per-role ones as (role, item).
+    pub settings: Vec<String>,
+    pub role_settings: Vec<(String, String)>,
+}
+
 /// Everything read from the catalog for one dump.
 #[derive(Debug, Default)]
 pub struct Catalog {
+    pub database: Database,
     pub namespaces: Vec<Namespace>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
@@ -141,6 +166,7 @@ pub mod classid {
     pub const PG_NAMESPACE: u32 = 2615;
     pub const PG_CONSTRAINT: u32 = 2606;
     pub const PG_ATTRDEF: u32 = 2604;
+    pub const PG_DATABASE: u32 = 1262;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -200,7 +226,68 @@ pub async fn load_details(
     cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
+    cat.database = load_database(client, server_version).await?;
     Ok(())
+}
+
+async fn load_database(client: &Client, server_version: i32) -> Result<Database, DumpError> {
+    let locale = match server_version {
+        170000.. => "datlocprovider, datlocale",
+        150000.. => "datlocprovider, daticulocale",
+        _ => "'c'::\"char\", NULL::text",
+    };
+    let rules = if server_version >= 160000 {
+        "daticurules"
+    } else {
+        "NULL::text"
+    };
+    let sql = format!(
+        "SELECT oid, datname::text, pg_catalog.pg_get_userbyid(datdba)::text, \
+                pg_catalog.pg_encoding_to_char(encoding)::text, {locale}, datcollate::text, \
+                datctype::text, {rules}, datistemplate, datconnlimit, \
+                coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
+                          WHERE t.oid = dattablespace), ''), \
+                pg_catalog.shobj_description(oid, 'pg_database') \
+         FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()"
+    );
+    let row = client
+        .query_one(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading the database"))?;
+    let r = &row;
+    let mut db = Database {
+        oid: get(r, 0)?,
+        name: get(r, 1)?,
+        owner: get(r, 2)?,
+        encoding: get(r, 3)?,
+        locale_provider: get::<i8>(r, 4)? as u8,
+        locale: get(r, 5)?,
+        collate: get(r, 6)?,
+        ctype: get(r, 7)?,
+        icu_rules: get(r, 8)?,
+        is_template: get(r, 9)?,
+        connection_limit: get(r, 10)?,
+        tablespace: get(r, 11)?,
+        comment: get(r, 12)?,
+        ..Database::default()
+    };
+    let rows = client
+        .query(
+            "SELECT r.rolname::text, pg_catalog.unnest(s.setconfig) \
+             FROM pg_catalog.pg_db_role_setting s \
+             LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole \
+             WHERE s.setdatabase = $1 ORDER BY s.setrole <> 0",
+            &[&db.oid],
+        )
+        .await
+        .map_err(DumpError::query("reading the database's settings"))?;
+    for r in &rows {
+        match get::<Option<String>>(r, 0)? {
+            None => db.settings.push(get(r, 1)?),
+            Some(role) => db.role_settings.push((role, get(r, 1)?)),
+        }
+    }
+    Ok(db)
 }
 
 async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
@@ -488,7 +575,7 @@ async fn load_constraints(
                 coalesce(i.indnullsnotdistinct, false), \
                 coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
                           WHERE t.oid = ic.reltablespace), ''), \
-                coalesce(i.indisclustered, false), coalesce(i.indisreplident, false) \
+                coalesce(i.indisclustered, false), coalesce(i.indisreplident, false), c.confrelid \
          FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_constraint c ON c.conrelid = src.tbloid \
          LEFT JOIN pg_catalog.pg_index i ON c.contype IN ('p', 'u', 'x') AND i.indexrelid = c.conindid \
@@ -529,6 +616,7 @@ async fn load_constraints(
             Ok(Constraint {
                 oid: get(r, 0)?,
                 table_oid: get(r, 1)?,
+                ref_table_oid: get(r, 15)?,
                 name: get(r, 2)?,
                 contype: get::<i8>(r, 3)? as u8,
                 deferrable: get(r, 4)?,

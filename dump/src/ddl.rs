@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 
-use crate::catalog::{Catalog, Column, Constraint, Relation, classid};
+use crate::catalog::{Catalog, Column, Constraint, Database, Relation, classid};
 use crate::objects::{DumpObject, ObjectGraph, ObjectKind, Subject};
 
 /// The few facts about the session that the special entries record.
@@ -24,6 +24,9 @@ pub struct DdlOptions {
     pub schema: bool,
     pub data: bool,
     pub comments: bool,
+    /// Emit the DATABASE entries: always in archives, with `-C` in plain output.
+    pub database: bool,
+    pub no_tablespaces: bool,
 }
 
 /// Builds every TOC entry of the dump, in order.
@@ -58,6 +61,9 @@ pub fn toc_entries(
             literal(&facts.search_path, true)
         ),
     );
+    if opts.database {
+        b.database(&cat.database);
+    }
     for obj in &graph.objects {
         b.object(obj);
     }
@@ -123,6 +129,105 @@ impl Builder<'_> {
                 self.sequence_set(&self.cat.relations[i]);
             }
             _ => {}
+        }
+    }
+
+    /// `dumpDatabase`: CREATE DATABASE with what cannot change later (encoding, locale,
+    /// tablespace); the rest in DATABASE PROPERTIES, applied after connecting to it.
+    fn database(&mut self, db: &Database) {
+        let q = ident(&db.name);
+        let mut create = format!("CREATE DATABASE {q} WITH TEMPLATE = template0");
+        if !db.encoding.is_empty() {
+            create.push_str(&format!(" ENCODING = {}", literal(&db.encoding, true)));
+        }
+        create.push_str(match db.locale_provider {
+            b'b' => " LOCALE_PROVIDER = builtin",
+            b'i' => " LOCALE_PROVIDER = icu",
+            _ => " LOCALE_PROVIDER = libc",
+        });
+        if !db.collate.is_empty() && db.collate == db.ctype {
+            create.push_str(&format!(" LOCALE = {}", literal(&db.collate, true)));
+        } else {
+            if !db.collate.is_empty() {
+                create.push_str(&format!(" LC_COLLATE = {}", literal(&db.collate, true)));
+            }
+            if !db.ctype.is_empty() {
+                create.push_str(&format!(" LC_CTYPE = {}", literal(&db.ctype, true)));
+            }
+        }
+        if let Some(locale) = &db.locale {
+            let kw = if db.locale_provider == b'b' {
+                "BUILTIN_LOCALE"
+            } else {
+                "ICU_LOCALE"
+            };
+            create.push_str(&format!(" {kw} = {}", literal(locale, true)));
+        }
+        if let Some(rules) = &db.icu_rules {
+            create.push_str(&format!(" ICU_RULES = {}", literal(rules, true)));
+        }
+        if !db.tablespace.is_empty() && db.tablespace != "pg_default" && !self.opts.no_tablespaces {
+            create.push_str(&format!(" TABLESPACE = {}", ident(&db.tablespace)));
+        }
+        create.push_str(";\n");
+        let db_id = self.new_id();
+        let mut te = TocEntry::new(db_id, "DATABASE", db.name.clone(), Section::PreData);
+        te.catalog_id = CatalogId {
+            tableoid: classid::PG_DATABASE,
+            oid: db.oid,
+        };
+        te.owner = Some(db.owner.clone());
+        te.defn = Some(create);
+        te.drop_stmt = Some(format!("DROP DATABASE {q};\n"));
+        self.entries.push(te);
+
+        if let Some(text) = db
+            .comment
+            .as_deref()
+            .filter(|c| !c.is_empty() && self.opts.comments)
+        {
+            let id = self.new_id();
+            let mut te = TocEntry::new(id, "COMMENT", format!("DATABASE {q}"), Section::None);
+            te.owner = Some(db.owner.clone());
+            te.defn = Some(format!(
+                "COMMENT ON DATABASE {q} IS {};\n",
+                literal(text, true)
+            ));
+            te.dependencies = vec![db_id];
+            self.entries.push(te);
+        }
+
+        let mut props = String::new();
+        let mut drop = String::new();
+        if db.connection_limit != -1 {
+            props.push_str(&format!(
+                "ALTER DATABASE {q} CONNECTION LIMIT = {};\n",
+                db.connection_limit
+            ));
+        }
+        if db.is_template {
+            props.push_str(&format!("ALTER DATABASE {q} IS_TEMPLATE = true;\n"));
+            // A template cannot be dropped; unmark it first.
+            drop.push_str(&format!(
+                "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n",
+                literal(&db.name, true)
+            ));
+        }
+        for item in &db.settings {
+            props.push_str(&alter_config("DATABASE", &db.name, None, item));
+        }
+        for (role, item) in &db.role_settings {
+            props.push_str(&alter_config("ROLE", role, Some(&db.name), item));
+        }
+        if !props.is_empty() {
+            let id = self.new_id();
+            let mut te =
+                TocEntry::new(id, "DATABASE PROPERTIES", db.name.clone(), Section::PreData);
+            te.owner = Some(db.owner.clone());
+            te.defn = Some(props);
+            te.drop_stmt = Some(drop);
+            te.dependencies = vec![db_id];
+            self.entries.push(te);
         }
     }
 
@@ -630,6 +735,84 @@ fn attr_name(rel: &Relation, num: i16) -> String {
             .map(|c| c.name.clone())
             .unwrap_or_default(),
     }
+}
+
+/// Settings whose values are lists that the server stores already quoted
+/// (`variable_is_guc_list_quote`): each element becomes its own literal.
+const LIST_QUOTED_SETTINGS: &[&str] = &[
+    "local_preload_libraries",
+    "search_path",
+    "session_preload_libraries",
+    "shared_preload_libraries",
+    "temp_tablespaces",
+    "unix_socket_directories",
+];
+
+/// `makeAlterConfigCommand`: `ALTER type name [IN DATABASE db] SET setting TO value;`.
+fn alter_config(kind: &str, name: &str, in_database: Option<&str>, item: &str) -> String {
+    let Some((setting, value)) = item.split_once('=') else {
+        return String::new();
+    };
+    let mut cmd = format!("ALTER {kind} {} ", ident(name));
+    if let Some(db) = in_database {
+        cmd.push_str(&format!("IN DATABASE {} ", ident(db)));
+    }
+    cmd.push_str(&format!("SET {} TO ", ident(setting)));
+    if LIST_QUOTED_SETTINGS.contains(&setting.to_ascii_lowercase().as_str()) {
+        let parts: Vec<String> = split_guc_list(value)
+            .iter()
+            .map(|p| literal(p, true))
+            .collect();
+        cmd.push_str(&parts.join(", "));
+    } else {
+        cmd.push_str(&literal(value, true));
+    }
+    cmd.push_str(";\n");
+    cmd
+}
+
+/// `SplitGUCList`: comma-separated elements, each possibly double-quoted (with `""` for a
+/// quote); unquoted elements are taken as they are, blanks around them dropped.
+fn split_guc_list(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = value.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut item = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        item.push('"');
+                    } else {
+                        break;
+                    }
+                } else {
+                    item.push(c);
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' || c.is_whitespace() {
+                    break;
+                }
+                item.push(c);
+                chars.next();
+            }
+        }
+        out.push(item);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.next() != Some(',') {
+            break;
+        }
+    }
+    out
 }
 
 /// `fmtCopyColumnList`: the columns COPY moves (not dropped, not generated), or "" if none.

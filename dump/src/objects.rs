@@ -280,6 +280,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
         for (i, rel) in cat.relations.iter().enumerate() {
             let kind = if rel.relkind == b'S' {
@@ -302,7 +303,22 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 Subject::Relation(i),
             );
             obj.deps.push(table_ids[i]);
-            g.push(obj);
+            let id = g.push(obj);
+            data_ids.insert(rel.oid, id);
+        }
+        if !wanted.schema {
+            // Without the constraints in the dump, data must load referenced tables first
+            // (pg_dump's getTableDataFKConstraints).
+            for con in cat.constraints.iter().filter(|c| c.contype == b'f') {
+                if let (Some(&from), Some(&to)) = (
+                    data_ids.get(&con.table_oid),
+                    data_ids.get(&con.ref_table_oid),
+                ) {
+                    if let Some(o) = g.get_mut(from) {
+                        o.deps.push(to);
+                    }
+                }
+            }
         }
     }
 

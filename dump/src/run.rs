@@ -92,6 +92,8 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             schema: opts.dump_schema,
             data: opts.dump_data,
             comments: !opts.no_comments,
+            database: opts.format != Format::Plain || opts.create,
+            no_tablespaces: opts.no_tablespaces,
         },
     );
     let toc = Toc {

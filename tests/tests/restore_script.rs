@@ -20,7 +20,7 @@ fn output(
     cmd.env("TZ", "UTC").args(args).arg(archive);
     let out = run_unchecked("restore", &mut cmd, None).unwrap();
     let name = program.file_name().unwrap().to_string_lossy().into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).replace(&format!("{name}:"), "PROGRAM:");
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&name, "PROGRAM");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr,

@@ -88,29 +88,93 @@ fn tusk_both_piped(major: u32) {
     assert_same_database((c, &src), (c, &dst));
 }
 
-/// tusk_dump -Fp equals upstream pg_dump 18 -Fp, version lines aside.
+/// tusk_dump -Fp equals upstream pg_dump 18 -Fp, version lines aside, with the options that
+/// shape the skeleton's objects and a database with a comment and settings.
 fn plain_matches_upstream(major: u32) {
     let c = Cluster::shared(major);
     let src = fixtures::pgbench(c, 1).unwrap();
+    c.psql(
+        &src,
+        &format!(
+            "COMMENT ON DATABASE {src} IS 'bench db'; ALTER DATABASE {src} SET work_mem TO '8MB'; \
+             ALTER DATABASE {src} SET search_path TO public, \"$user\"; \
+             ALTER DATABASE {src} CONNECTION LIMIT 50;"
+        ),
+    )
+    .unwrap();
     let key = format!("--restrict-key={RESTRICT_KEY}");
     let pg_dump_18 = upstream_bin(18, "pg_dump").unwrap();
-    let theirs = run_stdout(
-        "pg_dump 18",
-        c.command(&pg_dump_18).args([key.as_str(), src.as_str()]),
+    let cases: &[&[&str]] = &[
+        &[],
+        &["-C"],
+        &["-C", "-c", "--if-exists"],
+        &["-s"],
+        &["-a"],
+        &["-O", "-x"],
+    ];
+    for extra in cases {
+        let dump = |program: &Path, name: &str| {
+            let mut cmd = c.command(program);
+            cmd.arg(&key).args(*extra).arg(&src);
+            mask_version_header(&run_stdout(name, &mut cmd, None).unwrap())
+        };
+        let theirs = dump(&pg_dump_18, "pg_dump 18");
+        let ours = dump(&tusk_bin("tusk_dump").unwrap(), "tusk_dump");
+        assert_same_text(
+            &theirs,
+            &ours,
+            &format!("pg_dump 18 {extra:?}"),
+            &format!("tusk_dump {extra:?}"),
+        );
+    }
+}
+
+/// pg_restore -C of tusk's archive creates the database with its properties.
+#[test]
+fn upstream_restore_with_create() {
+    let c = Cluster::shared(18);
+    let src = fixtures::pgbench(c, 1).unwrap();
+    c.psql(
+        &src,
+        &format!(
+            "COMMENT ON DATABASE {src} IS 'bench db'; ALTER DATABASE {src} SET work_mem TO '8MB';"
+        ),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("db.dump");
+    run(
+        "tusk_dump",
+        tusk(c, "tusk_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&src),
         None,
     )
     .unwrap();
-    let ours = run_stdout(
-        "tusk_dump",
-        tusk(c, "tusk_dump").args([key.as_str(), src.as_str()]),
+    // Rename the source so -C can create the database under its own name in the same cluster.
+    let copy = format!("{src}_orig");
+    c.psql(
+        "postgres",
+        &format!("ALTER DATABASE {src} RENAME TO {copy}"),
+    )
+    .unwrap();
+    run(
+        "pg_restore -C",
+        c.upstream("pg_restore")
+            .args(["-C", "-d", "postgres"])
+            .arg(&archive),
         None,
     )
     .unwrap();
-    assert_same_text(
-        &mask_version_header(&theirs),
-        &mask_version_header(&ours),
-        "pg_dump 18",
-        "tusk_dump",
+    assert_same_database((c, &copy), (c, &src));
+    let settings = "SELECT coalesce(shobj_description(d.oid, 'pg_database'), '') || ' ' || \
+                    coalesce((SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting s \
+                              WHERE s.setdatabase = d.oid AND s.setrole = 0), '') \
+                    FROM pg_database d WHERE datname = current_database()";
+    assert_eq!(
+        c.psql(&src, settings).unwrap().trim(),
+        "bench db work_mem=8MB"
     );
 }
 
