@@ -3,7 +3,7 @@
 use tusk_connect::ConnectOptions;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
 use tusk_format::select::OnlyFlags;
-use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
+use tusk_format::{ArchiveVersion, Compression};
 
 /// Output format (`-F`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -430,13 +430,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             "option --restrict-key can only be used with --format=plain",
         ));
     }
-    if matches!(o.format, Format::Directory | Format::Tar) {
-        return Err(CliError::fatal(
-            "only the custom and plain formats are supported by tusk_dump yet",
-        ));
-    }
     o.compression = match compress.as_deref() {
-        None if o.format == Format::Custom => Compression::GZIP_DEFAULT,
+        None if matches!(o.format, Format::Custom | Format::Directory) => Compression::GZIP_DEFAULT,
         None => Compression::NONE,
         Some(spec) => parse_compression(spec)?,
     };
@@ -458,50 +453,15 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     Ok(Command::Dump(Box::new(o)))
 }
 
-/// `-Z`: a bare level means gzip at that level (0 = none), else `none` or `gzip[:LEVEL]`
-/// (`gzip:9` or `gzip:level=9`).
+/// `-Z`: upstream's specification parser, messages included. Its warnings are printed here, as
+/// pg_dump prints them while it checks its options, before it connects.
 fn parse_compression(spec: &str) -> Result<Compression, CliError> {
-    let (alg, detail) = match spec.split_once(':') {
-        Some((a, d)) => (a, Some(d)),
-        None => (spec, None),
-    };
-    let gzip = |level: i32| -> Result<Compression, CliError> {
-        match level {
-            1..=9 => Ok(Compression {
-                algorithm: CompressionAlgorithm::Gzip,
-                level: Some(level),
-            }),
-            _ => Err(CliError::fatal(
-                "invalid compression specification: compression algorithm \"gzip\" expects a \
-                 compression level between 1 and 9 (default at -1)",
-            )),
-        }
-    };
-    if let Ok(level) = alg.trim().parse::<i32>() {
-        return match (level, detail) {
-            (_, Some(_)) => Err(CliError::fatal(format!(
-                "unrecognized compression algorithm: \"{alg}\""
-            ))),
-            (0, None) => Ok(Compression::NONE),
-            (level, None) => gzip(level),
-        };
+    let (compression, warnings) =
+        tusk_format::parse_compress_spec(spec).map_err(CliError::fatal)?;
+    for warning in warnings {
+        eprintln!("tusk_dump: warning: {warning}");
     }
-    match (alg, detail) {
-        ("none", _) => Ok(Compression::NONE),
-        ("gzip", None) => Ok(Compression::GZIP_DEFAULT),
-        ("gzip", Some(d)) => match d.strip_prefix("level=").unwrap_or(d).trim().parse::<i32>() {
-            Ok(level) => gzip(level),
-            Err(_) => Err(CliError::fatal(format!(
-                "invalid compression specification: unrecognized compression option: \"{d}\""
-            ))),
-        },
-        ("lz4" | "zstd", _) => Err(CliError::fatal(format!(
-            "compression with {alg} is not supported by tusk_dump yet"
-        ))),
-        _ => Err(CliError::fatal(format!(
-            "unrecognized compression algorithm: \"{alg}\""
-        ))),
-    }
+    Ok(compression)
 }
 
 #[cfg(test)]
@@ -535,18 +495,34 @@ mod tests {
         assert_eq!(
             parse_compression("gzip:9").unwrap(),
             Compression {
-                algorithm: CompressionAlgorithm::Gzip,
-                level: Some(9)
+                level: Some(9),
+                ..Compression::GZIP_DEFAULT
             }
         );
         assert_eq!(
             parse_compression("5").unwrap(),
             Compression {
-                algorithm: CompressionAlgorithm::Gzip,
-                level: Some(5)
+                level: Some(5),
+                ..Compression::GZIP_DEFAULT
             }
         );
-        assert!(parse_compression("brotli").is_err());
+        assert_eq!(
+            parse_compression("zstd:level=19,long").unwrap(),
+            Compression {
+                algorithm: tusk_format::CompressionAlgorithm::Zstd,
+                level: Some(19),
+                long: true,
+            }
+        );
+        assert_eq!(
+            parse_compression("brotli").unwrap_err().message,
+            "unrecognized compression algorithm: \"brotli\""
+        );
+        assert_eq!(
+            parse_compression("lz4:13").unwrap_err().message,
+            "invalid compression specification: compression algorithm \"lz4\" expects a \
+             compression level between 1 and 12 (default at 0)"
+        );
     }
 
     #[test]

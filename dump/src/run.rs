@@ -2,14 +2,18 @@
 //! sort, TOC, then the archive or the plain script with the table data streamed through.
 
 use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
+use tusk_format::archive::ArchiveWrite;
 use tusk_format::custom::CustomWriter;
 use tusk_format::custom::DataSink;
+use tusk_format::directory::DirectoryWriter;
 use tusk_format::output::Output;
 use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
 use tusk_format::select::Selection;
+use tusk_format::tar::TarWriter;
 use tusk_format::{
     ArchiveFormat, ArchiveHeader, ArchiveVersion, CompressionAlgorithm, CreateTime, Toc, TocEntry,
 };
@@ -29,7 +33,15 @@ pub fn dump_version() -> String {
 
 /// Runs a dump. Warnings go to `warn` (the binary prints them to stderr).
 pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> {
-    let mut output = Output::create(opts.file.as_deref())?;
+    // Like pg_dump, the output is checked before connecting; a directory archive is written
+    // under a temporary name by its writer.
+    let mut output = match opts.format {
+        Format::Directory => {
+            check_directory_target(opts.file.as_deref())?;
+            None
+        }
+        _ => Some(Output::create(opts.file.as_deref())?),
+    };
 
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
@@ -107,29 +119,76 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     };
     match opts.format {
         Format::Plain => {
-            let mut sink = TextSink::new(BufWriter::new(output.file()));
+            let mut sink =
+                TextSink::new(BufWriter::new(output.as_mut().ok_or_else(no_file)?.file()));
             script::emit(&toc, &script_options(opts), &mut data, &mut sink)?;
             sink.into_inner().flush().map_err(DumpError::Write)?;
         }
         Format::Custom => {
-            let mut writer = CustomWriter::new(output.file(), &toc)?;
-            for te in toc.entries.iter().filter(|e| e.had_dumper) {
-                let mut member = writer.data(te.dump_id)?;
-                data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
-                member.finish()?;
-            }
-            writer.finish()?;
+            let writer = CustomWriter::new(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
+            write_members(Box::new(writer), &toc, &mut data)?;
         }
-        Format::Directory | Format::Tar => {
-            return Err(DumpError::Unsupported(
-                "only custom and plain formats are supported yet".into(),
-            ));
+        Format::Directory => {
+            let path = opts.file.as_deref().unwrap_or_default();
+            let mut writer = DirectoryWriter::create(Path::new(path), &toc)?;
+            writer.set_sync(!opts.no_sync);
+            write_members(Box::new(writer), &toc, &mut data)?;
+        }
+        Format::Tar => {
+            let writer = TarWriter::create(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
+            write_members(Box::new(writer), &toc, &mut data)?;
         }
     }
     session
         .execute("COMMIT")
         .map_err(DumpError::query("ending the dump transaction"))?;
-    Ok(output.commit(!opts.no_sync)?)
+    match output {
+        Some(out) => Ok(out.commit(!opts.no_sync)?),
+        None => Ok(()),
+    }
+}
+
+/// Writes every data member of `toc` with live table data, then completes the archive.
+fn write_members(
+    mut writer: Box<dyn ArchiveWrite + '_>,
+    toc: &Toc,
+    data: &mut LiveData<'_>,
+) -> Result<(), DumpError> {
+    for te in toc.entries.iter().filter(|e| e.had_dumper) {
+        let mut member = writer.data(te.dump_id)?;
+        data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
+        member.finish()?;
+    }
+    Ok(writer.finish()?)
+}
+
+fn no_file() -> DumpError {
+    DumpError::Unsupported("no output file".into())
+}
+
+/// pg_dump's checks on a directory target, made before connecting: a path is required, and it
+/// must not exist or be an empty directory.
+fn check_directory_target(path: Option<&str>) -> Result<(), DumpError> {
+    let Some(path) = path.filter(|p| !p.is_empty()) else {
+        return Err(DumpError::Unsupported(
+            "no output directory specified".into(),
+        ));
+    };
+    match std::fs::read_dir(path) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(DumpError::Unsupported(format!(
+                    "directory \"{path}\" is not empty"
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(DumpError::Unsupported(format!(
+            "could not open directory \"{path}\": {}",
+            tusk_format::output::strerror(&e)
+        ))),
+    }
 }
 
 fn session_facts(session: &Session) -> Result<SessionFacts, DumpError> {
@@ -183,7 +242,11 @@ fn header(
         )?,
         int_size: 4,
         off_size: 8,
-        format: ArchiveFormat::Custom,
+        format: match opts.format {
+            Format::Directory => ArchiveFormat::Directory,
+            Format::Tar => ArchiveFormat::Tar,
+            _ => ArchiveFormat::Custom,
+        },
         compression: opts.compression,
         created: local_time_now(),
         dbname: params.dbname().to_owned(),

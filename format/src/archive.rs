@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::custom::{
     BlobsWriter, CustomReader, CustomWriter, DataMemberWriter, DataSink, stdin_file,
 };
+use crate::directory::{DirectoryReader, is_archive_dir};
 use crate::error::FormatError;
 use crate::toc::{ArchiveFormat, DumpId, Toc};
 
@@ -67,10 +68,18 @@ pub fn open(
     forced: Option<ArchiveFormat>,
 ) -> Result<Box<dyn ArchiveRead>, OpenError> {
     let path = path.filter(|p| *p != "-");
-    if let Some(p) = path {
-        if Path::new(p).is_dir() || forced == Some(ArchiveFormat::Directory) {
-            return Err(OpenError::Unsupported("directory"));
+    match (path, forced) {
+        (None, Some(ArchiveFormat::Directory)) => return Err(FormatError::NoDirectory.into()),
+        (Some(p), Some(ArchiveFormat::Directory)) => {
+            return Ok(Box::new(DirectoryReader::open(Path::new(p))?));
         }
+        (Some(p), None) if Path::new(p).is_dir() => {
+            if !is_archive_dir(Path::new(p)) {
+                return Err(FormatError::NotDirectoryArchive(p.to_owned()).into());
+            }
+            return Ok(Box::new(DirectoryReader::open(Path::new(p))?));
+        }
+        _ => {}
     }
     let mut file = match path {
         Some(p) => File::open(p).map_err(|source| OpenError::Open {
@@ -124,8 +133,9 @@ fn reader_for<R: Read + Seek + 'static>(
 ) -> Result<Box<dyn ArchiveRead>, OpenError> {
     match format {
         ArchiveFormat::Custom => Ok(Box::new(CustomReader::open(input)?)),
-        ArchiveFormat::Tar => Err(OpenError::Unsupported("tar")),
-        ArchiveFormat::Directory => Err(OpenError::Unsupported("directory")),
+        ArchiveFormat::Tar => Ok(Box::new(crate::tar::TarReader::open(input)?)),
+        // A directory is opened by name, never from a stream.
+        ArchiveFormat::Directory => Err(FormatError::NoDirectory.into()),
     }
 }
 
@@ -159,7 +169,7 @@ fn detect(head: &[u8]) -> Result<ArchiveFormat, OpenError> {
         return Err(OpenError::TextDump);
     }
     match <&[u8; 512]>::try_from(head) {
-        Ok(block) if is_tar_header(block) => Ok(ArchiveFormat::Tar),
+        Ok(block) if crate::tar::is_valid_header(block) => Ok(ArchiveFormat::Tar),
         _ => Err(OpenError::NotAnArchive),
     }
 }
@@ -187,31 +197,6 @@ impl Seek for Prefixed {
     fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
         Err(io::Error::from(io::ErrorKind::Unsupported))
     }
-}
-
-/// A tar header block whose checksum field matches its contents (`isValidTarHeader`).
-fn is_tar_header(block: &[u8; 512]) -> bool {
-    let field = &block[148..156];
-    let digits: String = field
-        .iter()
-        .take_while(|b| **b != 0 && **b != b' ')
-        .map(|b| char::from(*b))
-        .collect();
-    let Ok(stored) = u32::from_str_radix(digits.trim(), 8) else {
-        return false;
-    };
-    let sum: u32 = block
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(*b)
-            }
-        })
-        .sum();
-    stored == sum && (block[257..263] == *b"ustar\0" || block[257..265] == *b"ustar  \0")
 }
 
 /// One data member being written; [`finish`](MemberWrite::finish) ends it (dropping it leaves

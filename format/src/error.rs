@@ -158,6 +158,86 @@ pub enum FormatError {
     )]
     PositionLost,
 
+    /// A file or directory of a directory archive could not be opened, read, written or
+    /// created. `action` is upstream's wording ("could not open input file").
+    #[error("{action} \"{path}\": {}", crate::output::strerror(.source))]
+    File {
+        action: &'static str,
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A file of a directory archive could not be decompressed (or compressed, when writing).
+    #[error("file \"{path}\" of TOC entry {dump_id}: {source}")]
+    FileCodec {
+        dump_id: DumpId,
+        path: String,
+        #[source]
+        source: CodecError,
+    },
+
+    #[error("directory \"{0}\" does not appear to be a valid archive (\"toc.dat\" does not exist)")]
+    NotDirectoryArchive(String),
+
+    #[error("directory \"{0}\" is not empty")]
+    DirectoryNotEmpty(String),
+
+    #[error("no output directory specified")]
+    NoDirectory,
+
+    /// A directory archive's TOC names a data file that is not a plain name in the directory
+    /// (upstream would open whatever path it says; we refuse to leave the directory).
+    #[error(
+        "invalid file name \"{name}\" in TOC entry {dump_id}: not a file name inside the archive directory"
+    )]
+    BadFileName { dump_id: DumpId, name: String },
+
+    #[error("could not open large object TOC file \"{path}\" for input: {}", crate::output::strerror(.source))]
+    OpenLoToc {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("invalid line in large object TOC file \"{path}\": \"{line}\"")]
+    BadLoTocLine { path: String, line: String },
+
+    /// Tar: the member an entry names is not in the (rest of the) archive.
+    #[error("could not find header for file \"{0}\" in tar archive")]
+    TarMemberNotFound(String),
+
+    /// Tar: a member wanted now was passed over, unread, while looking for a later one.
+    #[error(
+        "restoring data out of order is not supported in this archive format: \"{passed}\" is required, but comes before \"{wanted}\" in the archive file."
+    )]
+    TarOutOfOrder { passed: String, wanted: String },
+
+    /// Tar: a header block whose checksum does not match (`offset` is where the block starts).
+    #[error(
+        "corrupt tar header found in {name} (expected {expected}, computed {computed}) file position {offset}"
+    )]
+    TarCorruptHeader {
+        name: String,
+        expected: u64,
+        computed: u32,
+        offset: u64,
+    },
+
+    #[error("incomplete tar header found ({len} bytes) at file position {offset}")]
+    TarIncompleteHeader { len: usize, offset: u64 },
+
+    #[error("compression is not supported by tar archive format")]
+    TarCompression,
+
+    /// Tar: restore.sql rewrites each COPY to read from a file, which needs upstream's form.
+    #[error("unexpected COPY statement syntax: \"{0}\"")]
+    TarCopyStatement(String),
+
+    /// The temporary file that holds a member until its turn could not be made or used.
+    #[error("could not use temporary file: {0}")]
+    TempFile(#[source] io::Error),
+
     /// The writer was asked for something the archive version or format cannot hold, or that
     /// would make an archive upstream cannot read.
     #[error("cannot write archive: {0}")]

@@ -3,7 +3,10 @@
 //! - [`toc`]: the TOC model (header, entries) shared by every container format.
 //! - [`archive`]: any archive, format detected as pg_restore does it.
 //! - [`custom`]: the custom (`-Fc`) container, reader and writer.
+//! - [`tar`]: the tar (`-Ft`) container, reader and writer.
+//! - [`directory`]: the directory (`-Fd`) container, reader and writer.
 //! - [`compress`]: streaming codecs with upstream's chunking.
+//! - [`compress_spec`]: pg_dump's `-Z` argument, parsed and checked as upstream does.
 //! - [`encoding`]: the archive's text encoding, between archive bytes and model strings.
 //! - [`primitive`]: the Int/Str/Offset encodings every container uses.
 //! - `tocfile` (private): header and TOC bytes, shared by the containers.
@@ -16,7 +19,9 @@
 
 pub mod archive;
 pub mod compress;
+pub mod compress_spec;
 pub mod custom;
+pub mod directory;
 pub mod encoding;
 pub mod error;
 pub mod list;
@@ -25,9 +30,11 @@ pub mod primitive;
 pub mod quote;
 pub mod script;
 pub mod select;
+pub mod tar;
 pub mod toc;
 mod tocfile;
 
+pub use compress_spec::parse_compress_spec;
 pub use custom::{BlobsWriter, CustomReader, CustomWriter, DataMemberWriter, DataSink};
 pub use encoding::Encoding;
 pub use error::FormatError;

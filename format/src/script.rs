@@ -376,7 +376,8 @@ impl Emitter<'_> {
         if sink.is_database() {
             sink.reconnect(dbname)?;
         } else {
-            let key = self.opts.restrict_key.as_deref().unwrap_or("");
+            // Without a key upstream prints C's "(null)" here; so do we.
+            let key = self.opts.restrict_key.as_deref().unwrap_or("(null)");
             sink.comment(&format!(
                 "\\unrestrict {key}\n{}\\restrict {key}\n\n",
                 psql_connect(dbname)?

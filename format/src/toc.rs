@@ -67,17 +67,23 @@ pub struct Compression {
     pub algorithm: CompressionAlgorithm,
     /// The level as requested; `None` means the algorithm's default (-1 in a 1.14 header).
     pub level: Option<i32>,
+    /// zstd long-distance matching (`-Z zstd:long`). No archive stores it: it only changes
+    /// how the writer compresses, so an archive read back always has `false`.
+    pub long: bool,
 }
 
 impl Compression {
-    pub const NONE: Self = Self {
-        algorithm: CompressionAlgorithm::None,
-        level: None,
-    };
-    pub const GZIP_DEFAULT: Self = Self {
-        algorithm: CompressionAlgorithm::Gzip,
-        level: None,
-    };
+    pub const NONE: Self = Self::of(CompressionAlgorithm::None);
+    pub const GZIP_DEFAULT: Self = Self::of(CompressionAlgorithm::Gzip);
+
+    /// `algorithm` at its default level, without long-distance matching.
+    pub const fn of(algorithm: CompressionAlgorithm) -> Self {
+        Self {
+            algorithm,
+            level: None,
+            long: false,
+        }
+    }
 }
 
 /// The broken-down local creation time stored in the header (C `struct tm` semantics:

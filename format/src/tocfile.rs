@@ -169,10 +169,7 @@ fn read_compression<R: Read>(
                 });
             }
         };
-        return Ok(Compression {
-            algorithm,
-            level: None,
-        });
+        return Ok(Compression::of(algorithm));
     }
     let level = if version >= v(4) {
         r.read_i32(what)?
@@ -190,6 +187,7 @@ fn read_compression<R: Read>(
         n => Compression {
             algorithm: CompressionAlgorithm::Gzip,
             level: Some(n),
+            long: false,
         },
     })
 }
@@ -830,6 +828,7 @@ mod tests {
         let gz = |level| Compression {
             algorithm: CompressionAlgorithm::Gzip,
             level,
+            long: false,
         };
         let lvl = |c, ver| match compression_field(c, ver) {
             Ok(CompressionField::Level(l)) => Some(l),
@@ -843,6 +842,7 @@ mod tests {
         let lz4 = Compression {
             algorithm: CompressionAlgorithm::Lz4,
             level: None,
+            long: false,
         };
         assert!(compression_field(lz4, v(14)).is_err());
         assert!(matches!(

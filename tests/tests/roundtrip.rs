@@ -14,8 +14,8 @@ fn tusk(cluster: &Cluster, name: &str) -> std::process::Command {
     cluster.command(tusk_bin(name).expect("tusk binaries build"))
 }
 
-/// tusk_dump -Fc → upstream pg_restore of the same major.
-fn tusk_dump_upstream_restore(major: u32) {
+/// tusk_dump → upstream pg_restore of the same major, in archive format `format`.
+fn tusk_dump_upstream_restore_in(major: u32, format: &str) {
     let c = Cluster::shared(major);
     let src = fixtures::pgbench(c, 2).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -23,7 +23,7 @@ fn tusk_dump_upstream_restore(major: u32) {
     run(
         "tusk_dump",
         tusk(c, "tusk_dump")
-            .args(["-Fc", "-f"])
+            .args([format, "-f"])
             .arg(&archive)
             .args(["-d", &src]),
         None,
@@ -40,8 +40,32 @@ fn tusk_dump_upstream_restore(major: u32) {
     assert_same_database((c, &src), (c, &dst));
 }
 
-/// upstream pg_dump -Fc → tusk_restore.
+fn tusk_dump_upstream_restore(major: u32) {
+    tusk_dump_upstream_restore_in(major, "-Fc");
+}
+
+fn tusk_dump_directory_upstream_restore(major: u32) {
+    tusk_dump_upstream_restore_in(major, "-Fd");
+}
+
+fn tusk_dump_tar_upstream_restore(major: u32) {
+    tusk_dump_upstream_restore_in(major, "-Ft");
+}
+
+fn upstream_dump_tar_tusk_restore(major: u32) {
+    upstream_dump_tusk_restore_in(major, "-Ft");
+}
+
 fn upstream_dump_tusk_restore(major: u32) {
+    upstream_dump_tusk_restore_in(major, "-Fc");
+}
+
+fn upstream_dump_directory_tusk_restore(major: u32) {
+    upstream_dump_tusk_restore_in(major, "-Fd");
+}
+
+/// upstream pg_dump → tusk_restore, in archive format `format`.
+fn upstream_dump_tusk_restore_in(major: u32, format: &str) {
     let c = Cluster::shared(major);
     let src = fixtures::pgbench(c, 2).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -49,7 +73,7 @@ fn upstream_dump_tusk_restore(major: u32) {
     run(
         "pg_dump",
         c.upstream("pg_dump")
-            .args(["-Fc", "-f"])
+            .args([format, "-f"])
             .arg(&archive)
             .arg(&src),
         None,
@@ -236,6 +260,10 @@ macro_rules! per_major {
 per_major! {
     tusk_dump_then_upstream_restore => tusk_dump_upstream_restore,
     upstream_dump_then_tusk_restore => upstream_dump_tusk_restore,
+    tusk_dump_directory_then_upstream_restore => tusk_dump_directory_upstream_restore,
+    upstream_dump_directory_then_tusk_restore => upstream_dump_directory_tusk_restore,
+    tusk_dump_tar_then_upstream_restore => tusk_dump_tar_upstream_restore,
+    upstream_dump_tar_then_tusk_restore => upstream_dump_tar_tusk_restore,
     tusk_dump_then_tusk_restore_piped => tusk_both_piped,
     plain_output_equals_pg_dump_18 => plain_matches_upstream,
     restore_script_equals_pg_restore_18 => script_matches_upstream,
