@@ -254,3 +254,68 @@ impl<W: Write + Seek> ArchiveWrite for CustomWriter<W> {
         CustomWriter::finish(*self).map(|_| ())
     }
 }
+
+/// Copies every data member of `reader` into `writer` (whose TOC the caller made from the
+/// reader's), decompressing and recompressing as the two archives' settings say, then
+/// completes the writer.
+pub fn copy_members(
+    reader: &mut dyn ArchiveRead,
+    writer: Box<dyn ArchiveWrite + '_>,
+) -> Result<(), FormatError> {
+    let mut writer = writer;
+    let entries: Vec<(DumpId, bool)> = reader
+        .toc()
+        .entries
+        .iter()
+        .filter(|e| e.had_dumper)
+        .map(|e| (e.dump_id, e.desc == "BLOBS"))
+        .collect();
+    for (dump_id, blobs) in entries {
+        if blobs {
+            let mut out = writer.blobs(dump_id)?;
+            reader.read_data(dump_id, &mut BlobsCopy { out: out.as_mut() })?;
+            out.finish()?;
+        } else {
+            let mut out = writer.data(dump_id)?;
+            reader.read_data(dump_id, &mut MemberCopy { out: out.as_mut() })?;
+            out.finish()?;
+        }
+    }
+    writer.finish()
+}
+
+struct MemberCopy<'a> {
+    out: &'a mut dyn MemberWrite,
+}
+
+impl DataSink for MemberCopy<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+    fn start_lo(&mut self, _oid: u32) -> io::Result<()> {
+        Err(io::Error::other(
+            "large object inside a table's data member",
+        ))
+    }
+    fn end_lo(&mut self) -> io::Result<()> {
+        Err(io::Error::other(
+            "large object inside a table's data member",
+        ))
+    }
+}
+
+struct BlobsCopy<'a> {
+    out: &'a mut dyn BlobsWrite,
+}
+
+impl DataSink for BlobsCopy<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
+        self.out.start_lo(oid).map_err(io::Error::other)
+    }
+    fn end_lo(&mut self) -> io::Result<()> {
+        self.out.end_lo().map_err(io::Error::other)
+    }
+}
