@@ -149,10 +149,21 @@ pub struct Database {
     pub role_settings: Vec<(String, String)>,
 }
 
+/// A large object (`pg_largeobject_metadata`).
+#[derive(Debug, Clone)]
+pub struct LargeObject {
+    pub oid: u32,
+    pub owner: String,
+    /// `lomacl` as text; objects with the same owner and ACL are grouped.
+    pub acl: Option<String>,
+}
+
 /// Everything read from the catalog for one dump.
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub database: Database,
+    /// In pg_dump's order: by owner, ACL text, OID.
+    pub large_objects: Vec<LargeObject>,
     pub namespaces: Vec<Namespace>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
@@ -167,6 +178,7 @@ pub mod classid {
     pub const PG_CONSTRAINT: u32 = 2606;
     pub const PG_ATTRDEF: u32 = 2604;
     pub const PG_DATABASE: u32 = 1262;
+    pub const PG_LARGEOBJECT: u32 = 2613;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -228,6 +240,28 @@ pub async fn load_details(
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
     Ok(())
+}
+
+/// Reads the large objects, ordered as pg_dump groups them.
+pub async fn load_large_objects(client: &Client) -> Result<Vec<LargeObject>, DumpError> {
+    let rows = client
+        .query(
+            "SELECT oid, pg_catalog.pg_get_userbyid(lomowner)::text, lomacl::text \
+             FROM pg_catalog.pg_largeobject_metadata \
+             ORDER BY lomowner, lomacl::pg_catalog.text, oid",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading large objects"))?;
+    rows.iter()
+        .map(|r| {
+            Ok(LargeObject {
+                oid: get(r, 0)?,
+                owner: get(r, 1)?,
+                acl: get(r, 2)?,
+            })
+        })
+        .collect()
 }
 
 async fn load_database(client: &Client, server_version: i32) -> Result<Database, DumpError> {

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 
-use crate::catalog::{Catalog, Column, Constraint, Database, Relation, classid};
-use crate::objects::{DumpObject, ObjectGraph, ObjectKind, Subject};
+use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
+use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 /// The few facts about the session that the special entries record.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct DdlOptions {
     pub comments: bool,
     /// Emit the DATABASE entries: always in archives, with `-C` in plain output.
     pub database: bool,
+    /// The large-object layout of the archive written (`None`: no large objects).
+    pub large_objects: Option<LoLayout>,
     pub no_tablespaces: bool,
 }
 
@@ -128,6 +130,18 @@ impl Builder<'_> {
             (ObjectKind::SequenceSet, Subject::Relation(i)) if self.opts.data => {
                 self.sequence_set(&self.cat.relations[i]);
             }
+            (ObjectKind::LargeObject, Subject::LargeObjects(a, b)) => {
+                if let (Some(layout), Some(los)) =
+                    (self.opts.large_objects, self.cat.large_objects.get(a..b))
+                {
+                    self.large_object_metadata(obj, los, layout);
+                }
+            }
+            (ObjectKind::LargeObjectData, Subject::LargeObjects(..)) => {
+                if let Some(layout) = self.opts.large_objects {
+                    self.large_object_data(obj, layout);
+                }
+            }
             _ => {}
         }
     }
@@ -229,6 +243,63 @@ impl Builder<'_> {
             te.dependencies = vec![db_id];
             self.entries.push(te);
         }
+    }
+
+    /// `dumpLO` (1.16: BLOB METADATA for a group) or pg_dump 16's `dumpBlob` (a BLOB entry
+    /// per object); then each object's comment.
+    fn large_object_metadata(&mut self, obj: &DumpObject, los: &[LargeObject], layout: LoLayout) {
+        let Some(first) = los.first() else { return };
+        let mut te = match layout {
+            LoLayout::Grouped => {
+                let mut te =
+                    TocEntry::new(obj.id, "BLOB METADATA", obj.name.clone(), Section::Data);
+                te.defn = Some(los.iter().map(|lo| format!("{}\n", lo.oid)).collect());
+                te.drop_stmt = Some("-- dummy".to_owned());
+                te
+            }
+            LoLayout::PerObject => {
+                let mut te = TocEntry::new(obj.id, "BLOB", obj.name.clone(), Section::PreData);
+                te.defn = Some(format!("SELECT pg_catalog.lo_create('{}');\n", first.oid));
+                te.drop_stmt = Some(format!("SELECT pg_catalog.lo_unlink('{}');\n", first.oid));
+                te
+            }
+        };
+        te.catalog_id = obj.catalog_id;
+        te.owner = Some(first.owner.clone());
+        self.entries.push(te);
+        for lo in los {
+            let cid = CatalogId {
+                tableoid: classid::PG_LARGEOBJECT,
+                oid: lo.oid,
+            };
+            self.comment(
+                "LARGE OBJECT",
+                &lo.oid.to_string(),
+                None,
+                &lo.owner,
+                cid,
+                0,
+                obj.id,
+            );
+        }
+    }
+
+    /// The BLOBS entry that carries the objects' contents.
+    fn large_object_data(&mut self, obj: &DumpObject, layout: LoLayout) {
+        let mut te = TocEntry::new(obj.id, "BLOBS", obj.name.clone(), Section::Data);
+        te.had_dumper = true;
+        te.data = tusk_format::DataLocation::Unknown;
+        if layout == LoLayout::Grouped {
+            // The group's metadata entry comes first among the dependencies; its owner is the
+            // group's.
+            let meta = obj.deps.first().copied();
+            te.owner = meta
+                .and_then(|m| self.entries.iter().find(|e| e.dump_id == m))
+                .and_then(|e| e.owner.clone());
+            // Upstream passes the object's own dependency list, section boundary included.
+            te.dependencies = obj.deps.clone();
+        }
+        self.entries.push(te);
     }
 
     fn namespace(&mut self, obj: &DumpObject, i: usize) {

@@ -19,6 +19,10 @@ pub enum ObjectKind {
     FkConstraint,
     TableData,
     SequenceSet,
+    /// Large objects' metadata: a group (1.16 layout) or one object (older layouts).
+    LargeObject,
+    /// Large objects' contents: one BLOBS entry per group, or one for all.
+    LargeObjectData,
     PreDataBoundary,
     PostDataBoundary,
 }
@@ -33,6 +37,8 @@ impl ObjectKind {
             ObjectKind::PreDataBoundary => 24,
             ObjectKind::TableData => 25,
             ObjectKind::SequenceSet => 26,
+            ObjectKind::LargeObject => 27,
+            ObjectKind::LargeObjectData => 28,
             ObjectKind::PostDataBoundary => 30,
             ObjectKind::Constraint => 31,
             ObjectKind::Index => 32,
@@ -51,6 +57,8 @@ impl ObjectKind {
             ObjectKind::FkConstraint => 18,
             ObjectKind::TableData => 21,
             ObjectKind::SequenceSet => 22,
+            ObjectKind::LargeObject => 23,
+            ObjectKind::LargeObjectData => 24,
             ObjectKind::PreDataBoundary => 34,
             ObjectKind::PostDataBoundary => 35,
         }
@@ -65,6 +73,8 @@ pub enum Subject {
     /// (relation index, column index)
     Column(usize, usize),
     Constraint(usize),
+    /// A range of `Catalog::large_objects`.
+    LargeObjects(usize, usize),
     None,
 }
 
@@ -151,7 +161,22 @@ fn object(
 pub struct Wanted {
     pub schema: bool,
     pub data: bool,
+    /// Large objects, and in which archive layout.
+    pub large_objects: Option<LoLayout>,
 }
+
+/// How large objects appear in the TOC, which depends on the archive version written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoLayout {
+    /// Archives 1.12–1.15 (pg_dump ≤ 16): a BLOB entry per object, one BLOBS entry for all.
+    PerObject,
+    /// Archive 1.16 (pg_dump 17+) and plain output: BLOB METADATA + BLOBS per group of at most
+    /// 1000 objects sharing owner and ACL.
+    Grouped,
+}
+
+/// pg_dump's MAX_BLOBS_PER_ARCHIVE_ENTRY.
+const MAX_LOS_PER_GROUP: usize = 1000;
 
 /// Builds the objects in the order pg_dump assigns dump ids (tables, defaults, indexes and
 /// their constraints, foreign keys, table data), then the dependencies.
@@ -322,6 +347,74 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         }
     }
 
+    match wanted.large_objects {
+        Some(_) if cat.large_objects.is_empty() => {}
+        Some(LoLayout::Grouped) => {
+            let los = &cat.large_objects;
+            let mut i = 0;
+            while i < los.len() {
+                let mut n = 1;
+                while n < MAX_LOS_PER_GROUP
+                    && i + n < los.len()
+                    && los[i + n].owner == los[i].owner
+                    && los[i + n].acl == los[i].acl
+                {
+                    n += 1;
+                }
+                let name = if n > 1 {
+                    format!("{}..{}", los[i].oid, los[i + n - 1].oid)
+                } else {
+                    los[i].oid.to_string()
+                };
+                let cid = CatalogId {
+                    tableoid: classid::PG_LARGEOBJECT,
+                    oid: los[i].oid,
+                };
+                let meta = g.push(object(
+                    ObjectKind::LargeObject,
+                    cid,
+                    &name,
+                    None,
+                    Subject::LargeObjects(i, i + n),
+                ));
+                let mut data = object(
+                    ObjectKind::LargeObjectData,
+                    CatalogId::default(),
+                    &name,
+                    None,
+                    Subject::LargeObjects(i, i + n),
+                );
+                data.deps.push(meta);
+                g.push(data);
+                i += n;
+            }
+        }
+        Some(LoLayout::PerObject) => {
+            for (i, lo) in cat.large_objects.iter().enumerate() {
+                let cid = CatalogId {
+                    tableoid: classid::PG_LARGEOBJECT,
+                    oid: lo.oid,
+                };
+                g.push(object(
+                    ObjectKind::LargeObject,
+                    cid,
+                    &lo.oid.to_string(),
+                    None,
+                    Subject::LargeObjects(i, i + 1),
+                ));
+            }
+            let all = Subject::LargeObjects(0, cat.large_objects.len());
+            g.push(object(
+                ObjectKind::LargeObjectData,
+                CatalogId::default(),
+                "BLOBS",
+                None,
+                all,
+            ));
+        }
+        None => {}
+    }
+
     for d in &cat.depends {
         let (Some(&from), Some(&to)) = (
             by_catalog.get(&(d.classid, d.objid)),
@@ -361,7 +454,10 @@ fn add_boundaries(g: &mut ObjectGraph) {
             ObjectKind::Namespace | ObjectKind::Table | ObjectKind::AttrDef => {
                 pre_deps.push(obj.id)
             }
-            ObjectKind::TableData | ObjectKind::SequenceSet => {
+            ObjectKind::TableData
+            | ObjectKind::SequenceSet
+            | ObjectKind::LargeObject
+            | ObjectKind::LargeObjectData => {
                 obj.deps.push(pre);
                 post_deps.push(obj.id);
             }

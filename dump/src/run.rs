@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
-use tusk_format::archive::ArchiveWrite;
+use tusk_format::archive::{ArchiveWrite, BlobsWrite};
 use tusk_format::custom::CustomWriter;
 use tusk_format::custom::DataSink;
 use tusk_format::directory::DirectoryWriter;
@@ -22,7 +22,7 @@ use crate::catalog::{self, Catalog};
 use crate::cli::{Format, Options, RESTRICT_CHARS};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
-use crate::objects::{self, Wanted};
+use crate::objects::{self, LoLayout, ObjectGraph, Subject, Wanted};
 use crate::{snapshot, sort};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
@@ -86,11 +86,25 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         &mut cat,
     ))?;
 
+    let header = header(&session, opts, &params, server_version)?;
+    // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
+    // follows the archive version: plain output prints what pg_dump 18 prints.
+    let large_objects = opts.dump_data.then(|| {
+        if opts.format == Format::Plain || header.version >= ArchiveVersion::V1_16 {
+            LoLayout::Grouped
+        } else {
+            LoLayout::PerObject
+        }
+    });
+    if large_objects.is_some() {
+        cat.large_objects = session.run(catalog::load_large_objects(session.client()))?;
+    }
     let mut graph = objects::build(
         &cat,
         Wanted {
             schema: opts.dump_schema,
             data: opts.dump_data,
+            large_objects,
         },
     );
     for w in sort::sort(&mut graph) {
@@ -106,16 +120,15 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             comments: !opts.no_comments,
             database: opts.format != Format::Plain || opts.create,
             no_tablespaces: opts.no_tablespaces,
+            large_objects,
         },
     );
-    let toc = Toc {
-        header: header(&session, opts, &params, server_version)?,
-        entries,
-    };
+    let toc = Toc { header, entries };
 
     let mut data = LiveData {
         session: &session,
         cat: &cat,
+        graph: &graph,
     };
     match opts.format {
         Format::Plain => {
@@ -155,9 +168,15 @@ fn write_members(
     data: &mut LiveData<'_>,
 ) -> Result<(), DumpError> {
     for te in toc.entries.iter().filter(|e| e.had_dumper) {
-        let mut member = writer.data(te.dump_id)?;
-        data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
-        member.finish()?;
+        if te.desc == "BLOBS" {
+            let mut member = writer.blobs(te.dump_id)?;
+            data.large_objects(te, &mut BlobsOut(member.as_mut()))?;
+            member.finish()?;
+        } else {
+            let mut member = writer.data(te.dump_id)?;
+            data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
+            member.finish()?;
+        }
     }
     Ok(writer.finish()?)
 }
@@ -357,6 +376,22 @@ fn generate_restrict_key() -> String {
 struct LiveData<'a> {
     session: &'a Session,
     cat: &'a Catalog,
+    graph: &'a ObjectGraph,
+}
+
+/// Large-object contents into an archive's BLOBS member.
+struct BlobsOut<'a>(&'a mut dyn BlobsWrite);
+
+impl DataSink for BlobsOut<'_> {
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)
+    }
+    fn start_lo(&mut self, oid: u32) -> std::io::Result<()> {
+        self.0.start_lo(oid).map_err(std::io::Error::other)
+    }
+    fn end_lo(&mut self) -> std::io::Result<()> {
+        self.0.end_lo().map_err(std::io::Error::other)
+    }
 }
 
 impl LiveData<'_> {
@@ -388,9 +423,64 @@ impl LiveData<'_> {
     }
 }
 
+impl LiveData<'_> {
+    /// Streams the large objects of a BLOBS entry, each read in 16 kB pieces as pg_dump reads
+    /// them (`lo_read` with LOBBUFSIZE), inside the dump's snapshot.
+    fn large_objects(&mut self, te: &TocEntry, out: &mut dyn DataSink) -> Result<(), DumpError> {
+        let Some(Subject::LargeObjects(a, b)) = self.graph.get(te.dump_id).map(|o| o.subject)
+        else {
+            return Err(DumpError::Unsupported(format!(
+                "no large objects for TOC entry {}",
+                te.dump_id
+            )));
+        };
+        let mut oids: Vec<u32> = self
+            .cat
+            .large_objects
+            .get(a..b)
+            .unwrap_or_default()
+            .iter()
+            .map(|l| l.oid)
+            .collect();
+        oids.sort_unstable();
+        for oid in oids {
+            let action = format!("reading large object {oid}");
+            let rows = self
+                .session
+                .query(&format!("SELECT pg_catalog.lo_open('{oid}', 262144)"))
+                .map_err(DumpError::query(&action))?;
+            let fd: i32 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(-1);
+            out.start_lo(oid).map_err(DumpError::Write)?;
+            loop {
+                let rows = self
+                    .session
+                    .query(&format!("SELECT pg_catalog.loread({fd}, 16384)"))
+                    .map_err(DumpError::query(&action))?;
+                let chunk: Vec<u8> = rows
+                    .first()
+                    .and_then(|r| r.try_get(0).ok())
+                    .unwrap_or_default();
+                if chunk.is_empty() {
+                    break;
+                }
+                out.data(&chunk).map_err(DumpError::Write)?;
+            }
+            self.session
+                .execute(&format!("SELECT pg_catalog.lo_close({fd})"))
+                .map_err(DumpError::query(&action))?;
+            out.end_lo().map_err(DumpError::Write)?;
+        }
+        Ok(())
+    }
+}
+
 impl DataSource for LiveData<'_> {
     fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
-        self.copy_rows(entry, &mut |chunk| out.data(chunk))
-            .map_err(|e| ScriptError::Other(e.to_string()))
+        let result = if entry.desc == "BLOBS" {
+            self.large_objects(entry, out)
+        } else {
+            self.copy_rows(entry, &mut |chunk| out.data(chunk))
+        };
+        result.map_err(|e| ScriptError::Other(e.to_string()))
     }
 }
