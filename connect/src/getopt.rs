@@ -126,6 +126,39 @@ pub fn parse(args: &[String], short: &str, long: &[LongOpt]) -> Result<Parsed, G
     Ok(out)
 }
 
+/// Applies one of the connection options pg_dump and pg_restore share (`-d -h -p -U -w -W`)
+/// to `conn`; returns whether `opt` was one of them.
+pub fn apply_connection_option(conn: &mut crate::ConnectOptions, opt: &Opt) -> bool {
+    let arg = || opt.arg.clone();
+    match char::from_u32(opt.code as u32) {
+        Some('d') => conn.dbname = arg(),
+        Some('h') => conn.host = arg(),
+        Some('p') => conn.port = arg(),
+        Some('U') => conn.username = arg(),
+        Some('w') => conn.no_password = true,
+        Some('W') => conn.force_password = true,
+        _ => return false,
+    }
+    true
+}
+
+/// `-j/--jobs`: a count from 1 to `INT_MAX`, worded as upstream words the refusal.
+pub fn parse_jobs(arg: &str) -> Result<u32, String> {
+    arg.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|j| (1..=i32::MAX as u32).contains(j))
+        .ok_or_else(|| format!("-j/--jobs must be in range 1..{}", i32::MAX))
+}
+
+/// An option as messages name it: `--long-name` when it has one, else `-x`.
+pub fn option_name(code: i32, long: &[LongOpt]) -> String {
+    match long.iter().find(|l| l.code == code) {
+        Some(l) => format!("--{}", l.name),
+        None => format!("-{}", char::from_u32(code as u32).unwrap_or('?')),
+    }
+}
+
 fn short_has_arg(short: &str, c: char) -> Option<HasArg> {
     if c == ':' {
         return None;

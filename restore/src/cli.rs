@@ -190,36 +190,24 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     let mut only = OnlyFlags::default();
     let mut format: Option<String> = None;
     for opt in &parsed.opts {
+        if getopt::apply_connection_option(&mut o.conn, opt) {
+            continue;
+        }
         let arg = opt.arg.clone().unwrap_or_default();
         match opt.code {
             c if c == ch('a') => only.data_only = true,
             c if c == ch('c') => o.clean = true,
             c if c == ch('C') => o.create = true,
-            c if c == ch('d') => o.conn.dbname = Some(arg),
             c if c == ch('e') => o.exit_on_error = true,
             c if c == ch('f') => o.file = Some(arg),
             c if c == ch('F') => format = Some(arg),
-            c if c == ch('h') => o.conn.host = Some(arg),
-            c if c == ch('j') => {
-                o.jobs = arg
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|j| (1..=i32::MAX as u32).contains(j))
-                    .ok_or_else(|| {
-                        CliError::fatal(format!("-j/--jobs must be in range 1..{}", i32::MAX))
-                    })?;
-            }
+            c if c == ch('j') => o.jobs = getopt::parse_jobs(&arg).map_err(CliError::fatal)?,
             c if c == ch('l') => o.list = true,
             c if c == ch('L') => o.use_list = Some(arg),
             c if c == ch('O') => o.no_owner = true,
-            c if c == ch('p') => o.conn.port = Some(arg),
             c if c == ch('R') => {}
             c if c == ch('s') => only.schema_only = true,
-            c if c == ch('U') => o.conn.username = Some(arg),
             c if c == ch('v') => o.verbose = true,
-            c if c == ch('w') => o.conn.no_password = true,
-            c if c == ch('W') => o.conn.force_password = true,
             c if c == ch('x') => o.no_privileges = true,
             c if c == ch('1') => o.single_transaction = true,
             ROLE => o.role = Some(arg),
@@ -262,11 +250,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             // Selection by name, list files, sections and transaction sizing come with the
             // restore engine; refusing beats silently ignoring them.
             code => {
-                let name = LONG
-                    .iter()
-                    .find(|l| l.code == code)
-                    .map(|l| format!("--{}", l.name))
-                    .unwrap_or_else(|| format!("-{}", char::from_u32(code as u32).unwrap_or('?')));
+                let name = getopt::option_name(code, LONG);
                 return Err(CliError::fatal(format!(
                     "option {name} is not supported by tusk_restore yet"
                 )));
