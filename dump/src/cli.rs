@@ -3,7 +3,7 @@
 use tusk_connect::ConnectOptions;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
 use tusk_format::select::OnlyFlags;
-use tusk_format::{ArchiveVersion, Compression};
+use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
 
 /// Output format (`-F`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -419,6 +419,11 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         None => Compression::NONE,
         Some(spec) => parse_compression(spec)?,
     };
+    if o.format == Format::Tar && o.compression.algorithm != CompressionAlgorithm::None {
+        return Err(CliError::fatal(
+            "compression is not supported by tar archive format",
+        ));
+    }
     if o.format != Format::Directory && o.jobs > 1 {
         return Err(CliError::fatal(
             "parallel backup only supported by the directory format",

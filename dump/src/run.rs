@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
 use tusk_format::archive::{ArchiveWrite, BlobsWrite};
+use tusk_format::compress::CompressedFile;
 use tusk_format::custom::CustomWriter;
 use tusk_format::custom::DataSink;
 use tusk_format::directory::DirectoryWriter;
@@ -132,10 +133,16 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     };
     match opts.format {
         Format::Plain => {
-            let mut sink =
-                TextSink::new(BufWriter::new(output.as_mut().ok_or_else(no_file)?.file()));
+            // pg_dump compresses a plain script as a whole file when -Z is given.
+            let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
+            let compressed = CompressedFile::new(file, opts.compression)
+                .map_err(|e| DumpError::Unsupported(e.to_string()))?;
+            let mut sink = TextSink::new(compressed);
             script::emit(&toc, &script_options(opts), &mut data, &mut sink)?;
-            sink.into_inner().flush().map_err(DumpError::Write)?;
+            sink.into_inner()
+                .finish()
+                .and_then(|mut f| f.flush())
+                .map_err(DumpError::Write)?;
         }
         Format::Custom => {
             let writer = CustomWriter::new(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;

@@ -742,7 +742,8 @@ impl Lz4Decompressor {
         }
         let plain = if compressed {
             if self.block.len() < frame.max_block {
-                self.block.resize(frame.max_block, 0);
+                // A fresh zeroed allocation, not a resize: no byte-by-byte fill.
+                self.block = vec![0; frame.max_block];
             }
             let dest = &mut self.block[..frame.max_block];
             let len = if frame.linked && !self.history.is_empty() {
@@ -1708,5 +1709,60 @@ mod tests {
         }
         let lz4 = file_bytes(Compression::of(LZ4), &[b"x"]);
         assert_eq!(lz4[..7], LZ4_HEADER);
+    }
+}
+
+/// A `Write` that compresses everything written into `inner` as one file of the given
+/// compression (what pg_dump does to a plain dump given `-Z`); `none` passes bytes through.
+/// Call [`finish`](CompressedFile::finish): dropping it leaves the file without its end.
+pub struct CompressedFile<W: io::Write> {
+    inner: W,
+    codec: Option<FileCompressor>,
+}
+
+impl<W: io::Write> CompressedFile<W> {
+    pub fn new(inner: W, compression: Compression) -> Result<Self, CodecError> {
+        let codec = match compression.algorithm {
+            CompressionAlgorithm::None => None,
+            _ => Some(FileCompressor::new(compression)?),
+        };
+        Ok(CompressedFile { inner, codec })
+    }
+
+    /// Ends the compressed stream and returns the inner writer (not flushed).
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(codec) = self.codec.take() {
+            let inner = &mut self.inner;
+            codec
+                .finish(&mut |bytes| inner.write_all(bytes))
+                .map_err(codec_io)?;
+        }
+        Ok(self.inner)
+    }
+}
+
+fn codec_io(e: CodecError) -> io::Error {
+    match e {
+        CodecError::Output(e) => e,
+        e => io::Error::other(e.to_string()),
+    }
+}
+
+impl<W: io::Write> io::Write for CompressedFile<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.codec {
+            None => self.inner.write(buf),
+            Some(codec) => {
+                let inner = &mut self.inner;
+                codec
+                    .write(buf, &mut |bytes| inner.write_all(bytes))
+                    .map_err(codec_io)?;
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
