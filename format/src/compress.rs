@@ -1209,6 +1209,61 @@ impl GzipFileDecompressor {
     }
 }
 
+/// A `Write` that compresses everything written into `inner` as one file of the given
+/// compression (what pg_dump does to a plain dump given `-Z`); `none` passes bytes through.
+/// Call [`finish`](CompressedFile::finish): dropping it leaves the file without its end.
+pub struct CompressedFile<W: io::Write> {
+    inner: W,
+    codec: Option<FileCompressor>,
+}
+
+impl<W: io::Write> CompressedFile<W> {
+    pub fn new(inner: W, compression: Compression) -> Result<Self, CodecError> {
+        let codec = match compression.algorithm {
+            CompressionAlgorithm::None => None,
+            _ => Some(FileCompressor::new(compression)?),
+        };
+        Ok(CompressedFile { inner, codec })
+    }
+
+    /// Ends the compressed stream and returns the inner writer (not flushed).
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(codec) = self.codec.take() {
+            let inner = &mut self.inner;
+            codec
+                .finish(&mut |bytes| inner.write_all(bytes))
+                .map_err(codec_io)?;
+        }
+        Ok(self.inner)
+    }
+}
+
+fn codec_io(e: CodecError) -> io::Error {
+    match e {
+        CodecError::Output(e) => e,
+        e => io::Error::other(e.to_string()),
+    }
+}
+
+impl<W: io::Write> io::Write for CompressedFile<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.codec {
+            None => self.inner.write(buf),
+            Some(codec) => {
+                let inner = &mut self.inner;
+                codec
+                    .write(buf, &mut |bytes| inner.write_all(bytes))
+                    .map_err(codec_io)?;
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
@@ -1709,60 +1764,5 @@ mod tests {
         }
         let lz4 = file_bytes(Compression::of(LZ4), &[b"x"]);
         assert_eq!(lz4[..7], LZ4_HEADER);
-    }
-}
-
-/// A `Write` that compresses everything written into `inner` as one file of the given
-/// compression (what pg_dump does to a plain dump given `-Z`); `none` passes bytes through.
-/// Call [`finish`](CompressedFile::finish): dropping it leaves the file without its end.
-pub struct CompressedFile<W: io::Write> {
-    inner: W,
-    codec: Option<FileCompressor>,
-}
-
-impl<W: io::Write> CompressedFile<W> {
-    pub fn new(inner: W, compression: Compression) -> Result<Self, CodecError> {
-        let codec = match compression.algorithm {
-            CompressionAlgorithm::None => None,
-            _ => Some(FileCompressor::new(compression)?),
-        };
-        Ok(CompressedFile { inner, codec })
-    }
-
-    /// Ends the compressed stream and returns the inner writer (not flushed).
-    pub fn finish(mut self) -> io::Result<W> {
-        if let Some(codec) = self.codec.take() {
-            let inner = &mut self.inner;
-            codec
-                .finish(&mut |bytes| inner.write_all(bytes))
-                .map_err(codec_io)?;
-        }
-        Ok(self.inner)
-    }
-}
-
-fn codec_io(e: CodecError) -> io::Error {
-    match e {
-        CodecError::Output(e) => e,
-        e => io::Error::other(e.to_string()),
-    }
-}
-
-impl<W: io::Write> io::Write for CompressedFile<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.codec {
-            None => self.inner.write(buf),
-            Some(codec) => {
-                let inner = &mut self.inner;
-                codec
-                    .write(buf, &mut |bytes| inner.write_all(bytes))
-                    .map_err(codec_io)?;
-                Ok(buf.len())
-            }
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
