@@ -46,6 +46,9 @@ pub struct Options {
     pub no_sync: bool,
     /// `--archive-version` (a tusk extension): the archive version to write.
     pub archive_version: Option<ArchiveVersion>,
+    /// `--allow-incomplete` (a tusk extension): dump even though the database holds objects
+    /// tusk_dump cannot dump yet, with a warning for each kind.
+    pub allow_incomplete: bool,
 }
 
 /// What the command line asks for.
@@ -123,6 +126,7 @@ const ON_CONFLICT_DO_NOTHING: i32 = 1020;
 const SEQUENCE_DATA: i32 = 1021;
 /// tusk's own options, numbered apart from upstream's.
 const ARCHIVE_VERSION: i32 = 2000;
+const ALLOW_INCOMPLETE: i32 = 2001;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -240,6 +244,7 @@ const LONG: &[LongOpt] = &[
     opt("sequence-data", HasArg::No, SEQUENCE_DATA),
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
     opt("archive-version", HasArg::Required, ARCHIVE_VERSION),
+    opt("allow-incomplete", HasArg::No, ALLOW_INCOMPLETE),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -288,6 +293,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         sequence_data: false,
         no_sync: false,
         archive_version: None,
+        allow_incomplete: false,
     };
     let mut only = OnlyFlags::default();
     let mut format = "p".to_owned();
@@ -342,6 +348,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
             NO_COMMENTS => o.no_comments = true,
             SEQUENCE_DATA => o.sequence_data = true,
+            ALLOW_INCOMPLETE => o.allow_incomplete = true,
             ARCHIVE_VERSION => {
                 o.archive_version = Some(match arg.as_str() {
                     "1.14" => ArchiveVersion::V1_14,

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod coverage;
 pub mod ddl;
 pub mod error;
 pub mod objects;

@@ -24,7 +24,7 @@ use crate::cli::{Format, Options, RESTRICT_CHARS};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
 use crate::objects::{self, LoLayout, ObjectGraph, Subject, Wanted};
-use crate::{snapshot, sort};
+use crate::{coverage, snapshot, sort};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
 /// output tusk reproduces, and tusk's own version, so both are on record.
@@ -77,6 +77,26 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             "database encoding {} is not supported by tusk_dump yet",
             facts.encoding
         )));
+    }
+    let missing = session.run(coverage::unsupported_objects(session.client()))?;
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|(what, n)| format!("{n} {what}"))
+            .collect();
+        if opts.allow_incomplete {
+            for item in &list {
+                warn(&format!(
+                    "not dumped (not supported by tusk_dump yet): {item}"
+                ));
+            }
+        } else {
+            return Err(DumpError::Unsupported(format!(
+                "this database holds objects tusk_dump cannot dump yet: {}; \
+                 use pg_dump, or --allow-incomplete to dump the rest",
+                list.join(", ")
+            )));
+        }
     }
     let mut cat = session.run(catalog::load_relations(session.client()))?;
     let tables: Vec<_> = cat.relations.iter().filter(|r| r.relkind != b'S').collect();

@@ -21,9 +21,10 @@ pub fn pgbench(cluster: &Cluster, scale: u32) -> Result<String> {
     Ok(db)
 }
 
-/// A database with large objects (empty, small, larger than one 16 kB write), a comment and
-/// grants on them, and a granted table: the large-object and ACL paths of dump and restore.
-pub fn large_objects(cluster: &Cluster) -> Result<String> {
+/// A database with large objects (empty, small, larger than one 16 kB write) and a comment
+/// on one; with `grants`, also grants on two of them and on a table: the large-object and ACL
+/// paths of dump and restore.
+pub fn large_objects(cluster: &Cluster, grants: bool) -> Result<String> {
     let db = cluster.new_database("lo")?;
     cluster.psql(
         &db,
@@ -33,10 +34,17 @@ pub fn large_objects(cluster: &Cluster) -> Result<String> {
          SELECT lo_from_bytea(0, decode(repeat('ab', 20000), 'hex')) AS b \\gset \n\
          SELECT lo_from_bytea(0, ''::bytea) AS c \\gset \n\
          COMMENT ON LARGE OBJECT :a IS 'a blob'; \
-         GRANT SELECT ON LARGE OBJECT :b TO tusk_reader; \
-         GRANT SELECT ON LARGE OBJECT :c TO tusk_reader; \
-         CREATE TABLE t (a int); INSERT INTO t VALUES (1); \
-         GRANT SELECT ON t TO tusk_reader;",
+         CREATE TABLE t (a int); INSERT INTO t VALUES (1);",
     )?;
+    if grants {
+        cluster.psql(
+            &db,
+            "SELECT oid AS b FROM pg_largeobject_metadata ORDER BY oid OFFSET 1 LIMIT 1 \\gset \n\
+             SELECT oid AS c FROM pg_largeobject_metadata ORDER BY oid OFFSET 2 LIMIT 1 \\gset \n\
+             GRANT SELECT ON LARGE OBJECT :b TO tusk_reader; \
+             GRANT SELECT ON LARGE OBJECT :c TO tusk_reader; \
+             GRANT SELECT ON t TO tusk_reader;",
+        )?;
+    }
     Ok(db)
 }

@@ -43,7 +43,7 @@ fn same_as_pg_restore(c: &Cluster, archive: &Path, args: &[&str]) {
 
 fn large_objects(major: u32, dump_major: u32) {
     let c = Cluster::shared(major);
-    let db = fixtures::large_objects(c).unwrap();
+    let db = fixtures::large_objects(c, true).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("lo.dump");
     let pg_dump = upstream_bin(dump_major, "pg_dump").unwrap();

@@ -365,7 +365,7 @@ fn large_objects_in_every_format_restore_with_upstream() {
                  FROM pg_largeobject_metadata";
     for major in [15, 18] {
         let c = Cluster::shared(major);
-        let src = fixtures::large_objects(c).unwrap();
+        let src = fixtures::large_objects(c, false).unwrap();
         let want = c.psql(&src, query).unwrap();
         assert!(want.starts_with("3 "), "{want}");
         let dir = tempfile::tempdir().unwrap();
