@@ -47,11 +47,21 @@ pub enum FormatError {
     #[error("unsupported version ({major}.{minor}) in file header")]
     UnsupportedVersion { major: u8, minor: u8, rev: u8 },
 
-    #[error("sanity check on integer size ({0}) failed")]
+    #[error("sanity check on integer size ({0}) failed (header offset 8)")]
     IntSize(u8),
 
-    #[error("sanity check on offset size ({0}) failed")]
+    #[error("sanity check on offset size ({0}) failed (header offset 9)")]
     OffSize(u8),
+
+    /// An entry whose contents are wrong (not its framing): where it is.
+    #[error("{source} (TOC entry #{index}, dump ID {dump_id}, at offset {offset})")]
+    InEntry {
+        index: usize,
+        dump_id: i32,
+        offset: u64,
+        #[source]
+        source: Box<FormatError>,
+    },
 
     #[error("expected format ({expected}) differs from format found in file ({found})")]
     FormatMismatch { expected: u8, found: u8 },

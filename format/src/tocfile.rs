@@ -364,9 +364,15 @@ pub(crate) fn read_toc<R: Read>(
             ExtraKind::FileName => RawData::FileName(read_required(r, at("file name"))?),
         };
 
+        let in_entry = |source| FormatError::InEntry {
+            index,
+            dump_id,
+            offset: entry_pos,
+            source: Box::new(source),
+        };
         match desc.as_slice() {
-            b"ENCODING" => facts.encoding = check_encoding_entry(defn.as_deref())?,
-            b"STDSTRINGS" => check_std_strings_entry(defn.as_deref())?,
+            b"ENCODING" => facts.encoding = check_encoding_entry(defn.as_deref()).map_err(in_entry)?,
+            b"STDSTRINGS" => check_std_strings_entry(defn.as_deref()).map_err(in_entry)?,
             _ => {}
         }
         entries.push(RawEntry {
