@@ -371,7 +371,9 @@ pub(crate) fn read_toc<R: Read>(
             source: Box::new(source),
         };
         match desc.as_slice() {
-            b"ENCODING" => facts.encoding = check_encoding_entry(defn.as_deref()).map_err(in_entry)?,
+            b"ENCODING" => {
+                facts.encoding = check_encoding_entry(defn.as_deref()).map_err(in_entry)?
+            }
             b"STDSTRINGS" => check_std_strings_entry(defn.as_deref()).map_err(in_entry)?,
             _ => {}
         }
