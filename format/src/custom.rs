@@ -1215,11 +1215,11 @@ mod tests {
         );
         assert_eq!(
             open_err(&patched(8, 0)),
-            "sanity check on integer size (0) failed"
+            "sanity check on integer size (0) failed (header offset 8)"
         );
         assert_eq!(
             open_err(&patched(8, 33)),
-            "sanity check on integer size (33) failed"
+            "sanity check on integer size (33) failed (header offset 8)"
         );
         assert_eq!(
             open_err(&patched(10, 3)),
@@ -1254,7 +1254,7 @@ mod tests {
         };
         assert_eq!(
             open_err(&replace(b"'UTF8'", b"'UTF9'")),
-            "unrecognized encoding \"UTF9\""
+            "unrecognized encoding \"UTF9\" (TOC entry #1, dump ID 3354, at offset 135)"
         );
         assert!(open_err(&replace(b"'UTF8'", b" UTF8 ")).starts_with("invalid ENCODING item"));
         assert!(open_err(&replace(b"'on'", b"'no'")).starts_with("invalid STDSTRINGS item"));
