@@ -1184,6 +1184,12 @@ mod tests {
         assert!(err.to_string().contains("TOC entry 214"), "{err}");
     }
 
+    /// `bytes` with the first `from` in them replaced by `to`.
+    fn replaced(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+        let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+        [&bytes[..at], to, &bytes[at + from.len()..]].concat()
+    }
+
     fn open_err(bytes: &[u8]) -> String {
         match CustomReader::open(Cursor::new(bytes)) {
             Ok(_) => panic!("opened"),
@@ -1201,30 +1207,28 @@ mod tests {
             v
         };
         assert!(open_err(b"PGDMQ\x01\x10").starts_with("did not find magic string"));
-        assert_eq!(
-            open_err(&patched(6, 17)),
-            "unsupported version (1.17) in file header"
-        );
-        assert_eq!(
-            open_err(&patched(5, 2)),
-            "unsupported version (2.16) in file header"
-        );
-        assert_eq!(
-            open_err(&patched(5, 0)),
-            "unsupported version (0.16) in file header"
-        );
-        assert_eq!(
-            open_err(&patched(8, 0)),
-            "sanity check on integer size (0) failed (header offset 8)"
-        );
-        assert_eq!(
-            open_err(&patched(8, 33)),
-            "sanity check on integer size (33) failed (header offset 8)"
-        );
-        assert_eq!(
-            open_err(&patched(10, 3)),
-            "expected format (1) differs from format found in file (3)"
-        );
+        for (at, b, want) in [
+            (6, 17, "unsupported version (1.17) in file header"),
+            (5, 2, "unsupported version (2.16) in file header"),
+            (5, 0, "unsupported version (0.16) in file header"),
+            (
+                8,
+                0,
+                "sanity check on integer size (0) failed (header offset 8)",
+            ),
+            (
+                8,
+                33,
+                "sanity check on integer size (33) failed (header offset 8)",
+            ),
+            (
+                10,
+                3,
+                "expected format (1) differs from format found in file (3)",
+            ),
+        ] {
+            assert_eq!(open_err(&patched(at, b)), want);
+        }
         assert!(open_err(&patched(11, 9)).contains("unknown compression algorithm 9"));
         // 1.16.255 is still accepted.
         assert!(CustomReader::open(Cursor::new(patched(7, 255))).is_ok());
@@ -1245,13 +1249,7 @@ mod tests {
         // Build the bad archive byte by byte, since the writer refuses it.
         let good_toc = sample_toc(ArchiveVersion::V1_14, Compression::NONE, "UTF8");
         let good = write_archive(Cursor::new(Vec::new()), &good_toc, &[]).into_inner();
-        let replace = |from: &[u8], to: &[u8]| {
-            let at = good.windows(from.len()).position(|w| w == from).unwrap();
-            let mut v = good[..at].to_vec();
-            v.extend_from_slice(to);
-            v.extend_from_slice(&good[at + from.len()..]);
-            v
-        };
+        let replace = |from: &[u8], to: &[u8]| replaced(&good, from, to);
         assert_eq!(
             open_err(&replace(b"'UTF8'", b"'UTF9'")),
             "unrecognized encoding \"UTF9\" (TOC entry #1, dump ID 3354, at offset 135)"
@@ -1275,13 +1273,11 @@ mod tests {
     fn with_oids_true_warns() {
         let toc = sample_toc(ArchiveVersion::V1_14, Compression::NONE, "UTF8");
         let good = write_archive(Cursor::new(Vec::new()), &toc, &[]).into_inner();
-        let at = good
-            .windows(10)
-            .position(|w| w == b"\x00\x05\x00\x00\x00false")
-            .unwrap();
-        let mut bytes = good[..at].to_vec();
-        bytes.extend_from_slice(b"\x00\x04\x00\x00\x00true");
-        bytes.extend_from_slice(&good[at + 10..]);
+        let bytes = replaced(
+            &good,
+            b"\x00\x05\x00\x00\x00false",
+            b"\x00\x04\x00\x00\x00true",
+        );
         let r = CustomReader::open(Cursor::new(bytes)).unwrap();
         assert_eq!(
             r.warnings(),

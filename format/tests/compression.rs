@@ -4,28 +4,24 @@
 //! reads upstream's own. The pg_restore comparisons are skipped, with a note, when the binaries
 //! are missing.
 
+mod support;
+
 use std::fs;
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::io::{Cursor, Read, Seek, Write};
+use std::path::Path;
 
 use tusk_format::compress::{FileCompressor, FileDecompressor};
 use tusk_format::{
-    ArchiveVersion, BlobsWriter, Compression, CompressionAlgorithm, CustomReader, CustomWriter,
-    DataLocation, DataMemberWriter, DataSink, DumpId, Toc,
+    ArchiveVersion, Compression, CompressionAlgorithm, CustomReader, CustomWriter, DataLocation,
+    DumpId, Encoding, Toc,
 };
+
+use support::{FixtureSet, Input, Pipe, copy_member, pg_restore, read, run_quiet};
 
 const LZ4: CompressionAlgorithm = CompressionAlgorithm::Lz4;
 const ZSTD: CompressionAlgorithm = CompressionAlgorithm::Zstd;
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden/compression")
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_dir().join(name);
-    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+const FIXTURES: FixtureSet = FixtureSet("compression");
 
 struct Golden {
     file: &'static str,
@@ -74,10 +70,6 @@ const BIG_DATA: DumpId = 3350;
 
 const END_OF_COPY: &[u8] = b"\\.\n\n\n";
 
-fn fruit_payload() -> Vec<u8> {
-    [&fixture("fruit.copy")[..], END_OF_COPY].concat()
-}
-
 /// `public.big` as make.sh fills it, in COPY text: more than one 64 KiB LZ4 block.
 fn big_payload() -> Vec<u8> {
     let mut rows = String::new();
@@ -91,70 +83,18 @@ fn los() -> Vec<(u32, Vec<u8>)> {
     vec![(16500, b"hello lo".to_vec()), (16501, Vec::new())]
 }
 
-/// A stream that cannot seek, like a pipe.
-struct Pipe<T>(T);
-
-impl<T: Read> Read for Pipe<T> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<T: Write> Write for Pipe<T> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl<T> Seek for Pipe<T> {
-    fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
-        Err(io::Error::from_raw_os_error(29)) // ESPIPE
-    }
-}
-
-#[derive(Debug, Default, PartialEq)]
-struct Collect {
-    data: Vec<u8>,
-    los: Vec<(u32, Vec<u8>)>,
-    in_lo: bool,
-}
-
-impl DataSink for Collect {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.los.last_mut() {
-            Some((_, lo)) if self.in_lo => lo.extend_from_slice(bytes),
-            _ => self.data.extend_from_slice(bytes),
-        }
-        Ok(())
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.los.push((oid, Vec::new()));
-        self.in_lo = true;
-        Ok(())
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.in_lo = false;
-        Ok(())
-    }
-}
-
-fn read<R: Read + Seek>(r: &mut CustomReader<R>, id: DumpId) -> Collect {
-    let mut c = Collect::default();
-    r.read_data(id, &mut c)
-        .unwrap_or_else(|e| panic!("entry {id}: {e}"));
-    c
-}
-
 fn check_contents<R: Read + Seek>(g: &Golden, r: &mut CustomReader<R>) {
     assert_eq!(r.toc().header.version, g.version, "{}", g.file);
     assert_eq!(r.toc().header.compression.algorithm, g.algorithm);
     // In archive order, which a pipe needs.
     assert!(read(r, BIG_DATA).data == big_payload(), "{}", g.file);
     assert_eq!(read(r, EMPTY_DATA).data, END_OF_COPY, "{}", g.file);
-    assert_eq!(read(r, FRUIT_DATA).data, fruit_payload(), "{}", g.file);
+    assert_eq!(
+        read(r, FRUIT_DATA).data,
+        FIXTURES.fruit_payload(Encoding::Utf8),
+        "{}",
+        g.file
+    );
     let blobs = read(r, g.blobs);
     assert_eq!(blobs.data, b"");
     assert_eq!(blobs.los, los(), "{}", g.file);
@@ -164,7 +104,7 @@ fn check_contents<R: Read + Seek>(g: &Golden, r: &mut CustomReader<R>) {
 #[test]
 fn upstream_lz4_and_zstd_archives_decode() {
     for g in GOLDEN {
-        let bytes = fixture(g.file);
+        let bytes = FIXTURES.read(g.file);
         let mut r = CustomReader::open(Cursor::new(&bytes)).unwrap();
         check_contents(g, &mut r);
         let mut r = CustomReader::open(Pipe(&bytes[..])).unwrap();
@@ -204,22 +144,8 @@ fn chunk_lengths(archive: &[u8], entry: DumpId) -> Vec<usize> {
 fn write_archive<W: Write + Seek>(out: W, toc: &Toc, copy_from: &[u8]) -> W {
     let mut r = CustomReader::open(Cursor::new(copy_from)).unwrap();
     let mut w = CustomWriter::new(out, toc).unwrap();
-    let order: Vec<(DumpId, bool)> = toc
-        .entries
-        .iter()
-        .filter(|e| e.had_dumper)
-        .map(|e| (e.dump_id, e.desc == "BLOBS"))
-        .collect();
-    for (id, blobs) in order {
-        if blobs {
-            let mut sink = ToBlobs(w.blobs(id).unwrap());
-            r.read_data(id, &mut sink).unwrap();
-            sink.0.finish().unwrap();
-        } else {
-            let mut sink = ToMember(w.data(id).unwrap());
-            r.read_data(id, &mut sink).unwrap();
-            sink.0.finish().unwrap();
-        }
+    for e in toc.entries.iter().filter(|e| e.had_dumper) {
+        copy_member(&mut r, &mut w, e.dump_id);
     }
     w.finish().unwrap()
 }
@@ -227,7 +153,7 @@ fn write_archive<W: Write + Seek>(out: W, toc: &Toc, copy_from: &[u8]) -> W {
 #[test]
 fn our_lz4_framing_is_upstreams() {
     for g in GOLDEN.iter().filter(|g| g.algorithm == LZ4) {
-        let original = fixture(g.file);
+        let original = FIXTURES.read(g.file);
         let toc = CustomReader::open(Cursor::new(&original))
             .unwrap()
             .toc()
@@ -263,7 +189,7 @@ fn our_lz4_framing_is_upstreams() {
 #[test]
 fn our_lz4_and_zstd_archives_read_back() {
     for g in GOLDEN {
-        let original = fixture(g.file);
+        let original = FIXTURES.read(g.file);
         let mut toc = CustomReader::open(Cursor::new(&original))
             .unwrap()
             .toc()
@@ -292,7 +218,7 @@ fn our_lz4_and_zstd_archives_read_back() {
 
 #[test]
 fn lz4_and_zstd_need_archive_version_1_15() {
-    let original = fixture("pg18-lz4.dump");
+    let original = FIXTURES.read("pg18-lz4.dump");
     let mut toc = CustomReader::open(Cursor::new(&original))
         .unwrap()
         .toc()
@@ -354,8 +280,11 @@ const DIRS: [(&str, CompressionAlgorithm, &str); 2] = [
 #[test]
 fn upstream_directory_files_decode() {
     for (dir, algorithm, suffix) in DIRS {
-        let file = |name: &str| fixture(&format!("{dir}/{name}{suffix}"));
-        assert_eq!(decode_file(algorithm, &file("3348.dat")), fruit_payload());
+        let file = |name: &str| FIXTURES.read(&format!("{dir}/{name}{suffix}"));
+        assert_eq!(
+            decode_file(algorithm, &file("3348.dat")),
+            FIXTURES.fruit_payload(Encoding::Utf8)
+        );
         assert_eq!(decode_file(algorithm, &file("3349.dat")), END_OF_COPY);
         assert!(decode_file(algorithm, &file("3350.dat")) == big_payload());
         assert_eq!(decode_file(algorithm, &file("blob_16500.dat")), b"hello lo");
@@ -367,48 +296,9 @@ fn upstream_directory_files_decode() {
 
 // ---- upstream pg_restore on what we write ----
 
-/// pg_restore of a major: `TUSK_PG<major>_BIN`, or where scripts/fetch-pg.sh unpacks it.
-fn pg_restore(major: u32) -> Option<PathBuf> {
-    let var = format!("TUSK_PG{major}_BIN");
-    let version = match major {
-        16 => "16.15.0",
-        _ => "18.6.0",
-    };
-    let dir = std::env::var_os(&var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let cache =
-                std::env::var_os("TUSK_PG_CACHE").unwrap_or_else(|| "/var/tmp/tusk-pg".into());
-            Path::new(&cache).join(format!("postgresql-{version}-x86_64-unknown-linux-gnu/bin"))
-        });
-    let exe = dir.join("pg_restore");
-    if exe.is_file() {
-        Some(exe)
-    } else {
-        eprintln!(
-            "note: {} not found (set {var}); skipping the pg_restore {major} comparison",
-            exe.display()
-        );
-        None
-    }
-}
-
+/// pg_restore's standard output, which must be all it prints.
 fn run(exe: &Path, args: &[&str], archive: &Path) -> String {
-    let out = Command::new(exe)
-        .args(args)
-        .arg(archive)
-        .env("TZ", "UTC")
-        .env("PGTZ", "UTC")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{} {args:?} {}: {}",
-        exe.display(),
-        archive.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(run_quiet(exe, args, Input::Path(archive))).unwrap()
 }
 
 const SCRIPT: &[&str] = &["-f", "-", "--restrict-key=golden"];
@@ -423,8 +313,8 @@ fn upstream_pg_restore_reads_our_lz4_and_zstd_archives_identically() {
         } else {
             &[18]
         };
-        let original_path = fixture_dir().join(g.file);
-        let original = fixture(g.file);
+        let original_path = FIXTURES.path(g.file);
+        let original = FIXTURES.read(g.file);
         let toc = CustomReader::open(Cursor::new(&original))
             .unwrap()
             .toc()
@@ -478,25 +368,10 @@ fn upstream_pg_restore_reads_our_lz4_and_zstd_archives_identically() {
         }
         // The piped archive through a real pipe, as in `tusk_dump -Z lz4 | pg_restore`.
         if let Some(exe) = pg_restore(18) {
-            let mut child = Command::new(&exe)
-                .args(SCRIPT)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            let feeder = std::thread::spawn(move || stdin.write_all(&piped));
-            let out = child.wait_with_output().unwrap();
-            feeder.join().unwrap().unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let (out, _) = support::run(&exe, SCRIPT, Input::Stdin(&piped));
             let want = run(&exe, SCRIPT, &original_path);
             assert_eq!(
-                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out).unwrap(),
                 want,
                 "{} from stdin",
                 g.file
@@ -516,7 +391,7 @@ fn upstream_pg_restore_reads_our_lz4_and_zstd_files_identically() {
     };
     let tmp = tempfile::tempdir().unwrap();
     for (dir, algorithm, suffix) in DIRS {
-        let original = fixture_dir().join(dir);
+        let original = FIXTURES.path(dir);
         let copy = tmp.path().join(dir);
         fs::create_dir(&copy).unwrap();
         let mut replaced = 0;
@@ -543,34 +418,5 @@ fn upstream_pg_restore_reads_our_lz4_and_zstd_files_identically() {
         let got = run(&exe, SCRIPT, &copy);
         assert_eq!(got, want, "{dir}");
         assert!(want.contains("lowrite(0, '\\x68656c6c6f206c6f')"), "{dir}");
-    }
-}
-
-/// Streams one member straight into the writer's member.
-struct ToMember<'a, W: Write + Seek>(DataMemberWriter<'a, W>);
-
-impl<W: Write + Seek> DataSink for ToMember<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, _: u32) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-}
-
-struct ToBlobs<'a, W: Write + Seek>(BlobsWriter<'a, W>);
-
-impl<W: Write + Seek> DataSink for ToBlobs<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.0.start_lo(oid).map_err(io::Error::other)
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.0.end_lo().map_err(io::Error::other)
     }
 }

@@ -3,53 +3,30 @@
 //! reading our rewrites of them. The pg_restore comparisons are skipped, with a note, when the
 //! binaries are missing.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tusk_format::archive::{self, ArchiveWrite};
 use tusk_format::compress::{CodecError, FileDecompressor};
 use tusk_format::directory::{DirBlobsWriter, DirMemberWriter, DirectoryReader, DirectoryWriter};
 use tusk_format::{
-    ArchiveFormat, ArchiveHeader, ArchiveVersion, CatalogId, Compression, CompressionAlgorithm,
-    CreateTime, DataLocation, DataSink, DumpId, FormatError, Section, Toc, TocEntry,
+    ArchiveFormat, ArchiveVersion, CatalogId, Compression, CompressionAlgorithm, DataLocation,
+    DumpId, Encoding, FormatError, Section, Toc, TocEntry,
 };
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden/directory")
-}
+use support::{
+    Collect, FixtureSet, Input, ToBlobs, ToMember, pg_restore, sample_header, special, write_los,
+};
 
-#[derive(Debug, Default, PartialEq)]
-struct Collect {
-    data: Vec<u8>,
-    los: Vec<(u32, Vec<u8>)>,
-    in_lo: bool,
-}
+const FIXTURES: FixtureSet = FixtureSet("directory");
 
-impl DataSink for Collect {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.los.last_mut() {
-            Some((_, lo)) if self.in_lo => lo.extend_from_slice(bytes),
-            _ => self.data.extend_from_slice(bytes),
-        }
-        Ok(())
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        assert!(!self.in_lo, "start_lo inside a large object");
-        self.los.push((oid, Vec::new()));
-        self.in_lo = true;
-        Ok(())
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        assert!(self.in_lo, "end_lo outside a large object");
-        self.in_lo = false;
-        Ok(())
-    }
-}
-
+/// Entry `id`'s data, as [`support::read`] gives it but through a shared reference: the
+/// directory reader reads from several threads at once.
 fn read(r: &DirectoryReader, id: DumpId) -> Collect {
     let mut c = Collect::default();
     r.read_data(id, &mut c)
@@ -159,12 +136,6 @@ fn expected_entries(version: ArchiveVersion) -> Vec<(DumpId, &'static str, &'sta
     v
 }
 
-fn expected_fruit_payload() -> Vec<u8> {
-    let mut bytes = fs::read(fixture_dir().join("fruit.copy")).unwrap();
-    bytes.extend_from_slice(b"\\.\n\n\n");
-    bytes
-}
-
 fn expected_los() -> Vec<(u32, Vec<u8>)> {
     vec![
         (16500, b"hello lo".to_vec()),
@@ -229,7 +200,7 @@ fn check_contents(g: &Golden, r: &DirectoryReader) {
         assert_eq!(blobs.los, expected_los(), "{}", g.dir);
         assert_eq!(
             read(r, FRUIT_DATA).data,
-            expected_fruit_payload(),
+            FIXTURES.fruit_payload(Encoding::Utf8),
             "{}",
             g.dir
         );
@@ -242,7 +213,7 @@ fn check_contents(g: &Golden, r: &DirectoryReader) {
 #[test]
 fn upstream_archives_read() {
     for g in GOLDEN {
-        let r = DirectoryReader::open(&fixture_dir().join(g.dir)).unwrap();
+        let r = DirectoryReader::open(&FIXTURES.path(g.dir)).unwrap();
         check_contents(g, &r);
     }
 }
@@ -250,7 +221,7 @@ fn upstream_archives_read() {
 #[test]
 fn upstream_archives_open_through_format_detection() {
     for g in GOLDEN {
-        let path = fixture_dir().join(g.dir);
+        let path = FIXTURES.path(g.dir);
         let path = path.to_str().unwrap();
         for forced in [None, Some(ArchiveFormat::Directory)] {
             let mut r = archive::open(Some(path), forced).unwrap();
@@ -267,39 +238,10 @@ fn upstream_archives_open_through_format_detection() {
 
 // ---- rewriting with our writer ----
 
-/// Streams a data member into our member writer.
-struct ToMember(DirMemberWriter);
-
-impl DataSink for ToMember {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, _: u32) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-}
-
-struct ToBlobs(DirBlobsWriter);
-
-impl DataSink for ToBlobs {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.0.start_lo(oid).map_err(io::Error::other)
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.0.end_lo().map_err(io::Error::other)
-    }
-}
-
 /// Rewrites a golden archive into `out` with our writer, members in `order` (`None`: reversed
 /// TOC order), each member written by its own thread.
 fn rewrite(g: &Golden, out: &Path, reverse: bool) -> Toc {
-    let r = DirectoryReader::open(&fixture_dir().join(g.dir)).unwrap();
+    let r = DirectoryReader::open(&FIXTURES.path(g.dir)).unwrap();
     let toc = r.toc().clone();
     let mut ids: Vec<(DumpId, bool)> = toc
         .entries
@@ -317,13 +259,13 @@ fn rewrite(g: &Golden, out: &Path, reverse: bool) -> Toc {
             let (r, w) = (&r, &w);
             s.spawn(move || {
                 if blobs {
-                    let mut sink = ToBlobs(w.blobs_writer(id).unwrap());
-                    r.read_data(id, &mut sink).unwrap();
-                    sink.0.finish().unwrap();
+                    let mut b = w.blobs_writer(id).unwrap();
+                    r.read_data(id, &mut ToBlobs(&mut b)).unwrap();
+                    b.finish().unwrap();
                 } else {
-                    let mut sink = ToMember(w.member_writer(id).unwrap());
-                    r.read_data(id, &mut sink).unwrap();
-                    sink.0.finish().unwrap();
+                    let mut m = w.member_writer(id).unwrap();
+                    r.read_data(id, &mut ToMember(&mut m)).unwrap();
+                    m.finish().unwrap();
                 }
             });
         }
@@ -378,7 +320,7 @@ fn rewrites_are_byte_identical() {
     }) {
         let out = tmp.path().join(g.dir);
         rewrite(g, &out, true);
-        let original = files(&fixture_dir().join(g.dir));
+        let original = files(&FIXTURES.path(g.dir));
         let ours = files(&out);
         assert_eq!(
             ours.keys().collect::<Vec<_>>(),
@@ -394,61 +336,17 @@ fn rewrites_are_byte_identical() {
 
 // ---- upstream pg_restore on what we write ----
 
-/// pg_restore of a major: `TUSK_PG15_BIN` / `TUSK_PG18_BIN`, or where make.sh and
-/// scripts/fetch-pg.sh put it.
-fn pg_restore(major: u32) -> Option<PathBuf> {
-    let (var, defaults): (&str, &[&str]) = match major {
-        15 => ("TUSK_PG15_BIN", &["/usr/lib/postgresql/15/bin"]),
-        _ => (
-            "TUSK_PG18_BIN",
-            &[
-                "/usr/lib/postgresql/18/bin",
-                "/var/tmp/tusk-pg/postgresql-18.6.0-x86_64-unknown-linux-gnu/bin",
-                "/tmp/pgw/x/postgresql-18.6.0-x86_64-unknown-linux-gnu/bin",
-            ],
-        ),
-    };
-    let candidates: Vec<PathBuf> = match std::env::var_os(var) {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => defaults.iter().map(PathBuf::from).collect(),
-    };
-    let found = candidates
-        .iter()
-        .map(|d| d.join("pg_restore"))
-        .find(|exe| exe.is_file());
-    if found.is_none() {
-        eprintln!(
-            "note: pg_restore {major} not found in {candidates:?} (set {var}); skipping the \
-             pg_restore {major} comparison"
-        );
-    }
-    found
-}
-
 /// Standard output and standard error of a successful run.
 fn run(exe: &Path, args: &[&str], archive: &Path) -> (String, String) {
-    let out = Command::new(exe)
-        .args(args)
-        .arg(archive)
-        .env("TZ", "UTC")
-        .env("PGTZ", "UTC")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        out.status.success(),
-        "{} {args:?} {}: {stderr}",
-        exe.display(),
-        archive.display(),
-    );
+    let (stdout, stderr) = support::run(exe, args, Input::Path(archive));
     // `--verbose` stamps the script with the current time ("-- Completed on ..."), which two
     // runs need not share.
-    let stdout: String = String::from_utf8(out.stdout)
+    let stdout: String = String::from_utf8(stdout)
         .unwrap()
         .split_inclusive('\n')
         .filter(|l| !l.starts_with("-- Completed on "))
         .collect();
-    (stdout, stderr)
+    (stdout, String::from_utf8(stderr).unwrap())
 }
 
 #[test]
@@ -461,7 +359,7 @@ fn upstream_pg_restore_reads_our_rewrites_identically() {
         } else {
             &[15, 18]
         };
-        let original = fixture_dir().join(g.dir);
+        let original = FIXTURES.path(g.dir);
         for reverse in [false, true] {
             let out = tmp.path().join(format!("{}-{reverse}", g.dir));
             rewrite(g, &out, reverse);
@@ -506,12 +404,6 @@ const ROWS: &[&[u8]] = &[
     b"\\.\n\n\n",
 ];
 
-fn special(id: DumpId, desc: &str, defn: &str) -> TocEntry {
-    let mut e = TocEntry::new(id, desc, desc, Section::PreData);
-    e.defn = Some(defn.into());
-    e
-}
-
 fn sample_toc(version: ArchiveVersion, compression: Compression) -> Toc {
     let mut table = TocEntry::new(TABLE, "TABLE", "fruit", Section::PreData);
     table.catalog_id = CatalogId {
@@ -539,25 +431,7 @@ fn sample_toc(version: ArchiveVersion, compression: Compression) -> Toc {
     let mut blobs = TocEntry::new(BLOBS, "BLOBS", "BLOBS", Section::Data);
     blobs.had_dumper = true;
     Toc {
-        header: ArchiveHeader {
-            version,
-            int_size: 4,
-            off_size: 8,
-            format: ArchiveFormat::Directory,
-            compression,
-            created: CreateTime {
-                sec: 38,
-                min: 29,
-                hour: 18,
-                mday: 23,
-                mon: 10,
-                year: 126,
-                isdst: 0,
-            },
-            dbname: "demo".into(),
-            server_version: Some("18.6".into()),
-            dump_version: Some("18.6".into()),
-        },
+        header: sample_header(version, ArchiveFormat::Directory, compression),
         entries: vec![
             special(3354, "ENCODING", "SET client_encoding = 'UTF8';\n"),
             special(
@@ -597,14 +471,7 @@ fn write_sample(w: &mut dyn ArchiveWrite, order: &[DumpId]) {
         match id {
             BLOBS => {
                 let mut b = w.blobs(BLOBS).unwrap();
-                for (oid, bytes) in sample_los() {
-                    b.start_lo(oid).unwrap();
-                    // In pieces, as pg_dump reads LOs.
-                    for piece in bytes.chunks(16384) {
-                        b.write_all(piece).unwrap();
-                    }
-                    b.end_lo().unwrap();
-                }
+                write_los(b.as_mut(), sample_los(), 16384);
                 b.finish().unwrap();
             }
             DATA => {
@@ -977,7 +844,7 @@ fn writer_refusals() {
 fn copy_golden(name: &str, to: &Path) -> PathBuf {
     let dest = to.join(name);
     fs::create_dir(&dest).unwrap();
-    for (file, bytes) in files(&fixture_dir().join(name)) {
+    for (file, bytes) in files(&FIXTURES.path(name)) {
         fs::write(dest.join(file), bytes).unwrap();
     }
     dest
@@ -1053,7 +920,7 @@ fn compressed_toc_dat_is_read() {
     fs::write(dir.join("toc.dat.gz"), gzip(&toc)).unwrap();
     let p = dir.to_str().unwrap();
     let r = archive::open(Some(p), None).unwrap();
-    let original = DirectoryReader::open(&fixture_dir().join("pg18-none")).unwrap();
+    let original = DirectoryReader::open(&FIXTURES.path("pg18-none")).unwrap();
     assert_eq!(r.toc(), original.toc());
     // A plain toc.dat wins over a compressed one.
     fs::write(dir.join("toc.dat"), &toc[..20]).unwrap();
@@ -1099,7 +966,7 @@ fn missing_and_damaged_data_files() {
     }
 
     // Several gzip members, as gzread reads them; bytes after the last member are ignored.
-    let payload = expected_fruit_payload();
+    let payload = FIXTURES.fruit_payload(Encoding::Utf8);
     let (a, b) = payload.split_at(10);
     let mut two = gzip(a);
     two.extend_from_slice(&gzip(b));
@@ -1273,7 +1140,7 @@ fn lz4_and_zstd_files_may_hold_several_frames() {
             c.finish(&mut push).unwrap();
             out
         };
-        let payload = expected_fruit_payload();
+        let payload = FIXTURES.fruit_payload(Encoding::Utf8);
         let (a, b) = payload.split_at(7);
         let mut file = frame(a);
         file.extend_from_slice(&frame(b));

@@ -2,74 +2,20 @@
 //! (fixtures/golden/skeleton, see its README.md), and against upstream pg_restore reading what
 //! we write. The pg_restore comparisons are skipped, with a note, when the binaries are missing.
 
+mod support;
+
 use std::fs::{self, File};
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::io::{Cursor, Read, Seek};
+use std::path::Path;
 
 use tusk_format::{
-    ArchiveVersion, BlobsWriter, CompressionAlgorithm, CustomReader, CustomWriter, DataLocation,
-    DataMemberWriter, DataSink, DumpId, Encoding, FormatError, Toc,
+    ArchiveVersion, CompressionAlgorithm, CustomReader, CustomWriter, DataLocation, DumpId,
+    Encoding, FormatError, Toc,
 };
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden/skeleton")
-}
+use support::{Collect, FixtureSet, Input, Pipe, copy_member, pg_restore, read, run_quiet};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_dir().join(name);
-    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A stream that cannot seek, like a pipe.
-struct Pipe<T>(T);
-
-impl<T: Read> Read for Pipe<T> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<T: Write> Write for Pipe<T> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl<T> Seek for Pipe<T> {
-    fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
-        Err(io::Error::from_raw_os_error(29)) // ESPIPE
-    }
-}
-
-#[derive(Debug, Default, PartialEq)]
-struct Collect {
-    data: Vec<u8>,
-    los: Vec<(u32, Vec<u8>)>,
-    in_lo: bool,
-}
-
-impl DataSink for Collect {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.los.last_mut() {
-            Some((_, lo)) if self.in_lo => lo.extend_from_slice(bytes),
-            _ => self.data.extend_from_slice(bytes),
-        }
-        Ok(())
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.los.push((oid, Vec::new()));
-        self.in_lo = true;
-        Ok(())
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.in_lo = false;
-        Ok(())
-    }
-}
+const FIXTURES: FixtureSet = FixtureSet("skeleton");
 
 struct Golden {
     file: &'static str,
@@ -172,28 +118,6 @@ fn expected_entries(version: ArchiveVersion) -> Vec<(DumpId, &'static str, &'sta
     v
 }
 
-/// The fruit table's COPY payload as the archive holds it: the rows in the archive's encoding,
-/// then the `\.` line pg_dump appends.
-fn expected_fruit_payload(encoding: Encoding) -> Vec<u8> {
-    let rows = String::from_utf8(fixture("fruit.copy")).unwrap();
-    let mut bytes = match encoding {
-        Encoding::Latin1 => rows
-            .chars()
-            .map(|c| u8::try_from(u32::from(c)).unwrap())
-            .collect(),
-        _ => rows.into_bytes(),
-    };
-    bytes.extend_from_slice(b"\\.\n\n\n");
-    bytes
-}
-
-fn read<R: Read + Seek>(r: &mut CustomReader<R>, id: DumpId) -> Collect {
-    let mut c = Collect::default();
-    r.read_data(id, &mut c)
-        .unwrap_or_else(|e| panic!("entry {id}: {e}"));
-    c
-}
-
 fn check_contents<R: Read + Seek>(g: &Golden, r: &mut CustomReader<R>) {
     let toc = r.toc();
     assert_eq!(toc.header.version, g.version, "{}", g.file);
@@ -253,7 +177,7 @@ fn check_contents<R: Read + Seek>(g: &Golden, r: &mut CustomReader<R>) {
     let empty = read(r, EMPTY_DATA);
     assert_eq!(empty.data, b"\\.\n\n\n", "{}", g.file);
     let fruit = read(r, FRUIT_DATA);
-    assert_eq!(fruit.data, expected_fruit_payload(g.encoding), "{}", g.file);
+    assert_eq!(fruit.data, FIXTURES.fruit_payload(g.encoding), "{}", g.file);
     assert!(fruit.data.ends_with(b"\\.\n\n\n"));
     let blobs = read(r, BLOBS);
     assert_eq!(blobs.data, b"");
@@ -264,7 +188,7 @@ fn check_contents<R: Read + Seek>(g: &Golden, r: &mut CustomReader<R>) {
 #[test]
 fn upstream_archives_read_from_files() {
     for g in GOLDEN {
-        let mut r = CustomReader::open(File::open(fixture_dir().join(g.file)).unwrap()).unwrap();
+        let mut r = CustomReader::open(File::open(FIXTURES.path(g.file)).unwrap()).unwrap();
         assert!(r.is_seekable());
         check_contents(g, &mut r);
         // Seekable input: any order, and again.
@@ -272,7 +196,7 @@ fn upstream_archives_read_from_files() {
         assert_eq!(read(&mut r, EMPTY_DATA).data, b"\\.\n\n\n");
         assert_eq!(
             read(&mut r, FRUIT_DATA).data,
-            expected_fruit_payload(g.encoding)
+            FIXTURES.fruit_payload(g.encoding)
         );
     }
 }
@@ -280,7 +204,7 @@ fn upstream_archives_read_from_files() {
 #[test]
 fn upstream_archives_read_from_pipes() {
     for g in GOLDEN {
-        let bytes = fixture(g.file);
+        let bytes = FIXTURES.read(g.file);
         let mut r = CustomReader::open(Pipe(&bytes[..])).unwrap();
         assert!(!r.is_seekable());
         check_contents(g, &mut r);
@@ -296,11 +220,11 @@ fn upstream_archives_read_from_pipes() {
 
 #[test]
 fn upstream_archives_read_out_of_order_from_a_pipe_fail_like_upstream() {
-    let bytes = fixture("pg15-pipe.dump");
+    let bytes = FIXTURES.read("pg15-pipe.dump");
     let mut r = CustomReader::open(Pipe(&bytes[..])).unwrap();
     assert_eq!(
         read(&mut r, FRUIT_DATA).data,
-        expected_fruit_payload(Encoding::Utf8)
+        FIXTURES.fruit_payload(Encoding::Utf8)
     );
     let err = r
         .read_data(EMPTY_DATA, &mut Collect::default())
@@ -312,74 +236,21 @@ fn upstream_archives_read_out_of_order_from_a_pipe_fail_like_upstream() {
     );
 }
 
-/// Streams one member straight into the writer's member, one write per piece read, so an
-/// uncompressed member keeps its chunks.
-struct ToMember<'a, W: Write + Seek>(DataMemberWriter<'a, W>);
-
-impl<W: Write + Seek> DataSink for ToMember<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, _: u32) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-}
-
-struct ToBlobs<'a, W: Write + Seek>(BlobsWriter<'a, W>);
-
-impl<W: Write + Seek> DataSink for ToBlobs<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.0.start_lo(oid).map_err(io::Error::other)
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.0.end_lo().map_err(io::Error::other)
-    }
-}
-
-/// Copies every data member of `r` into `w`, in `order`.
-fn copy_data<R: Read + Seek, W: Write + Seek>(
-    r: &mut CustomReader<R>,
-    w: &mut CustomWriter<W>,
-    order: &[DumpId],
-) {
-    for &id in order {
-        let desc = r
-            .toc()
-            .entries
-            .iter()
-            .find(|e| e.dump_id == id)
-            .unwrap()
-            .desc
-            .clone();
-        if desc == "BLOBS" {
-            let mut sink = ToBlobs(w.blobs(id).unwrap());
-            r.read_data(id, &mut sink).unwrap();
-            sink.0.finish().unwrap();
-        } else {
-            let mut sink = ToMember(w.data(id).unwrap());
-            r.read_data(id, &mut sink).unwrap();
-            sink.0.finish().unwrap();
-        }
-    }
-}
-
 /// Rewrites an archive with our writer: to a file (offsets rewritten) or a pipe.
 fn rewrite(original: &[u8], order: &[DumpId], pipe: bool) -> (Toc, Vec<u8>) {
     let mut r = CustomReader::open(Cursor::new(original)).unwrap();
     let toc = r.toc().clone();
     let bytes = if pipe {
         let mut w = CustomWriter::new(Pipe(Vec::new()), &toc).unwrap();
-        copy_data(&mut r, &mut w, order);
+        for &id in order {
+            copy_member(&mut r, &mut w, id);
+        }
         w.finish().unwrap().0
     } else {
         let mut w = CustomWriter::new(Cursor::new(Vec::new()), &toc).unwrap();
-        copy_data(&mut r, &mut w, order);
+        for &id in order {
+            copy_member(&mut r, &mut w, id);
+        }
         w.finish().unwrap().into_inner()
     };
     (toc, bytes)
@@ -393,7 +264,7 @@ fn rewrites_are_byte_identical() {
     // exactly as C zlib does; should an upgrade of it change that, only the gzip cases here
     // fail, and archives stay correct (compressed identity is not part of the format).
     for g in GOLDEN {
-        let original = fixture(g.file);
+        let original = FIXTURES.read(g.file);
         let (_, again) = rewrite(&original, TOC_ORDER, !g.offsets);
         assert!(again == original, "{}: rewrite differs", g.file);
     }
@@ -402,7 +273,7 @@ fn rewrites_are_byte_identical() {
 #[test]
 fn rewrites_read_back_the_same() {
     for g in GOLDEN {
-        let original = fixture(g.file);
+        let original = FIXTURES.read(g.file);
         for (order, pipe) in [
             (TOC_ORDER, false),
             (&[BLOBS, FRUIT_DATA, EMPTY_DATA][..], false),
@@ -441,7 +312,7 @@ fn truncated_upstream_archives_always_fail() {
         Ok(())
     }
     for file in ["pg18-gzip.dump", "pg15-pipe.dump", "pg15-none.dump"] {
-        let bytes = fixture(file);
+        let bytes = FIXTURES.read(file);
         assert!(read_all(Cursor::new(&bytes)).is_ok());
         for cut in 0..bytes.len() {
             assert!(
@@ -458,53 +329,10 @@ fn truncated_upstream_archives_always_fail() {
 
 // ---- upstream pg_restore on what we write ----
 
-/// Directories holding pg_restore 15 and 18: `TUSK_PG15_BIN` / `TUSK_PG18_BIN`, or where
-/// fixtures/golden/skeleton/make.sh takes them from.
-fn pg_restore(major: u32) -> Option<PathBuf> {
-    let (var, default) = match major {
-        15 => ("TUSK_PG15_BIN", "/usr/lib/postgresql/15/bin"),
-        _ => (
-            "TUSK_PG18_BIN",
-            "/tmp/pgw/x/postgresql-18.6.0-x86_64-unknown-linux-gnu/bin",
-        ),
-    };
-    let dir = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| default.into());
-    let exe = dir.join("pg_restore");
-    if exe.is_file() {
-        Some(exe)
-    } else {
-        eprintln!(
-            "note: {} not found (set {var}); skipping the pg_restore {major} comparison",
-            exe.display()
-        );
-        None
-    }
-}
-
+/// pg_restore's standard output, which must be all it prints.
 fn run(exe: &Path, args: &[&str], archive: &Path) -> String {
-    let out = Command::new(exe)
-        .args(args)
-        .arg(archive)
-        .env("TZ", "UTC")
-        .env("PGTZ", "UTC")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{} {args:?} {}: {}",
-        exe.display(),
-        archive.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // Latin-1 output is not UTF-8; compare bytes, shown lossily.
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&run_quiet(exe, args, Input::Path(archive))).into_owned()
 }
 
 #[test]
@@ -517,8 +345,8 @@ fn upstream_pg_restore_reads_our_rewrites_identically() {
         } else {
             &[15, 18]
         };
-        let original_path = fixture_dir().join(g.file);
-        let original = fixture(g.file);
+        let original_path = FIXTURES.path(g.file);
+        let original = FIXTURES.read(g.file);
         let variants = [
             ("file", rewrite(&original, TOC_ORDER, false).1),
             ("pipe", rewrite(&original, TOC_ORDER, true).1),
@@ -549,26 +377,11 @@ fn upstream_pg_restore_reads_our_rewrites_identically() {
         }
         // A piped rewrite read from a real pipe, as in `tusk_dump | pg_restore`.
         if let Some(exe) = pg_restore(majors[majors.len() - 1]) {
-            let mut child = Command::new(&exe)
-                .args(["-f", "-", "--restrict-key=golden"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            let input = variants[1].1.clone();
-            let feeder = std::thread::spawn(move || stdin.write_all(&input));
-            let piped = child.wait_with_output().unwrap();
-            feeder.join().unwrap().unwrap();
-            assert!(
-                piped.status.success(),
-                "{}",
-                String::from_utf8_lossy(&piped.stderr)
-            );
-            let want = run(&exe, &["-f", "-", "--restrict-key=golden"], &original_path);
+            let args = ["-f", "-", "--restrict-key=golden"];
+            let (piped, _) = support::run(&exe, &args, Input::Stdin(&variants[1].1));
+            let want = run(&exe, &args, &original_path);
             assert_eq!(
-                String::from_utf8_lossy(&piped.stdout),
+                String::from_utf8_lossy(&piped),
                 want,
                 "{} from stdin",
                 g.file

@@ -3,67 +3,23 @@
 //! them is read by upstream pg_restore exactly as the originals are, with the same restore.sql.
 //! The comparisons with upstream binaries are skipped, with a note, when a binary is missing.
 
+mod support;
+
 use std::fs::{self, File};
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::io::{self, Cursor, Read, Seek, Write};
+use std::path::Path;
+use std::process::Command;
 
 use tusk_format::archive;
-use tusk_format::tar::{TarBlobsWriter, TarDataWriter, TarOptions, TarReader, TarWriter};
+use tusk_format::tar::{TarOptions, TarReader, TarWriter};
 use tusk_format::{
-    ArchiveFormat, ArchiveVersion, CompressionAlgorithm, DataLocation, DataSink, DumpId, Encoding,
+    ArchiveFormat, ArchiveVersion, CompressionAlgorithm, DataLocation, DumpId, Encoding,
     FormatError, Toc,
 };
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden/tar")
-}
+use support::{Collect, FixtureSet, Input, Pipe, copy_member, pg_restore, read, run_quiet};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = fixture_dir().join(name);
-    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A stream that cannot seek, like a pipe.
-struct Pipe<T>(T);
-
-impl<T: Read> Read for Pipe<T> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<T> Seek for Pipe<T> {
-    fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
-        Err(io::Error::from_raw_os_error(29)) // ESPIPE
-    }
-}
-
-#[derive(Debug, Default, PartialEq)]
-struct Collect {
-    data: Vec<u8>,
-    los: Vec<(u32, Vec<u8>)>,
-    in_lo: bool,
-}
-
-impl DataSink for Collect {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.los.last_mut() {
-            Some((_, lo)) if self.in_lo => lo.extend_from_slice(bytes),
-            _ => self.data.extend_from_slice(bytes),
-        }
-        Ok(())
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.los.push((oid, Vec::new()));
-        self.in_lo = true;
-        Ok(())
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.in_lo = false;
-        Ok(())
-    }
-}
+const FIXTURES: FixtureSet = FixtureSet("tar");
 
 struct Golden {
     file: &'static str,
@@ -115,28 +71,6 @@ fn large_objects() -> Vec<(u32, Vec<u8>)> {
     ]
 }
 
-/// The fruit table's COPY payload as the archive holds it: the rows in the archive's encoding,
-/// then the `\.` line pg_dump appends.
-fn expected_fruit_payload(encoding: Encoding) -> Vec<u8> {
-    let rows = String::from_utf8(fixture("fruit.copy")).unwrap();
-    let mut bytes = match encoding {
-        Encoding::Latin1 => rows
-            .chars()
-            .map(|c| u8::try_from(u32::from(c)).unwrap())
-            .collect(),
-        _ => rows.into_bytes(),
-    };
-    bytes.extend_from_slice(b"\\.\n\n\n");
-    bytes
-}
-
-fn read<R: Read + Seek>(r: &mut TarReader<R>, id: DumpId) -> Collect {
-    let mut c = Collect::default();
-    r.read_data(id, &mut c)
-        .unwrap_or_else(|e| panic!("entry {id}: {e}"));
-    c
-}
-
 fn check_toc(g: &Golden, toc: &Toc) {
     assert_eq!(toc.header.version, g.version, "{}", g.file);
     assert_eq!(toc.header.format, ArchiveFormat::Tar);
@@ -172,7 +106,7 @@ fn check_data<R: Read + Seek>(g: &Golden, r: &mut TarReader<R>) {
     assert_eq!(read(r, EMPTY_DATA).data, b"\\.\n\n\n", "{}", g.file);
     assert_eq!(
         read(r, FRUIT_DATA).data,
-        expected_fruit_payload(g.encoding),
+        FIXTURES.fruit_payload(g.encoding),
         "{}",
         g.file
     );
@@ -185,7 +119,7 @@ fn check_data<R: Read + Seek>(g: &Golden, r: &mut TarReader<R>) {
 #[test]
 fn upstream_archives_read_from_files() {
     for g in GOLDEN {
-        let mut r = TarReader::open(File::open(fixture_dir().join(g.file)).unwrap()).unwrap();
+        let mut r = TarReader::open(File::open(FIXTURES.path(g.file)).unwrap()).unwrap();
         assert!(r.is_seekable());
         check_data(g, &mut r);
         // Seekable input: any order, and again.
@@ -193,9 +127,9 @@ fn upstream_archives_read_from_files() {
         assert_eq!(read(&mut r, EMPTY_DATA).data, b"\\.\n\n\n");
         assert_eq!(
             read(&mut r, FRUIT_DATA).data,
-            expected_fruit_payload(g.encoding)
+            FIXTURES.fruit_payload(g.encoding)
         );
-        let mut r = TarReader::open(File::open(fixture_dir().join(g.file)).unwrap()).unwrap();
+        let mut r = TarReader::open(File::open(FIXTURES.path(g.file)).unwrap()).unwrap();
         assert_eq!(read(&mut r, g.blobs).los, large_objects());
         assert_eq!(read(&mut r, EMPTY_DATA).data, b"\\.\n\n\n");
     }
@@ -204,7 +138,7 @@ fn upstream_archives_read_from_files() {
 #[test]
 fn upstream_archives_read_from_pipes() {
     for g in GOLDEN {
-        let bytes = fixture(g.file);
+        let bytes = FIXTURES.read(g.file);
         let mut r = TarReader::open(Pipe(&bytes[..])).unwrap();
         assert!(!r.is_seekable());
         check_data(g, &mut r);
@@ -220,11 +154,11 @@ fn upstream_archives_read_from_pipes() {
 
 #[test]
 fn out_of_order_from_a_pipe_fails_like_upstream() {
-    let bytes = fixture("pg15.tar");
+    let bytes = FIXTURES.read("pg15.tar");
     let mut r = TarReader::open(Pipe(&bytes[..])).unwrap();
     assert_eq!(
         read(&mut r, FRUIT_DATA).data,
-        expected_fruit_payload(Encoding::Utf8)
+        FIXTURES.fruit_payload(Encoding::Utf8)
     );
     let err = r
         .read_data(EMPTY_DATA, &mut Collect::default())
@@ -242,7 +176,7 @@ fn out_of_order_from_a_pipe_fails_like_upstream() {
 #[test]
 fn archive_open_detects_tar_in_files_and_fifos() {
     for g in GOLDEN {
-        let path = fixture_dir().join(g.file);
+        let path = FIXTURES.path(g.file);
         let mut a = archive::open(Some(path.to_str().unwrap()), None).unwrap();
         assert_eq!(a.format(), ArchiveFormat::Tar);
         check_toc(g, a.toc());
@@ -252,7 +186,7 @@ fn archive_open_detects_tar_in_files_and_fifos() {
         // Seekable: earlier members are still there.
         let mut c = Collect::default();
         a.read_data(FRUIT_DATA, &mut c).unwrap();
-        assert_eq!(c.data, expected_fruit_payload(g.encoding));
+        assert_eq!(c.data, FIXTURES.fruit_payload(g.encoding));
     }
 
     // A named pipe: open() hands the reader the 512 bytes it looked at, then the rest.
@@ -264,7 +198,7 @@ fn archive_open_detects_tar_in_files_and_fifos() {
         return;
     }
     for g in GOLDEN {
-        let bytes = fixture(g.file);
+        let bytes = FIXTURES.read(g.file);
         let writer_path = fifo.clone();
         let feeder = std::thread::spawn(move || {
             let mut f = File::options().write(true).open(writer_path)?;
@@ -280,7 +214,7 @@ fn archive_open_detects_tar_in_files_and_fifos() {
             check_toc(g, a.toc());
             for (id, want) in [
                 (EMPTY_DATA, b"\\.\n\n\n".to_vec()),
-                (FRUIT_DATA, expected_fruit_payload(g.encoding)),
+                (FRUIT_DATA, FIXTURES.fruit_payload(g.encoding)),
             ] {
                 let mut c = Collect::default();
                 a.read_data(id, &mut c).unwrap();
@@ -298,34 +232,6 @@ fn archive_open_detects_tar_in_files_and_fifos() {
 }
 
 // ---- rewriting with our writer ----
-
-struct ToMember<'a, W: Write>(TarDataWriter<'a, W>);
-
-impl<W: Write> DataSink for ToMember<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, _: u32) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        Err(io::Error::other("large object in a data member"))
-    }
-}
-
-struct ToBlobs<'a, W: Write>(TarBlobsWriter<'a, W>);
-
-impl<W: Write> DataSink for ToBlobs<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.0.start_lo(oid).map_err(io::Error::other)
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.0.end_lo().map_err(io::Error::other)
-    }
-}
 
 /// The members of a tar file: (name, mtime, data).
 fn members(tar: &[u8]) -> Vec<(String, u64, Vec<u8>)> {
@@ -359,16 +265,7 @@ fn rewrite(original: &[u8], order: &[DumpId], options: TarOptions) -> Vec<u8> {
     let toc = r.toc().clone();
     let mut w = TarWriter::create_with(Vec::new(), &toc, options).unwrap();
     for &id in order {
-        let desc = &toc.entries.iter().find(|e| e.dump_id == id).unwrap().desc;
-        if desc == "BLOBS" {
-            let mut sink = ToBlobs(w.blobs(id).unwrap());
-            r.read_data(id, &mut sink).unwrap();
-            sink.0.finish().unwrap();
-        } else {
-            let mut sink = ToMember(w.data(id).unwrap());
-            r.read_data(id, &mut sink).unwrap();
-            sink.0.finish().unwrap();
-        }
+        copy_member(&mut r, &mut w, id);
     }
     w.finish().unwrap()
 }
@@ -397,7 +294,7 @@ fn first_difference(ours: &str, theirs: &str) -> String {
 #[test]
 fn rewrites_are_byte_identical() {
     for g in GOLDEN {
-        let original = fixture(g.file);
+        let original = FIXTURES.read(g.file);
         let theirs = members(&original);
         let order = [EMPTY_DATA, FRUIT_DATA, g.blobs];
         for (order, memory) in [
@@ -472,7 +369,7 @@ fn as_pg_dump_15_prints_it(script: &[u8]) -> Vec<u8> {
 #[test]
 fn restore_sql_is_upstreams() {
     for g in GOLDEN {
-        let original = fixture(g.file);
+        let original = FIXTURES.read(g.file);
         let again = rewrite(
             &original,
             &[EMPTY_DATA, FRUIT_DATA, g.blobs],
@@ -503,77 +400,13 @@ fn restore_sql_is_upstreams() {
 
 // ---- upstream pg_restore and tar on what we write ----
 
-/// The bin directory of PostgreSQL `major`: `TUSK_PG<major>_BIN`, else what
-/// scripts/fetch-pg.sh would print without downloading (Debian's, or the cached wheel).
-fn pg_bin(major: u32) -> Option<PathBuf> {
-    let var = format!("TUSK_PG{major}_BIN");
-    let candidates: Vec<PathBuf> = match std::env::var_os(&var) {
-        Some(dir) => vec![dir.into()],
-        None => {
-            let cache = std::env::var_os("TUSK_PG_CACHE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| "/var/tmp/tusk-pg".into());
-            let mut v = vec![PathBuf::from(format!("/usr/lib/postgresql/{major}/bin"))];
-            if let Ok(dir) = fs::read_dir(&cache) {
-                v.extend(dir.filter_map(Result::ok).filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    name.starts_with(&format!("postgresql-{major}."))
-                        .then(|| e.path().join("bin"))
-                }));
-            }
-            v
-        }
-    };
-    let found = candidates
-        .into_iter()
-        .find(|d| d.join("pg_restore").is_file());
-    if found.is_none() {
-        eprintln!(
-            "note: no pg_restore {major} found (set {var}); skipping the pg_restore {major} comparison"
-        );
-    }
-    found
-}
-
-fn run(exe: &Path, args: &[&str], input: Result<&Path, &[u8]>) -> Vec<u8> {
-    let mut cmd = Command::new(exe);
-    cmd.args(args)
-        .env("TZ", "UTC")
-        .env("PGTZ", "UTC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let out = match input {
-        Ok(path) => cmd.arg(path).output().unwrap(),
-        Err(bytes) => {
-            let mut child = cmd.stdin(Stdio::piped()).spawn().unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            let bytes = bytes.to_vec();
-            // pg_restore stops reading once it has what it needs.
-            let feeder = std::thread::spawn(move || match stdin.write_all(&bytes) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-                other => other,
-            });
-            let out = child.wait_with_output().unwrap();
-            feeder.join().unwrap().unwrap();
-            out
-        }
-    };
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{} {args:?}: {}",
-        exe.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 #[test]
 fn upstream_pg_restore_reads_our_rewrites_identically() {
     let dir = tempfile::tempdir().unwrap();
     let mut compared = 0;
     for g in GOLDEN {
-        let original_path = fixture_dir().join(g.file);
-        let original = fixture(g.file);
+        let original_path = FIXTURES.path(g.file);
+        let original = FIXTURES.read(g.file);
         let variants = [
             (
                 "in-order",
@@ -599,17 +432,16 @@ fn upstream_pg_restore_reads_our_rewrites_identically() {
             let path = dir.path().join(format!("{kind}-{}", g.file));
             fs::write(&path, bytes).unwrap();
             for &major in g.readers {
-                let Some(bin) = pg_bin(major) else {
+                let Some(exe) = pg_restore(major) else {
                     continue;
                 };
-                let exe = bin.join("pg_restore");
                 for args in [
                     &["-l"][..],
                     &["-f", "-", "--restrict-key=golden"][..],
                     &["-f", "-", "--restrict-key=golden", "-C", "-c"][..],
                 ] {
-                    let want = run(&exe, args, Ok(&original_path));
-                    let got = run(&exe, args, Ok(&path));
+                    let want = run_quiet(&exe, args, Input::Path(&original_path));
+                    let got = run_quiet(&exe, args, Input::Path(&path));
                     assert!(
                         got == want,
                         "pg_restore {major} {args:?} on the {kind} rewrite of {}:\n{}",
@@ -620,8 +452,8 @@ fn upstream_pg_restore_reads_our_rewrites_identically() {
                 }
                 // As in `tusk_dump -Ft | pg_restore`.
                 let args = &["-f", "-", "--restrict-key=golden"][..];
-                let want = run(&exe, args, Ok(&original_path));
-                let got = run(&exe, args, Err(&bytes[..]));
+                let want = run_quiet(&exe, args, Input::Path(&original_path));
+                let got = run_quiet(&exe, args, Input::Stdin(&bytes[..]));
                 assert!(
                     got == want,
                     "pg_restore {major} from stdin, {kind} {}",
@@ -652,10 +484,10 @@ fn upstream_pg_restore_reads_our_rewrites_identically() {
 /// two and produced last group first, must restore both objects.
 #[test]
 fn upstream_pg_restore_reads_our_blob_groups() {
-    let Some(bin) = pg_bin(18) else {
+    let Some(exe) = pg_restore(18) else {
         return;
     };
-    let original = fixture("pg18.tar");
+    let original = FIXTURES.read("pg18.tar");
     let mut r = TarReader::open(Cursor::new(&original)).unwrap();
     let mut toc = r.toc().clone();
     let meta_at = toc
@@ -689,9 +521,7 @@ fn upstream_pg_restore_reads_our_blob_groups() {
         b.finish().unwrap();
     }
     for id in [EMPTY_DATA, FRUIT_DATA] {
-        let mut sink = ToMember(w.data(id).unwrap());
-        r.read_data(id, &mut sink).unwrap();
-        sink.0.finish().unwrap();
+        copy_member(&mut r, &mut w, id);
     }
     let bytes = w.finish().unwrap();
     let names: Vec<String> = members(&bytes).into_iter().map(|m| m.0).collect();
@@ -712,10 +542,9 @@ fn upstream_pg_restore_reads_our_blob_groups() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("groups.tar");
     fs::write(&path, &bytes).unwrap();
-    let exe = bin.join("pg_restore");
     let args = &["-f", "-", "--restrict-key=golden"][..];
-    let from_file = run(&exe, args, Ok(&path));
-    let from_stdin = run(&exe, args, Err(&bytes[..]));
+    let from_file = run_quiet(&exe, args, Input::Path(&path));
+    let from_stdin = run_quiet(&exe, args, Input::Stdin(&bytes[..]));
     assert!(from_file == from_stdin);
     let text = String::from_utf8(from_file).unwrap();
     for want in [

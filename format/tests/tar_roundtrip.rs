@@ -2,28 +2,17 @@
 //! objects, members produced out of order, pipes, damaged and truncated input, and the
 //! writer's refusals.
 
+mod support;
+
 use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
 
 use tusk_format::tar::{TarOptions, TarReader, TarWriter};
 use tusk_format::{
-    ArchiveFormat, ArchiveHeader, ArchiveVersion, CatalogId, Compression, CreateTime, DataLocation,
-    DataSink, DumpId, FormatError, Section, Toc, TocEntry,
+    ArchiveFormat, ArchiveVersion, CatalogId, Compression, DataLocation, DataSink, DumpId,
+    FormatError, Section, Toc, TocEntry,
 };
 
-/// A stream that cannot seek, like a pipe.
-struct Pipe<T>(T);
-
-impl<T: Read> Read for Pipe<T> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<T> Seek for Pipe<T> {
-    fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
-        Err(io::Error::from_raw_os_error(29))
-    }
-}
+use support::{Collect, Pipe, sample_header, special, try_read, write_los};
 
 /// A pipe that hands out at most 7 bytes per read.
 struct Dribble<'a>(&'a [u8]);
@@ -41,38 +30,6 @@ impl Seek for Dribble<'_> {
     fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
         Err(io::Error::from_raw_os_error(29))
     }
-}
-
-#[derive(Debug, Default, PartialEq)]
-struct Collect {
-    data: Vec<u8>,
-    los: Vec<(u32, Vec<u8>)>,
-    in_lo: bool,
-}
-
-impl DataSink for Collect {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.los.last_mut() {
-            Some((_, lo)) if self.in_lo => lo.extend_from_slice(bytes),
-            _ => self.data.extend_from_slice(bytes),
-        }
-        Ok(())
-    }
-    fn start_lo(&mut self, oid: u32) -> io::Result<()> {
-        self.los.push((oid, Vec::new()));
-        self.in_lo = true;
-        Ok(())
-    }
-    fn end_lo(&mut self) -> io::Result<()> {
-        self.in_lo = false;
-        Ok(())
-    }
-}
-
-fn collect<R: Read + Seek>(r: &mut TarReader<R>, id: DumpId) -> Result<Collect, FormatError> {
-    let mut c = Collect::default();
-    r.read_data(id, &mut c)?;
-    Ok(c)
 }
 
 const TABLE: DumpId = 214;
@@ -98,12 +55,6 @@ fn group1() -> Los {
 
 fn group2() -> Los {
     vec![(16600, b"second group".to_vec())]
-}
-
-fn special(id: DumpId, desc: &str, defn: &str) -> TocEntry {
-    let mut e = TocEntry::new(id, desc, desc, Section::PreData);
-    e.defn = Some(defn.into());
-    e
 }
 
 fn sample_toc(version: ArchiveVersion) -> Toc {
@@ -204,25 +155,7 @@ fn sample_toc(version: ArchiveVersion) -> Toc {
     index.owner = Some("postgres".into());
     entries.push(index);
     Toc {
-        header: ArchiveHeader {
-            version,
-            int_size: 4,
-            off_size: 8,
-            format: ArchiveFormat::Tar,
-            compression: Compression::NONE,
-            created: CreateTime {
-                sec: 38,
-                min: 29,
-                hour: 18,
-                mday: 23,
-                mon: 10,
-                year: 126,
-                isdst: 0,
-            },
-            dbname: "demo".into(),
-            server_version: Some("18.6".into()),
-            dump_version: Some("18.6".into()),
-        },
+        header: sample_header(version, ArchiveFormat::Tar, Compression::NONE),
         entries,
     }
 }
@@ -245,14 +178,8 @@ fn write_entry<W: Write>(w: &mut TarWriter<W>, version: ArchiveVersion, id: Dump
     match groups(version).into_iter().find(|(g, _)| *g == id) {
         Some((_, los)) => {
             let mut b = w.blobs(id).unwrap();
-            for (oid, bytes) in los {
-                b.start_lo(oid).unwrap();
-                // In uneven pieces, as a large object is read from the server.
-                for piece in bytes.chunks(333) {
-                    b.write_all(piece).unwrap();
-                }
-                b.end_lo().unwrap();
-            }
+            // In uneven pieces.
+            write_los(&mut b, los, 333);
             b.finish().unwrap();
         }
         None => {
@@ -314,15 +241,15 @@ fn check_contents<R: Read + Seek>(r: &mut TarReader<R>, toc: &Toc) {
         };
     }
     assert_eq!(r.toc(), &expected);
-    assert_eq!(collect(r, EMPTY_DATA).unwrap().data, b"\\.\n\n\n");
-    assert_eq!(collect(r, DATA).unwrap().data, ROWS);
+    assert_eq!(try_read(r, EMPTY_DATA).unwrap().data, b"\\.\n\n\n");
+    assert_eq!(try_read(r, DATA).unwrap().data, ROWS);
     for (id, los) in groups(version) {
-        let c = collect(r, id).unwrap();
+        let c = try_read(r, id).unwrap();
         assert_eq!(c.los, los, "{version} group {id}");
         assert!(c.data.is_empty());
     }
     // Entries without data give nothing.
-    assert_eq!(collect(r, TABLE).unwrap(), Collect::default());
+    assert_eq!(try_read(r, TABLE).unwrap(), Collect::default());
     assert!(r.warnings().is_empty());
 }
 
@@ -472,12 +399,12 @@ fn seekable_input_reads_in_any_order_and_again() {
         let bytes = write_archive(&toc, &data_ids(version), fixed_time());
         let mut r = TarReader::open(Cursor::new(&bytes)).unwrap();
         for (id, los) in groups(version).into_iter().rev() {
-            assert_eq!(collect(&mut r, id).unwrap().los, los);
+            assert_eq!(try_read(&mut r, id).unwrap().los, los);
         }
-        assert_eq!(collect(&mut r, DATA).unwrap().data, ROWS);
-        assert_eq!(collect(&mut r, EMPTY_DATA).unwrap().data, b"\\.\n\n\n");
-        assert_eq!(collect(&mut r, BLOBS).unwrap().los, group1());
-        assert_eq!(collect(&mut r, DATA).unwrap().data, ROWS);
+        assert_eq!(try_read(&mut r, DATA).unwrap().data, ROWS);
+        assert_eq!(try_read(&mut r, EMPTY_DATA).unwrap().data, b"\\.\n\n\n");
+        assert_eq!(try_read(&mut r, BLOBS).unwrap().los, group1());
+        assert_eq!(try_read(&mut r, DATA).unwrap().data, ROWS);
     }
 }
 
@@ -486,15 +413,15 @@ fn a_pipe_refuses_what_it_has_passed() {
     let toc = sample_toc(ArchiveVersion::V1_16);
     let bytes = write_archive(&toc, &data_ids(ArchiveVersion::V1_16), fixed_time());
     let mut r = TarReader::open(Pipe(&bytes[..])).unwrap();
-    assert_eq!(collect(&mut r, BLOBS2).unwrap().los, group2());
-    let err = collect(&mut r, DATA).unwrap_err();
+    assert_eq!(try_read(&mut r, BLOBS2).unwrap().los, group2());
+    let err = try_read(&mut r, DATA).unwrap_err();
     assert_eq!(
         err.to_string(),
         "restoring data out of order is not supported in this archive format: \"3346.dat\" is \
          required, but comes before \"blob_16600.dat\" in the archive file."
     );
     // Upstream never gets here (it restores in TOC order); the words are the same.
-    let err = collect(&mut r, BLOBS).unwrap_err();
+    let err = try_read(&mut r, BLOBS).unwrap_err();
     assert_eq!(
         err.to_string(),
         "restoring data out of order is not supported in this archive format: \"blob_16500.dat\" \
@@ -504,14 +431,14 @@ fn a_pipe_refuses_what_it_has_passed() {
     let toc = sample_toc(ArchiveVersion::V1_14);
     let bytes = write_archive(&toc, &data_ids(ArchiveVersion::V1_14), fixed_time());
     let mut r = TarReader::open(Pipe(&bytes[..])).unwrap();
-    assert_eq!(collect(&mut r, BLOBS).unwrap().los, group1());
+    assert_eq!(try_read(&mut r, BLOBS).unwrap().los, group1());
     assert!(matches!(
-        collect(&mut r, BLOBS),
+        try_read(&mut r, BLOBS),
         Err(FormatError::TarMemberNotFound(_))
     ));
     // Nothing beyond the end.
     assert_eq!(
-        collect(&mut r, 9999).unwrap_err().to_string(),
+        try_read(&mut r, 9999).unwrap_err().to_string(),
         "no TOC entry with dump ID 9999"
     );
 }
@@ -538,7 +465,7 @@ fn a_sink_failure_does_not_lose_the_position() {
         matches!(err, FormatError::Sink { dump_id: DATA, .. }),
         "{err}"
     );
-    assert_eq!(collect(&mut r, BLOBS).unwrap().los, group1());
+    assert_eq!(try_read(&mut r, BLOBS).unwrap().los, group1());
 }
 
 #[test]
@@ -590,7 +517,7 @@ fn large_members_stream_through_temporary_files() {
         }
     }
     let mut r = TarReader::open(Pipe(&bytes[..])).unwrap();
-    collect(&mut r, EMPTY_DATA).unwrap();
+    try_read(&mut r, EMPTY_DATA).unwrap();
     let mut sink = Count {
         max: 0,
         all: Vec::new(),
@@ -627,9 +554,9 @@ fn compressed_headers_are_refused_on_read() {
     // (Only the tar headers have checksums, so nothing else needs changing.)
     bytes[512 + 11] = 1;
     let mut r = TarReader::open(Cursor::new(&bytes)).unwrap();
-    assert_eq!(collect(&mut r, TABLE).unwrap(), Collect::default());
+    assert_eq!(try_read(&mut r, TABLE).unwrap(), Collect::default());
     assert_eq!(
-        collect(&mut r, DATA).unwrap_err().to_string(),
+        try_read(&mut r, DATA).unwrap_err().to_string(),
         "compression is not supported by tar archive format"
     );
 }
@@ -642,8 +569,8 @@ fn corrupt_headers_are_reported() {
     let mut bad = bytes.clone();
     bad[at + 130] ^= 1; // a size digit
     let mut r = TarReader::open(Cursor::new(&bad)).unwrap();
-    collect(&mut r, EMPTY_DATA).unwrap();
-    let err = collect(&mut r, DATA).unwrap_err();
+    try_read(&mut r, EMPTY_DATA).unwrap();
+    let err = try_read(&mut r, DATA).unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.starts_with("corrupt tar header found in 3346.dat (expected "),
@@ -670,7 +597,7 @@ fn corrupt_headers_are_reported() {
 fn read_everything<R: Read + Seek>(input: R, ids: &[DumpId]) -> Result<(), FormatError> {
     let mut r = TarReader::open(input)?;
     for &id in ids {
-        collect(&mut r, id)?;
+        try_read(&mut r, id)?;
     }
     Ok(())
 }
