@@ -42,7 +42,6 @@ pub(crate) struct RawHeader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExtraKind {
     Offset,
-    #[allow(dead_code)] // for the directory and tar readers
     FileName,
 }
 
