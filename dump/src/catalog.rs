@@ -169,6 +169,38 @@ pub struct Catalog {
     pub constraints: Vec<Constraint>,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
+    /// `relations` by OID, so per-object lookups are not scans.
+    relation_by_oid: HashMap<u32, usize>,
+}
+
+impl Catalog {
+    /// The index in `relations` of the relation with this OID.
+    pub fn relation_index(&self, oid: u32) -> Option<usize> {
+        self.relation_by_oid.get(&oid).copied()
+    }
+
+    pub fn relation(&self, oid: u32) -> Option<&Relation> {
+        self.relation_index(oid).map(|i| &self.relations[i])
+    }
+
+    /// The comments on one object (all its sub-objects), in `objsubid` order. `comments` is
+    /// read sorted by (classoid, objoid, objsubid), so this is a binary search.
+    pub fn comments_on(&self, classoid: u32, objoid: u32) -> &[Comment] {
+        let key = |c: &Comment| (c.classoid, c.objoid);
+        let start = self
+            .comments
+            .partition_point(|c| key(c) < (classoid, objoid));
+        let end = self
+            .comments
+            .partition_point(|c| key(c) <= (classoid, objoid));
+        &self.comments[start..end]
+    }
+
+    fn relation_mut(&mut self, oid: u32) -> Option<&mut Relation> {
+        self.relation_by_oid
+            .get(&oid)
+            .map(|&i| &mut self.relations[i])
+    }
 }
 
 /// Catalog OIDs that pg_dump keys objects by.
@@ -218,9 +250,16 @@ fn oid_array(oids: impl Iterator<Item = u32>) -> String {
 /// Reads the schemas and the relations that may be dumped: the first step, after which the
 /// caller locks the tables before trusting the rest of the catalog.
 pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
+    let relations = load_relation_rows(client).await?;
+    let relation_by_oid = relations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.oid, i))
+        .collect();
     Ok(Catalog {
         namespaces: load_namespaces(client).await?,
-        relations: load_relation_rows(client).await?,
+        relations,
+        relation_by_oid,
         ..Catalog::default()
     })
 }
@@ -232,9 +271,9 @@ pub async fn load_details(
     server_version: i32,
     cat: &mut Catalog,
 ) -> Result<(), DumpError> {
-    load_columns(client, server_version, &mut cat.relations).await?;
-    load_defaults(client, &mut cat.relations).await?;
-    load_sequences(client, server_version, &mut cat.relations).await?;
+    load_columns(client, server_version, cat).await?;
+    load_defaults(client, cat).await?;
+    load_sequences(client, server_version, cat).await?;
     cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
@@ -409,8 +448,9 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
 async fn load_columns(
     client: &Client,
     server_version: i32,
-    relations: &mut [Relation],
+    cat: &mut Catalog,
 ) -> Result<(), DumpError> {
+    let relations = &cat.relations;
     let tables = oid_array(
         relations
             .iter()
@@ -455,16 +495,10 @@ async fn load_columns(
         .query(&sql, &[])
         .await
         .map_err(DumpError::query("reading table columns"))?;
-    let by_oid: HashMap<u32, usize> = relations
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.oid, i))
-        .collect();
     for r in &rows {
-        let Some(&idx) = by_oid.get(&get::<u32>(r, 0)?) else {
+        let Some(rel) = cat.relation_mut(get::<u32>(r, 0)?) else {
             continue;
         };
-        let rel = &mut relations[idx];
         let name: String = get(r, 2)?;
         let notnull_name: Option<String> = get(r, 9)?;
         let commented: bool = get(r, 12)?;
@@ -500,7 +534,8 @@ async fn load_columns(
     Ok(())
 }
 
-async fn load_defaults(client: &Client, relations: &mut [Relation]) -> Result<(), DumpError> {
+async fn load_defaults(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
+    let relations = &cat.relations;
     let tables = oid_array(
         relations
             .iter()
@@ -520,7 +555,7 @@ async fn load_defaults(client: &Client, relations: &mut [Relation]) -> Result<()
     for r in &rows {
         let relid: u32 = get(r, 1)?;
         let num: i16 = get(r, 2)?;
-        let Some(rel) = relations.iter_mut().find(|rel| rel.oid == relid) else {
+        let Some(rel) = cat.relation_mut(relid) else {
             continue;
         };
         if let Some(col) = rel.columns.iter_mut().find(|c| c.num == num && !c.dropped) {
@@ -536,8 +571,9 @@ async fn load_defaults(client: &Client, relations: &mut [Relation]) -> Result<()
 async fn load_sequences(
     client: &Client,
     server_version: i32,
-    relations: &mut [Relation],
+    cat: &mut Catalog,
 ) -> Result<(), DumpError> {
+    let relations = &cat.relations;
     let seqs: Vec<(u32, String)> = relations
         .iter()
         .filter(|r| r.relkind == b'S')
@@ -573,7 +609,7 @@ async fn load_sequences(
         .map_err(DumpError::query("reading sequences"))?;
     for r in &rows {
         let oid: u32 = get(r, 0)?;
-        if let Some(rel) = relations.iter_mut().find(|rel| rel.oid == oid) {
+        if let Some(rel) = cat.relation_mut(oid) {
             rel.sequence = Some(SequenceInfo {
                 type_name: get(r, 1)?,
                 start: get(r, 2)?,

@@ -1,7 +1,7 @@
 //! Sorted objects → TOC entries with their SQL, mirroring pg_dump.c's dumpXxx functions.
 //! Pure functions: catalog structs in, text out.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
@@ -40,7 +40,18 @@ pub fn toc_entries(
 ) -> Vec<TocEntry> {
     let mut b = Builder {
         cat,
-        graph,
+        separate_defaults: graph
+            .objects
+            .iter()
+            .filter(|o| o.kind == ObjectKind::AttrDef && o.separate)
+            .map(|o| o.catalog_id.oid)
+            .collect(),
+        table_ids: graph
+            .objects
+            .iter()
+            .filter(|o| o.kind == ObjectKind::Table)
+            .map(|o| (o.catalog_id.oid, o.id))
+            .collect(),
         opts,
         next_id: graph.max_id() + 1,
         entries: Vec::new(),
@@ -76,7 +87,10 @@ pub fn toc_entries(
 
 struct Builder<'a> {
     cat: &'a Catalog,
-    graph: &'a ObjectGraph,
+    /// pg_attrdef OIDs of the defaults printed as their own ALTER TABLE.
+    separate_defaults: HashSet<u32>,
+    /// Dump ids of table objects by the table's OID.
+    table_ids: HashMap<u32, DumpId>,
     opts: DdlOptions,
     next_id: DumpId,
     entries: Vec<TocEntry>,
@@ -120,7 +134,7 @@ impl Builder<'_> {
                 if self.opts.schema =>
             {
                 let con = &self.cat.constraints[i];
-                if let Some(rel) = self.cat.relations.iter().find(|r| r.oid == con.table_oid) {
+                if let Some(rel) = self.cat.relation(con.table_oid) {
                     self.constraint(obj, rel, con);
                 }
             }
@@ -333,7 +347,7 @@ impl Builder<'_> {
             q.push(' ');
             q.push_str(&col.type_name);
             if let Some(def) = &col.default {
-                let separate = self.attrdef_separate(def.oid);
+                let separate = self.separate_defaults.contains(&def.oid);
                 if !separate {
                     match col.generated {
                         Some(b's') => {
@@ -386,13 +400,6 @@ impl Builder<'_> {
         self.table_comments(obj, rel, "TABLE");
     }
 
-    fn attrdef_separate(&self, oid: u32) -> bool {
-        self.graph
-            .objects
-            .iter()
-            .any(|o| o.kind == ObjectKind::AttrDef && o.catalog_id.oid == oid && o.separate)
-    }
-
     fn sequence(&mut self, obj: &DumpObject, rel: &Relation) {
         let Some(seq) = &rel.sequence else { return };
         let qual = qualified(&rel.schema, &rel.name);
@@ -412,7 +419,7 @@ impl Builder<'_> {
             ),
         };
         let owner_table = rel.owned_by.and_then(|(tab, col, identity)| {
-            let t = self.cat.relations.iter().find(|r| r.oid == tab)?;
+            let t = self.cat.relation(tab)?;
             let c = t.columns.iter().find(|c| c.num == col)?;
             Some((t, c, identity))
         });
@@ -641,7 +648,7 @@ impl Builder<'_> {
 
     fn sequence_set(&mut self, rel: &Relation) {
         let Some(seq) = &rel.sequence else { return };
-        let Some(table_id) = self.table_object_id(rel.oid) else {
+        let Some(table_id) = self.table_ids.get(&rel.oid).copied() else {
             return;
         };
         let qual = qualified(&rel.schema, &rel.name);
@@ -659,26 +666,12 @@ impl Builder<'_> {
         self.entries.push(te);
     }
 
-    fn table_object_id(&self, oid: u32) -> Option<DumpId> {
-        self.graph
-            .objects
-            .iter()
-            .find(|o| o.kind == ObjectKind::Table && o.catalog_id.oid == oid)
-            .map(|o| o.id)
-    }
-
     /// `dumpTableComment`: the table's comment, then its columns' comments.
     fn table_comments(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
         if !self.opts.comments {
             return;
         }
-        let comments: Vec<_> = self
-            .cat
-            .comments
-            .iter()
-            .filter(|c| c.classoid == classid::PG_CLASS && c.objoid == rel.oid)
-            .collect();
-        for c in comments {
+        for c in self.cat.comments_on(classid::PG_CLASS, rel.oid) {
             let (tag, target) = if c.objsubid == 0 {
                 (
                     format!("{kind} {}", ident(&rel.name)),
@@ -754,9 +747,9 @@ impl Builder<'_> {
             return None;
         }
         self.cat
-            .comments
+            .comments_on(cid.tableoid, cid.oid)
             .iter()
-            .find(|c| c.classoid == cid.tableoid && c.objoid == cid.oid && c.objsubid == subid)
+            .find(|c| c.objsubid == subid)
             .map(|c| c.text.clone())
     }
 

@@ -247,7 +247,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         .enumerate()
         .filter(|(_, c)| c.contype != b'f')
     {
-        let Some(rel) = cat.relations.iter().position(|r| r.oid == con.table_oid) else {
+        let Some(rel) = cat.relation_index(con.table_oid) else {
             continue;
         };
         if let Some(index) = &con.index {
@@ -287,7 +287,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         .enumerate()
         .filter(|(_, c)| c.contype == b'f')
     {
-        let Some(rel) = cat.relations.iter().find(|r| r.oid == con.table_oid) else {
+        let Some(rel) = cat.relation(con.table_oid) else {
             continue;
         };
         let cid = CatalogId {

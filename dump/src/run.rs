@@ -428,14 +428,9 @@ impl LiveData<'_> {
         te: &TocEntry,
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<(), DumpError> {
-        let rel = self
-            .cat
-            .relations
-            .iter()
-            .find(|r| r.oid == te.catalog_id.oid)
-            .ok_or_else(|| {
-                DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
-            })?;
+        let rel = self.cat.relation(te.catalog_id.oid).ok_or_else(|| {
+            DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
+        })?;
         let sql = format!(
             "COPY {} {} TO stdout;",
             tusk_format::quote::qualified(&rel.schema, &rel.name),

@@ -36,11 +36,10 @@ pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(
             "off"
         }
     ));
-    for stmt in &sql {
-        session
-            .execute(stmt)
-            .map_err(DumpError::query("setting up the session"))?;
-    }
+    // One simple-query round trip for all of them.
+    session
+        .execute(&sql.join(";\n"))
+        .map_err(DumpError::query("setting up the session"))?;
     // CVE-2024-7348: refuse to follow views and foreign tables while dumping, where the server
     // knows the setting (minor releases from August 2024 on).
     let has_restrict = session
