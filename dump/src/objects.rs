@@ -8,60 +8,122 @@ use tusk_format::{CatalogId, DumpId};
 
 use crate::catalog::{Catalog, classid, is_system_schema};
 
-/// Object kinds, in the subset tusk dumps so far. Their order does not matter; `priority` does.
+/// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
+/// after the name in `DOTypeNameCompare`, so it must not be rearranged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectKind {
     Namespace,
+    Extension,
+    Type,
+    ShellType,
+    Func,
+    Agg,
+    Operator,
+    AccessMethod,
+    OpClass,
+    OpFamily,
+    Collation,
+    Conversion,
+    /// Tables, views, materialized views, sequences, foreign tables.
     Table,
+    /// `ALTER TABLE ... ATTACH PARTITION` of a partition.
+    TableAttach,
     AttrDef,
     Index,
+    /// `ALTER INDEX ... ATTACH PARTITION` of a partition's index.
+    IndexAttach,
+    StatsExt,
+    Rule,
+    Trigger,
     Constraint,
     FkConstraint,
+    ProcLang,
+    Cast,
     TableData,
     SequenceSet,
+    DummyType,
+    TsParser,
+    TsDict,
+    TsTemplate,
+    TsConfig,
+    Fdw,
+    ForeignServer,
+    DefaultAcl,
+    Transform,
     /// Large objects' metadata: a group (1.16 layout) or one object (older layouts).
     LargeObject,
     /// Large objects' contents: one BLOBS entry per group, or one for all.
     LargeObjectData,
     PreDataBoundary,
     PostDataBoundary,
+    EventTrigger,
+    RefreshMatView,
+    Policy,
+    Publication,
+    PublicationRel,
+    PublicationTableInSchema,
+    RelStats,
+    Subscription,
+    SubscriptionRel,
 }
 
 impl ObjectKind {
     /// `dbObjectTypePriority` of pg_dump_sort.c (PostgreSQL 18).
     pub fn priority(self) -> u8 {
+        use ObjectKind::*;
         match self {
-            ObjectKind::Namespace => 1,
-            ObjectKind::Table => 20,
-            ObjectKind::AttrDef => 23,
-            ObjectKind::PreDataBoundary => 24,
-            ObjectKind::TableData => 25,
-            ObjectKind::SequenceSet => 26,
-            ObjectKind::LargeObject => 27,
-            ObjectKind::LargeObjectData => 28,
-            ObjectKind::PostDataBoundary => 30,
-            ObjectKind::Constraint => 31,
-            ObjectKind::Index => 32,
-            ObjectKind::FkConstraint => 37,
+            Namespace => 1,
+            ProcLang => 2,
+            Collation => 3,
+            Transform => 4,
+            Extension => 5,
+            Type | ShellType => 6,
+            Cast => 7,
+            Func => 8,
+            Agg => 9,
+            AccessMethod => 10,
+            Operator => 11,
+            OpFamily | OpClass => 12,
+            Conversion => 13,
+            TsParser => 14,
+            TsTemplate => 15,
+            TsDict => 16,
+            TsConfig => 17,
+            Fdw => 18,
+            ForeignServer => 19,
+            Table => 20,
+            TableAttach => 21,
+            DummyType => 22,
+            AttrDef => 23,
+            PreDataBoundary => 24,
+            TableData => 25,
+            SequenceSet => 26,
+            LargeObject => 27,
+            LargeObjectData => 28,
+            RelStats => 29,
+            PostDataBoundary => 30,
+            Constraint => 31,
+            Index => 32,
+            IndexAttach => 33,
+            StatsExt => 34,
+            Rule => 35,
+            Trigger => 36,
+            FkConstraint => 37,
+            Policy => 38,
+            Publication => 39,
+            PublicationRel => 40,
+            PublicationTableInSchema => 41,
+            Subscription => 42,
+            SubscriptionRel => 43,
+            DefaultAcl => 44,
+            EventTrigger => 45,
+            RefreshMatView => 46,
         }
     }
 
-    /// pg_dump's `DumpableObjectType` enum order, the tie-breaker after the name.
+    /// Position in pg_dump's `DumpableObjectType` enum.
     fn type_order(self) -> u8 {
-        match self {
-            ObjectKind::Namespace => 0,
-            ObjectKind::Table => 9,
-            ObjectKind::AttrDef => 11,
-            ObjectKind::Index => 12,
-            ObjectKind::Constraint => 17,
-            ObjectKind::FkConstraint => 18,
-            ObjectKind::TableData => 21,
-            ObjectKind::SequenceSet => 22,
-            ObjectKind::LargeObject => 23,
-            ObjectKind::LargeObjectData => 24,
-            ObjectKind::PreDataBoundary => 34,
-            ObjectKind::PostDataBoundary => 35,
-        }
+        self as u8
     }
 }
 
@@ -87,13 +149,17 @@ pub struct DumpObject {
     pub namespace: Option<String>,
     pub deps: Vec<DumpId>,
     pub subject: Subject,
-    /// Attribute defaults: printed as their own ALTER TABLE instead of inside CREATE TABLE
-    /// (set by the sort when that breaks a dependency loop, as pg_dump does).
+    /// Printed as its own entry rather than inside its table's (or view's) definition:
+    /// defaults and CHECK constraints moved out by the sort to break a dependency loop, view
+    /// rules split off, and index-backed and foreign-key constraints, which always are.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
     /// constraints.
     pub sort_num: i32,
     pub sort_table: String,
+    /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
+    /// so dependencies through them still order the rest.
+    pub dump: bool,
 }
 
 /// All objects of a dump, indexable by dump id.
@@ -153,6 +219,7 @@ fn object(
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
+        dump: true,
     }
 }
 
@@ -278,6 +345,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             Subject::Constraint(i),
         );
         obj.sort_table = rel_.name.clone();
+        obj.separate = true;
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -302,6 +370,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             Subject::Constraint(i),
         );
         obj.sort_table = rel.name.clone();
+        obj.separate = true;
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -426,8 +495,24 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             obj.deps.push(to);
         }
     }
+    mark_dumped(&mut g, cat);
     add_boundaries(&mut g);
     g
+}
+
+/// Sets `dump` from the selection: an object attached to a relation is dumped when the
+/// relation is, as pg_dump's `selectDumpable*` functions decide.
+fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
+    for obj in &mut g.objects {
+        obj.dump = match obj.subject {
+            Subject::Namespace(i) => cat.namespaces[i].selected,
+            Subject::Relation(i) | Subject::Column(i, _) => cat.relations[i].selected,
+            Subject::Constraint(i) => cat
+                .relation(cat.constraints[i].table_oid)
+                .is_some_and(|r| r.selected),
+            Subject::LargeObjects(..) | Subject::None => true,
+        };
+    }
 }
 
 /// pg_dump's `addBoundaryDependencies`: dummy objects that keep pre-data before data before
@@ -450,21 +535,46 @@ fn add_boundaries(g: &mut ObjectGraph) {
     let mut pre_deps = Vec::new();
     let mut post_deps = vec![pre];
     for obj in &mut g.objects {
+        use ObjectKind::*;
         match obj.kind {
-            ObjectKind::Namespace | ObjectKind::Table | ObjectKind::AttrDef => {
-                pre_deps.push(obj.id)
-            }
-            ObjectKind::TableData
-            | ObjectKind::SequenceSet
-            | ObjectKind::LargeObject
-            | ObjectKind::LargeObjectData => {
+            Namespace | Extension | Type | ShellType | Func | Agg | Operator | AccessMethod
+            | OpClass | OpFamily | Collation | Conversion | Table | TableAttach | AttrDef
+            | ProcLang | Cast | DummyType | TsParser | TsDict | TsTemplate | TsConfig | Fdw
+            | ForeignServer | Transform => pre_deps.push(obj.id),
+            TableData | SequenceSet | LargeObject | LargeObjectData => {
                 obj.deps.push(pre);
                 post_deps.push(obj.id);
             }
-            ObjectKind::Index | ObjectKind::Constraint | ObjectKind::FkConstraint => {
-                obj.deps.push(post)
+            Index
+            | IndexAttach
+            | StatsExt
+            | RefreshMatView
+            | Trigger
+            | EventTrigger
+            | DefaultAcl
+            | Policy
+            | Publication
+            | PublicationRel
+            | PublicationTableInSchema
+            | Subscription
+            | SubscriptionRel => obj.deps.push(post),
+            // Rules and constraints are post-data only when dumped on their own, not inside
+            // their table's or view's definition.
+            Rule | Constraint | FkConstraint => {
+                if obj.separate {
+                    obj.deps.push(post)
+                }
             }
-            ObjectKind::PreDataBoundary | ObjectKind::PostDataBoundary => {}
+            // Statistics of tables are data, of indexes and materialized views post-data.
+            RelStats => {
+                if obj.separate {
+                    obj.deps.push(post)
+                } else {
+                    obj.deps.push(pre);
+                    post_deps.push(obj.id);
+                }
+            }
+            PreDataBoundary | PostDataBoundary => {}
         }
     }
     if let Some(o) = g.get_mut(pre) {

@@ -6,7 +6,9 @@
 //! - [`compare`]: upstream's view of a database (schema dump, row
 //!   fingerprints) and assertions that two databases are the same.
 //! - [`fixtures`]: the databases the integration tests dump.
+//! - [`parity`]: tusk_dump's plain output against pg_dump 18's for a fixture.
 
 pub mod compare;
 pub mod fixtures;
 pub mod harness;
+pub mod parity;

@@ -111,6 +111,9 @@ impl Builder<'_> {
     }
 
     fn object(&mut self, obj: &DumpObject) {
+        if !obj.dump {
+            return;
+        }
         match (obj.kind, obj.subject) {
             (ObjectKind::Namespace, Subject::Namespace(i)) if self.opts.schema => {
                 self.namespace(obj, i)

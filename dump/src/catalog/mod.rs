@@ -13,6 +13,8 @@ pub struct Namespace {
     pub oid: u32,
     pub name: String,
     pub owner: String,
+    /// Chosen for the dump by the selection options (`-n`, `-N`); every schema by default.
+    pub selected: bool,
 }
 
 /// One `pg_attribute` row of a dumped table.
@@ -77,6 +79,9 @@ pub struct Relation {
     pub owned_by: Option<(u32, i16, bool)>,
     pub columns: Vec<Column>,
     pub sequence: Option<SequenceInfo>,
+    /// Chosen for the dump by the selection options (`-n`, `-N`, `-t`, `-T`); objects
+    /// attached to a relation (indexes, triggers, rules, policies...) follow it.
+    pub selected: bool,
 }
 
 /// A constraint dumped as its own post-data entry: primary key, unique, foreign key.
@@ -378,6 +383,7 @@ async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
                 oid: get(r, 0)?,
                 name: get(r, 1)?,
                 owner: get(r, 2)?,
+                selected: true,
             })
         })
         .collect()
@@ -440,6 +446,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                 owned_by,
                 columns: Vec::new(),
                 sequence: None,
+                selected: true,
             })
         })
         .collect()
