@@ -55,3 +55,9 @@ pub fn assert_parity(cluster: &Cluster, db: &str, cases: &[&[&str]]) {
         );
     }
 }
+
+/// Whether the opt-in cross-version matrix is on (`TUSK_MATRIX=1`): servers 14, 16 and 17 in
+/// addition to the default 15 and 18.
+pub fn matrix_enabled() -> bool {
+    std::env::var_os("TUSK_MATRIX").is_some_and(|v| v == "1")
+}
