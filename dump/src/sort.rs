@@ -187,10 +187,6 @@ fn is_matview(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
     })
 }
 
-fn kind_of(graph: &ObjectGraph, id: DumpId) -> Option<ObjectKind> {
-    graph.get(id).map(|o| o.kind)
-}
-
 /// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form, tried
 /// in upstream's order.
 fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: &mut Vec<String>) {
@@ -231,7 +227,7 @@ fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: 
     if lp.len() > 2 && lp.iter().any(|&m| is_matview(graph, cat, m)) {
         if let Some(j) = lp
             .iter()
-            .position(|&b| kind_of(graph, b) == Some(ObjectKind::PreDataBoundary))
+            .position(|&b| graph.get(b).map(|o| o.kind) == Some(ObjectKind::PreDataBoundary))
         {
             let next = lp[(j + 1) % lp.len()];
             remove_dep(graph, lp[j], next);

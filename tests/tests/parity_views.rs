@@ -1,5 +1,6 @@
 //! tusk_dump equals pg_dump 18 for views, materialized views and rules: schema only, with
-//! data (REFRESH entries), with DROP statements, without comments, owners or tablespaces.
+//! data (REFRESH entries), data only, with DROP statements, without comments, owners or
+//! tablespaces.
 
 use tusk_tests::harness::Cluster;
 use tusk_tests::parity::{assert_parity, load_fixture};
@@ -14,6 +15,7 @@ fn views(major: u32) {
             &["-s"],
             &[],
             &["-s", "--clean", "--if-exists"],
+            &["-a"],
             &["--no-comments", "--no-owner", "--no-tablespaces"],
         ],
     );
