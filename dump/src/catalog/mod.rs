@@ -283,8 +283,8 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     })
 }
 
-/// Reads everything attached to the relations: columns, defaults, sequences, constraints,
-/// comments and dependencies.
+/// Reads everything attached to the relations: columns, defaults, sequences, constraints, view
+/// definitions, rules, row types, comments and dependencies.
 pub async fn load_details(
     client: &Client,
     server_version: i32,
