@@ -9,6 +9,8 @@ use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
+mod view;
+
 /// The few facts about the session that the special entries record.
 #[derive(Debug, Clone)]
 pub struct SessionFacts {
@@ -52,6 +54,8 @@ pub fn toc_entries(
             .filter(|o| o.kind == ObjectKind::Table)
             .map(|o| (o.catalog_id.oid, o.id))
             .collect(),
+        dummy_views: view::dummy_views(cat, graph),
+        stale_refreshes: view::stale_refreshes(cat, graph),
         opts,
         next_id: graph.max_id() + 1,
         entries: Vec::new(),
@@ -91,6 +95,11 @@ struct Builder<'a> {
     separate_defaults: HashSet<u32>,
     /// Dump ids of table objects by the table's OID.
     table_ids: HashMap<u32, DumpId>,
+    /// OIDs of views created with a dummy body, their real one following in post-data.
+    dummy_views: HashSet<u32>,
+    /// Materialized-view refreshes left out because a materialized view they read is not
+    /// populated.
+    stale_refreshes: HashSet<DumpId>,
     opts: DdlOptions,
     next_id: DumpId,
     entries: Vec<TocEntry>,
@@ -122,6 +131,8 @@ impl Builder<'_> {
                 let rel = &self.cat.relations[i];
                 if rel.relkind == b'S' {
                     self.sequence(obj, rel);
+                } else if matches!(rel.relkind, b'v' | b'm') {
+                    self.view(obj, rel);
                 } else {
                     self.table(obj, rel);
                 }
@@ -140,6 +151,12 @@ impl Builder<'_> {
                 if let Some(rel) = self.cat.relation(con.table_oid) {
                     self.constraint(obj, rel, con);
                 }
+            }
+            (ObjectKind::Rule, Subject::Rule(i)) if self.opts.schema && obj.separate => {
+                self.rule(obj, i)
+            }
+            (ObjectKind::RefreshMatView, Subject::Relation(i)) if self.opts.data => {
+                self.refresh_matview(obj, &self.cat.relations[i])
             }
             (ObjectKind::TableData, Subject::Relation(i)) if self.opts.data => {
                 self.table_data(obj, &self.cat.relations[i])
