@@ -261,6 +261,7 @@ mod tests {
                 col("select", "numeric(5,1)", None),
             ],
             sequence: None,
+            table: Default::default(),
             view: Some(ViewInfo {
                 definition: " SELECT id,\n    \"Label\",\n    x AS \"select\"\n   FROM t"
                     .to_owned(),
