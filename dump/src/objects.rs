@@ -252,7 +252,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
 
     for (i, ns) in cat.namespaces.iter().enumerate() {
-        if is_system_schema(&ns.name) || ns.name == "public" {
+        if is_system_schema(&ns.name) {
             continue;
         }
         let cid = CatalogId {
@@ -382,7 +382,11 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             } else {
                 ObjectKind::TableData
             };
-            if kind == ObjectKind::TableData && rel.relkind == b'p' {
+            // pg_dump's makeTableDataInfo: only for dumped relations whose data is wanted.
+            if (kind == ObjectKind::TableData && rel.relkind == b'p')
+                || !rel.selected
+                || cat.data_excluded.contains(&rel.oid)
+            {
                 continue;
             }
             let cid = CatalogId {

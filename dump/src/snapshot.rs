@@ -28,6 +28,9 @@ pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(
     if server_version >= 170000 {
         sql.push("SET transaction_timeout = 0".to_owned());
     }
+    if opts.quote_all_identifiers {
+        sql.push("SET quote_all_identifiers = true".to_owned());
+    }
     sql.push(format!(
         "SET row_security = {}",
         if opts.enable_row_security {
