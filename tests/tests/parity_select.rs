@@ -5,6 +5,7 @@ use tusk_tests::harness::Cluster;
 use tusk_tests::parity::{assert_parity, assert_same_failure, load_fixture};
 
 /// Compared with `-s` added: selection, pattern rules, and output options.
+#[rustfmt::skip]
 const SCHEMA_CASES: &[&[&str]] = &[
     &[],
     &["-n", "sales"],
@@ -71,6 +72,7 @@ const DATA_CASES: &[&[&str]] = &[
 ];
 
 /// Failures: exit status and message as pg_dump 18's.
+#[rustfmt::skip]
 const FAILURE_CASES: &[&[&str]] = &[
     &["-s", "-n", "nosuch"],
     &["-s", "--strict-names", "-n", "nosuch"],
@@ -90,6 +92,7 @@ const FAILURE_CASES: &[&[&str]] = &[
 ];
 
 /// Filter files: (contents, whether pg_dump accepts it).
+#[rustfmt::skip]
 const FILTERS: &[(&str, bool)] = &[
     (
         "# selection by file\n\ninclude table sales.customers\n\
