@@ -977,3 +977,6 @@ fn collect_deps(
         }
     }
 }
+
+#[cfg(test)]
+mod namespace_tests;
