@@ -284,7 +284,10 @@ pub async fn expand(
                     "no matching schemas were found for pattern \"{p}\""
                 )));
             }
-            oids.extend(hits);
+            if k == 0 {
+                refuse_system(p, hits)?;
+            }
+            oids.extend(hits.iter().map(|h| h.oid));
             n += 1;
         }
         if k == 0 {
@@ -318,10 +321,13 @@ pub async fn expand(
                             "no matching tables were found for pattern \"{p}\""
                         )));
                     }
-                    include.get_or_insert_with(HashSet::new).extend(hits);
+                    refuse_system(p, hits)?;
+                    include
+                        .get_or_insert_with(HashSet::new)
+                        .extend(hits.iter().map(|h| h.oid));
                 }
-                TableList::Exclude => m.exclude_tables.extend(hits),
-                TableList::ExcludeData => m.exclude_table_data.extend(hits),
+                TableList::Exclude => m.exclude_tables.extend(hits.iter().map(|h| h.oid)),
+                TableList::ExcludeData => m.exclude_table_data.extend(hits.iter().map(|h| h.oid)),
             }
             n += 1;
         }
@@ -338,7 +344,7 @@ pub async fn expand(
 async fn match_schemas(
     client: &Client,
     patterns: &[Result<NamePattern, String>],
-) -> Result<HashMap<usize, Vec<u32>>, DumpError> {
+) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
     let mut ids = Vec::new();
     let mut names = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
@@ -352,7 +358,7 @@ async fn match_schemas(
     }
     let rows = client
         .query(
-            "SELECT p.n, n.oid FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), \
+            "SELECT p.n, n.oid, n.nspname::pg_catalog.text FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), \
                 pg_catalog.unnest($2::pg_catalog.text[])) AS p(n, name_re) \
              JOIN pg_catalog.pg_namespace n ON p.name_re IS NULL \
                 OR n.nspname OPERATOR(pg_catalog.~) p.name_re COLLATE pg_catalog.default \
@@ -370,7 +376,7 @@ async fn match_schemas(
 async fn match_tables(
     client: &Client,
     patterns: &[(Result<NamePattern, String>, bool)],
-) -> Result<HashMap<usize, Vec<u32>>, DumpError> {
+) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
     let (mut ids, mut schemas, mut names, mut visible, mut children) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, (p, with_children)) in patterns.iter().enumerate() {
@@ -406,7 +412,10 @@ async fn match_tables(
            SELECT t.n, i.inhrelid, t.children FROM tree t \
            JOIN pg_catalog.pg_inherits i ON i.inhparent OPERATOR(pg_catalog.=) t.relid \
            WHERE t.children) \
-         SELECT n, relid FROM tree ORDER BY n, relid";
+         SELECT t.n, t.relid, s.nspname::pg_catalog.text FROM tree t \
+         JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid \
+         JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) c.relnamespace \
+         ORDER BY t.n, t.relid";
     client
         .batch_execute("RESET search_path")
         .await
@@ -422,8 +431,32 @@ async fn match_tables(
     collect_hits(&rows)
 }
 
-fn collect_hits(rows: &[tokio_postgres::Row]) -> Result<HashMap<usize, Vec<u32>>, DumpError> {
-    let mut hits: HashMap<usize, Vec<u32>> = HashMap::new();
+/// An object a pattern matched, with its schema.
+#[derive(Debug)]
+struct Hit {
+    oid: u32,
+    schema: String,
+}
+
+/// pg_dump would dump system catalogs an inclusion pattern matches (`-n pg_catalog`, or
+/// `-t '*'`, which sees pg_catalog's tables); tusk_dump does not read them, so it says so
+/// rather than leave them out silently.
+fn refuse_system(pattern: &str, hits: &[Hit]) -> Result<(), DumpError> {
+    match hits
+        .iter()
+        .find(|h| h.schema.starts_with("pg_") || h.schema == "information_schema")
+    {
+        Some(h) => Err(DumpError::Unsupported(format!(
+            "pattern \"{pattern}\" matches objects of system schema \"{}\", which tusk_dump \
+             does not dump",
+            h.schema
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn collect_hits(rows: &[tokio_postgres::Row]) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
+    let mut hits: HashMap<usize, Vec<Hit>> = HashMap::new();
     for r in rows {
         let n: i32 = r
             .try_get(0)
@@ -431,9 +464,12 @@ fn collect_hits(rows: &[tokio_postgres::Row]) -> Result<HashMap<usize, Vec<u32>>
         let oid: u32 = r
             .try_get(1)
             .map_err(|e| DumpError::Catalog(e.to_string()))?;
+        let schema: String = r
+            .try_get(2)
+            .map_err(|e| DumpError::Catalog(e.to_string()))?;
         hits.entry(usize::try_from(n).unwrap_or_default())
             .or_default()
-            .push(oid);
+            .push(Hit { oid, schema });
     }
     Ok(hits)
 }

@@ -1,7 +1,7 @@
 //! Object selection (-n/-N/-t/-T, patterns, --filter, large-object switches) and the options
 //! that shape the output: tusk_dump prints what pg_dump 18 prints, and fails as it fails.
 
-use tusk_tests::harness::Cluster;
+use tusk_tests::harness::{Cluster, run_unchecked, tusk_bin};
 use tusk_tests::parity::{assert_parity, assert_same_failure, load_fixture};
 
 /// Compared with `-s` added: selection, pattern rules, and output options.
@@ -143,6 +143,22 @@ fn select(major: u32) {
     }
     let missing = format!("--filter={}", dir.path().join("missing").display());
     assert_same_failure(c, &db, &[&["-s", &missing], &["-s", "-a", &missing]]);
+
+    // pg_dump would dump the system catalogs these match; tusk_dump says it does not.
+    for pattern in [["-n", "pg_catalog"], ["-t", "*"]] {
+        let mut cmd = c.command(tusk_bin("tusk_dump").unwrap());
+        cmd.arg("-s").args(pattern).arg(&db);
+        let out = run_unchecked("tusk_dump", &mut cmd, None).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{pattern:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "tusk_dump: error: pattern \"{}\" matches objects of system schema \"pg_catalog\", \
+                 which tusk_dump does not dump\n",
+                pattern[1]
+            )
+        );
+    }
 }
 
 #[test]
