@@ -554,6 +554,32 @@ mod tests {
     }
 
     #[test]
+    fn selection_options_keep_their_order() {
+        let o = options(&[
+            "-n",
+            "a",
+            "-t",
+            "b",
+            "--schema=c",
+            "-T",
+            "d",
+            "--exclude-table-data=e",
+            "-b",
+            "--strict-names",
+            "--quote-all-identifiers",
+        ]);
+        assert_eq!(o.filter.include_schemas, ["a", "c"]);
+        assert_eq!(o.filter.include_tables, ["b"]);
+        assert_eq!(o.filter.exclude_tables, ["d"]);
+        assert_eq!(o.filter.exclude_table_data, ["e"]);
+        assert!(o.filter.strict_names && o.quote_all_identifiers);
+        assert!(!o.filter.include_everything() && o.filter.large_objects());
+        assert!(!options(&["-t", "x"]).filter.large_objects());
+        assert!(!options(&["-B"]).filter.large_objects());
+        assert!(options(&["-N", "x"]).filter.large_objects());
+    }
+
+    #[test]
     fn conflicts_are_refused() {
         let err = parse_args(&["-s", "-a"]).unwrap_err();
         assert_eq!(
