@@ -79,7 +79,17 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             facts.encoding
         )));
     }
-    let missing = session.run(coverage::unsupported_objects(session.client()))?;
+    let matched = session.run(filter::expand(
+        session.client(),
+        &opts.filter,
+        params.dbname(),
+    ))?;
+    let mut cat = session.run(catalog::load_relations(session.client()))?;
+    filter::apply(&mut cat, &matched, &opts.filter);
+    let missing = session.run(coverage::unsupported_objects(
+        session.client(),
+        &filter::schemas_in_scope(&cat),
+    ))?;
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()
@@ -99,13 +109,6 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             )));
         }
     }
-    let matched = session.run(filter::expand(
-        session.client(),
-        &opts.filter,
-        params.dbname(),
-    ))?;
-    let mut cat = session.run(catalog::load_relations(session.client()))?;
-    filter::apply(&mut cat, &matched, &opts.filter);
     // Like pg_dump, only the tables being dumped are locked.
     let tables: Vec<_> = cat
         .relations

@@ -170,3 +170,30 @@ fn select_pg15() {
 fn select_pg18() {
     select(18)
 }
+
+/// Objects tusk_dump cannot dump yet refuse a dump only when the selection reaches their
+/// schema.
+#[test]
+fn refusals_follow_the_selection() {
+    let c = Cluster::shared(18);
+    let db = c.new_database("scoped").unwrap();
+    c.psql(
+        &db,
+        "CREATE SCHEMA a; CREATE TABLE a.t (x integer PRIMARY KEY);
+         CREATE SCHEMA b; CREATE TABLE b.u (y integer); CREATE VIEW b.v AS SELECT y FROM b.u;",
+    )
+    .unwrap();
+    assert_parity(
+        c,
+        &db,
+        &[&["-s", "-n", "a"], &["-s", "-N", "b"], &["-t", "a.t"]],
+    );
+    for args in [&["-s", "-n", "b"][..], &["-s", "-t", "b.u"], &["-s"]] {
+        let mut cmd = c.command(tusk_bin("tusk_dump").unwrap());
+        cmd.args(args).arg(&db);
+        let out = run_unchecked("tusk_dump", &mut cmd, None).unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot dump yet: 1 views"), "{args:?}: {err}");
+    }
+}
