@@ -5,6 +5,8 @@ use tusk_connect::getopt::{self, HasArg, LongOpt};
 use tusk_format::select::OnlyFlags;
 use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
 
+use crate::filter::{self, ObjectFilter};
+
 /// Output format (`-F`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -50,6 +52,11 @@ pub struct Options {
     /// `--allow-incomplete` (a tusk extension): dump even though the database holds objects
     /// tusk_dump cannot dump yet, with a warning for each kind.
     pub allow_incomplete: bool,
+    /// `-n/-N/-t/-T`, their `--filter` form, `--exclude-table-data`, `-b/-B`.
+    pub filter: ObjectFilter,
+    pub quote_all_identifiers: bool,
+    pub no_security_labels: bool,
+    pub no_policies: bool,
 }
 
 /// What the command line asks for.
@@ -296,6 +303,10 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         no_sync: false,
         archive_version: None,
         allow_incomplete: false,
+        filter: ObjectFilter::default(),
+        quote_all_identifiers: false,
+        no_security_labels: false,
+        no_policies: false,
     };
     let mut only = OnlyFlags::default();
     let mut format = "p".to_owned();
@@ -308,6 +319,25 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         let arg = opt.arg.clone().unwrap_or_default();
         match opt.code {
             c if c == ch('a') => only.data_only = true,
+            c if c == ch('b') => o.filter.large_objects = true,
+            c if c == ch('B') => o.filter.no_large_objects = true,
+            c if c == ch('n') => o.filter.include_schemas.push(arg),
+            c if c == ch('N') => o.filter.exclude_schemas.push(arg),
+            c if c == ch('t') => o.filter.include_tables.push(arg),
+            c if c == ch('T') => o.filter.exclude_tables.push(arg),
+            TABLE_AND_CHILDREN => o.filter.include_tables_and_children.push(arg),
+            EXCLUDE_TABLE_AND_CHILDREN => o.filter.exclude_tables_and_children.push(arg),
+            EXCLUDE_TABLE_DATA => o.filter.exclude_table_data.push(arg),
+            EXCLUDE_TABLE_DATA_AND_CHILDREN => o.filter.exclude_table_data_and_children.push(arg),
+            STRICT_NAMES => o.filter.strict_names = true,
+            NO_UNLOGGED_TABLE_DATA => o.filter.no_unlogged_table_data = true,
+            // Read where it stands among the options, as pg_dump does: its patterns join the
+            // lists in that order, and its errors come before later options' checks.
+            FILTER => filter::read_filter_file(&arg, &mut o.filter).map_err(CliError::fatal)?,
+            QUOTE_ALL_IDENTIFIERS => o.quote_all_identifiers = true,
+            NO_TOAST_COMPRESSION => o.no_toast_compression = true,
+            NO_SECURITY_LABELS => o.no_security_labels = true,
+            NO_POLICIES => o.no_policies = true,
             c if c == ch('c') => o.clean = true,
             c if c == ch('C') => o.create = true,
             c if c == ch('f') => o.file = Some(arg),
@@ -345,7 +375,6 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,
             NO_TABLE_AM => o.no_table_am = true,
-            NO_TOAST_COMPRESSION => o.no_toast_compression = true,
             NO_TABLESPACES => o.no_tablespaces = true,
             SERIALIZABLE_DEFERRABLE => o.serializable_deferrable = true,
             USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
@@ -522,6 +551,32 @@ mod tests {
             "invalid compression specification: compression algorithm \"lz4\" expects a \
              compression level between 1 and 12 (default at 0)"
         );
+    }
+
+    #[test]
+    fn selection_options_keep_their_order() {
+        let o = options(&[
+            "-n",
+            "a",
+            "-t",
+            "b",
+            "--schema=c",
+            "-T",
+            "d",
+            "--exclude-table-data=e",
+            "-b",
+            "--strict-names",
+            "--quote-all-identifiers",
+        ]);
+        assert_eq!(o.filter.include_schemas, ["a", "c"]);
+        assert_eq!(o.filter.include_tables, ["b"]);
+        assert_eq!(o.filter.exclude_tables, ["d"]);
+        assert_eq!(o.filter.exclude_table_data, ["e"]);
+        assert!(o.filter.strict_names && o.quote_all_identifiers);
+        assert!(!o.filter.include_everything() && o.filter.large_objects());
+        assert!(!options(&["-t", "x"]).filter.large_objects());
+        assert!(!options(&["-B"]).filter.large_objects());
+        assert!(options(&["-N", "x"]).filter.large_objects());
     }
 
     #[test]

@@ -6,8 +6,10 @@ use tokio_postgres::Client;
 
 use crate::error::DumpError;
 
-/// User objects in schemas pg_dump would dump (not system schemas, not extension members).
-const USER_NAMESPACE: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+/// User objects in schemas pg_dump would dump (not system schemas, not extension members),
+/// among those the selection options reach (`$1`).
+const USER_NAMESPACE: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+                              AND n.oid = ANY($1::pg_catalog.oid[])";
 
 /// One row per kind of object present that tusk_dump does not dump: (what, how many).
 /// Each branch is a count over one catalog; the whole check is one round trip.
@@ -129,10 +131,17 @@ fn query() -> String {
 }
 
 /// The kinds of objects present that tusk_dump leaves out, with their counts.
-pub async fn unsupported_objects(client: &Client) -> Result<Vec<(String, i64)>, DumpError> {
-    let rows = client.query(&query(), &[]).await.map_err(DumpError::query(
-        "checking which objects tusk_dump can dump",
-    ))?;
+/// Schema-bound objects count only in `schemas`.
+pub async fn unsupported_objects(
+    client: &Client,
+    schemas: &[u32],
+) -> Result<Vec<(String, i64)>, DumpError> {
+    let rows = client
+        .query(&query(), &[&schemas])
+        .await
+        .map_err(DumpError::query(
+            "checking which objects tusk_dump can dump",
+        ))?;
     rows.iter()
         .map(|r| {
             let what: String = r

@@ -26,6 +26,9 @@ pub enum DumpError {
     Catalog(String),
     #[error("{0}")]
     Unsupported(String),
+    /// A selection pattern that is malformed or, as the options demand, matched nothing.
+    #[error("{0}")]
+    Selection(String),
 }
 
 impl DumpError {

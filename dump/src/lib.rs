@@ -11,6 +11,7 @@ pub mod cli;
 pub mod coverage;
 pub mod ddl;
 pub mod error;
+pub mod filter;
 pub mod objects;
 pub mod run;
 pub mod snapshot;

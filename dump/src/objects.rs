@@ -258,7 +258,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
 
     for (i, ns) in cat.namespaces.iter().enumerate() {
-        if is_system_schema(&ns.name) || ns.name == "public" {
+        if is_system_schema(&ns.name) {
             continue;
         }
         let cid = CatalogId {
@@ -472,7 +472,11 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 b'm' => ObjectKind::RefreshMatView,
                 _ => ObjectKind::TableData,
             };
-            if matches!(rel.relkind, b'p' | b'v') {
+            // pg_dump's makeTableDataInfo: only for dumped relations whose data is wanted.
+            if matches!(rel.relkind, b'p' | b'v')
+                || !rel.selected
+                || cat.data_excluded.contains(&rel.oid)
+            {
                 continue;
             }
             let cid = CatalogId {

@@ -24,7 +24,7 @@ use crate::cli::{Format, Options, RESTRICT_CHARS};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
 use crate::objects::{self, LoLayout, ObjectGraph, Subject, Wanted};
-use crate::{coverage, snapshot, sort};
+use crate::{coverage, filter, snapshot, sort};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
 /// output tusk reproduces, and tusk's own version, so both are on record.
@@ -34,6 +34,7 @@ pub fn dump_version() -> String {
 
 /// Runs a dump. Warnings go to `warn` (the binary prints them to stderr).
 pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> {
+    tusk_format::quote::set_quote_all_identifiers(opts.quote_all_identifiers);
     // Like pg_dump, the output is checked before connecting; a directory archive is written
     // under a temporary name by its writer.
     let mut output = match opts.format {
@@ -78,7 +79,17 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             facts.encoding
         )));
     }
-    let missing = session.run(coverage::unsupported_objects(session.client()))?;
+    let matched = session.run(filter::expand(
+        session.client(),
+        &opts.filter,
+        params.dbname(),
+    ))?;
+    let mut cat = session.run(catalog::load_relations(session.client()))?;
+    filter::apply(&mut cat, &matched, &opts.filter);
+    let missing = session.run(coverage::unsupported_objects(
+        session.client(),
+        &filter::schemas_in_scope(&cat),
+    ))?;
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()
@@ -98,12 +109,12 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             )));
         }
     }
-    let mut cat = session.run(catalog::load_relations(session.client()))?;
-    // As pg_dump, only tables are locked (the server refuses LOCK on materialized views).
+    // Like pg_dump, only the tables being dumped are locked (the server refuses LOCK on
+    // materialized views).
     let tables: Vec<_> = cat
         .relations
         .iter()
-        .filter(|r| matches!(r.relkind, b'r' | b'p'))
+        .filter(|r| matches!(r.relkind, b'r' | b'p') && r.selected)
         .collect();
     snapshot::lock_tables(&session, opts, &tables)?;
     session.run(catalog::load_details(
@@ -115,7 +126,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     let header = header(&session, opts, &params, server_version)?;
     // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
     // follows the archive version: plain output prints what pg_dump 18 prints.
-    let large_objects = opts.dump_data.then(|| {
+    let large_objects = (opts.dump_data && opts.filter.large_objects()).then(|| {
         if opts.format == Format::Plain || header.version >= ArchiveVersion::V1_16 {
             LoLayout::Grouped
         } else {

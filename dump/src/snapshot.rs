@@ -28,6 +28,9 @@ pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(
     if server_version >= 170000 {
         sql.push("SET transaction_timeout = 0".to_owned());
     }
+    if opts.quote_all_identifiers {
+        sql.push("SET quote_all_identifiers = true".to_owned());
+    }
     sql.push(format!(
         "SET row_security = {}",
         if opts.enable_row_security {
@@ -76,8 +79,7 @@ pub fn begin(session: &Session, opts: &Options) -> Result<String, DumpError> {
         .unwrap_or_default())
 }
 
-/// Takes ACCESS SHARE locks on the tables to dump, in batches so thousands of tables do not
-/// mean thousands of round trips.
+/// Takes ACCESS SHARE locks on the tables to dump.
 pub fn lock_tables(
     session: &Session,
     opts: &Options,
@@ -91,8 +93,10 @@ pub fn lock_tables(
             ))
             .map_err(DumpError::query("setting the lock wait timeout"))?;
     }
-    for batch in tables.chunks(1000) {
-        let names: Vec<String> = batch
+    // One statement for all of them: a round trip per batch would make the number of
+    // statements grow with the number of tables.
+    if !tables.is_empty() {
+        let names: Vec<String> = tables
             .iter()
             .map(|r| qualified(&r.schema, &r.name))
             .collect();

@@ -2,6 +2,8 @@
 //! `appendStringLiteral` in src/fe_utils/string_utils.c). Everything that builds SQL text goes
 //! through these functions.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 /// Keywords of PostgreSQL 18's grammar that are not UNRESERVED (kwlist.h), sorted for binary
 /// search. pg_dump quotes an identifier that equals one of them.
 const QUOTED_KEYWORDS: &[&str] = &[
@@ -171,9 +173,20 @@ const QUOTED_KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
-/// Quotes an identifier if needed, as `fmtId` does with `quote_all_identifiers` off.
+/// `--quote-all-identifiers`, process-wide like upstream's `quote_all_identifiers` global:
+/// every SQL text of a run, the archiver's included, must quote the same way.
+static QUOTE_ALL: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`ident`] quote every identifier from now on. Set by the command line before any
+/// SQL is built.
+pub fn set_quote_all_identifiers(on: bool) {
+    QUOTE_ALL.store(on, Ordering::Relaxed);
+}
+
+/// Quotes an identifier if needed, as `fmtId` does (everything with
+/// [`set_quote_all_identifiers`]).
 pub fn ident(raw: &str) -> String {
-    ident_opt(raw, false)
+    ident_opt(raw, QUOTE_ALL.load(Ordering::Relaxed))
 }
 
 /// `fmtId` with the `--quote-all-identifiers` switch.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::compare::{RESTRICT_KEY, assert_same_text, mask_version_header};
-use crate::harness::{Cluster, Result, run_stdout, tusk_bin, upstream_bin};
+use crate::harness::{Cluster, Result, run_stdout, run_unchecked, tusk_bin, upstream_bin};
 
 /// `fixtures/<name>` in the repository.
 pub fn fixture_path(name: &str) -> PathBuf {
@@ -60,4 +60,30 @@ pub fn assert_parity(cluster: &Cluster, db: &str, cases: &[&[&str]]) {
 /// addition to the default 15 and 18.
 pub fn matrix_enabled() -> bool {
     std::env::var_os("TUSK_MATRIX").is_some_and(|v| v == "1")
+}
+
+/// Asserts that tusk_dump fails as pg_dump 18 fails for `db` with each set of options: the
+/// same exit status and the same messages (the program name aside).
+pub fn assert_same_failure(cluster: &Cluster, db: &str, cases: &[&[&str]]) {
+    let theirs_bin = upstream_bin(18, "pg_dump").expect("pg_dump 18 available");
+    let ours_bin = tusk_bin("tusk_dump").expect("tusk binaries build");
+    for args in cases {
+        let run = |program: &std::path::Path| {
+            let mut cmd = cluster.command(program);
+            cmd.args(*args).arg(db);
+            run_unchecked(&format!("{args:?}"), &mut cmd, None).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let theirs = run(&theirs_bin);
+        let ours = run(&ours_bin);
+        let their_err = String::from_utf8_lossy(&theirs.stderr).replace("pg_dump", "tusk_dump");
+        let our_err = String::from_utf8_lossy(&ours.stderr).into_owned();
+        assert!(!theirs.status.success(), "pg_dump 18 {args:?} succeeded");
+        assert_eq!(
+            (ours.status.code(), our_err.as_str()),
+            (theirs.status.code(), their_err.as_str()),
+            "tusk_dump {args:?} (server {}): exit status and stderr",
+            cluster.major()
+        );
+        assert!(ours.stdout.is_empty(), "tusk_dump {args:?} printed output");
+    }
 }

@@ -1,7 +1,7 @@
 //! Reading pg_catalog into plain structs. One set-based query per object family, shaped by
 //! the server version, so the number of round trips does not grow with the number of objects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::{Client, Row};
 
@@ -20,6 +20,9 @@ pub struct Namespace {
     pub owner: String,
     /// Chosen for the dump by the selection options (`-n`, `-N`); every schema by default.
     pub selected: bool,
+    /// pg_dump's `nsinfo->create`: CREATE SCHEMA is printed. False for `public`, which initdb
+    /// creates, unless the selection options name schemas or tables.
+    pub create: bool,
 }
 
 /// One `pg_attribute` row of a dumped table.
@@ -194,6 +197,8 @@ pub struct Catalog {
     pub row_types: Vec<RowType>,
     /// (materialized view, materialized view it reads), for the order of REFRESH entries.
     pub matview_refs: Vec<(u32, u32)>,
+    /// Tables whose data is not dumped (`--exclude-table-data`, `--no-unlogged-table-data`).
+    pub data_excluded: HashSet<u32>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -406,9 +411,11 @@ async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
         .map_err(DumpError::query("reading schemas"))?;
     rows.iter()
         .map(|r| {
+            let name: String = get(r, 1)?;
             Ok(Namespace {
                 oid: get(r, 0)?,
-                name: get(r, 1)?,
+                create: name != "public",
+                name,
                 owner: get(r, 2)?,
                 selected: true,
             })
@@ -615,7 +622,8 @@ async fn load_sequences(
     let relations = &cat.relations;
     let seqs: Vec<(u32, String)> = relations
         .iter()
-        .filter(|r| r.relkind == b'S')
+        // Only dumped sequences: reading another's value may not even be allowed.
+        .filter(|r| r.relkind == b'S' && r.selected)
         .map(|r| (r.oid, tusk_format::quote::qualified(&r.schema, &r.name)))
         .collect();
     if seqs.is_empty() {

@@ -356,13 +356,44 @@ impl Builder<'_> {
     fn namespace(&mut self, obj: &DumpObject, i: usize) {
         let ns = &self.cat.namespaces[i];
         let q = ident(&ns.name);
-        let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
-        te.catalog_id = obj.catalog_id;
-        te.owner = Some(ns.owner.clone());
-        te.defn = Some(format!("CREATE SCHEMA {q};\n"));
-        te.drop_stmt = Some(format!("DROP SCHEMA {q};\n"));
-        self.entries.push(te);
-        self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
+        // pg_dump's selectDumpableNamespace/dumpNamespace: initdb's `public` keeps only its
+        // ownership, and that only when it is not the default owner.
+        let (defn, drop_stmt) = if ns.create {
+            (
+                format!("CREATE SCHEMA {q};\n"),
+                format!("DROP SCHEMA {q};\n"),
+            )
+        } else if ns.owner != "pg_database_owner" {
+            (
+                "-- *not* creating schema, since initdb creates it\n".to_owned(),
+                "-- *not* dropping schema, since initdb creates it\n".to_owned(),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        if !defn.is_empty() {
+            let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
+            te.catalog_id = obj.catalog_id;
+            te.owner = Some(ns.owner.clone());
+            te.defn = Some(defn);
+            te.drop_stmt = Some(drop_stmt);
+            self.entries.push(te);
+        }
+        // initdb's comment on `public` is left out, and its removal replicated. Upstream
+        // compares the quoted name, so with --quote-all-identifiers the comment is kept.
+        let initdb_comment = (!ns.create && q == "public").then_some("standard public schema");
+        match (self.find_comment(obj.catalog_id, 0), initdb_comment) {
+            (Some(text), Some(initdb)) if text == initdb => {}
+            (None, Some(_)) if self.opts.comments => self.push_comment_ns(
+                format!("SCHEMA {q}"),
+                &format!("SCHEMA {q}"),
+                "",
+                None,
+                &ns.owner,
+                obj.id,
+            ),
+            _ => self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id),
+        }
     }
 
     fn sequence(&mut self, obj: &DumpObject, rel: &Relation) {
@@ -448,7 +479,8 @@ impl Builder<'_> {
             .then(|| format!("DROP SEQUENCE {qual};\n"));
         self.entries.push(te);
 
-        if let Some((t, c, false)) = owner_table {
+        // pg_dump's dumpSequence: OWNED BY only when the owning table is dumped too.
+        if let Some((t, c, false)) = owner_table.filter(|(t, _, _)| t.selected) {
             let id = self.new_id();
             let mut te = TocEntry::new(id, "SEQUENCE OWNED BY", rel.name.clone(), Section::PreData);
             te.namespace = Some(rel.schema.clone());
@@ -907,3 +939,6 @@ fn collect_deps(
         }
     }
 }
+
+#[cfg(test)]
+mod namespace_tests;

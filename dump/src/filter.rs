@@ -1,0 +1,939 @@
+//! Object selection: `-n/-N/-t/-T` and their `--filter` file form, turned into regular
+//! expressions by psql's pattern rules (`patternToSQLRegex` in src/fe_utils/string_utils.c),
+//! matched by the server, then applied to the catalog as pg_dump's `selectDumpableNamespace`,
+//! `selectDumpableTable` and `getOwnedSeqs` do.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use tokio_postgres::Client;
+
+use crate::catalog::Catalog;
+use crate::error::DumpError;
+
+/// The selection options in command-line order (pg_dump keeps one list per option; a filter
+/// file appends to the same lists at its place on the command line).
+#[derive(Debug, Clone, Default)]
+pub struct ObjectFilter {
+    pub include_schemas: Vec<String>,
+    pub exclude_schemas: Vec<String>,
+    pub include_tables: Vec<String>,
+    pub include_tables_and_children: Vec<String>,
+    pub exclude_tables: Vec<String>,
+    pub exclude_tables_and_children: Vec<String>,
+    pub exclude_table_data: Vec<String>,
+    pub exclude_table_data_and_children: Vec<String>,
+    pub strict_names: bool,
+    /// `-b`: large objects even when an inclusion switch is used.
+    pub large_objects: bool,
+    /// `-B`: no large objects.
+    pub no_large_objects: bool,
+    pub no_unlogged_table_data: bool,
+}
+
+impl ObjectFilter {
+    /// pg_dump's `include_everything`: no inclusion switch was given.
+    pub fn include_everything(&self) -> bool {
+        self.include_schemas.is_empty()
+            && self.include_tables.is_empty()
+            && self.include_tables_and_children.is_empty()
+    }
+
+    /// Whether large objects are dumped (when data is): by default in a dump of everything,
+    /// with `-b` always, never with `-B` alone.
+    pub fn large_objects(&self) -> bool {
+        self.large_objects || (self.include_everything() && !self.no_large_objects)
+    }
+}
+
+/// How a pattern constrains the schema of a relation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaMatch {
+    /// No schema part: the relation must be visible in the default search path.
+    Visible,
+    /// A schema part of `*`: any schema.
+    Any,
+    Regex(String),
+}
+
+/// A pattern as regular expressions; `name` is `None` for `*` (anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamePattern {
+    pub schema: SchemaMatch,
+    pub name: Option<String>,
+}
+
+/// The parts of a pattern split on unquoted dots, each converted to an anchored regex, with the
+/// literal text before the first dot (a database name when there are three parts).
+struct Converted {
+    parts: Vec<String>,
+    first_literal: String,
+    dots: usize,
+}
+
+/// `patternToSQLRegex`: quotes group and keep case, unquoted letters fold to lower case, `*`
+/// and `?` are wildcards, unquoted dots separate at most `max_parts` parts (further dots are
+/// kept as characters). `force_escape` quotes regex characters outside quotes too.
+fn convert(pattern: &str, max_parts: usize, force_escape: bool) -> Converted {
+    let mut parts = vec![String::from("^(")];
+    let mut first_literal = String::new();
+    let mut left = true;
+    let mut in_quotes = false;
+    let mut dots = 0;
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let room = parts.len() < max_parts;
+        let cur = parts.last_mut().expect("parts is never empty");
+        if c == '"' {
+            if in_quotes && chars.get(i + 1) == Some(&'"') {
+                cur.push('"');
+                if left {
+                    first_literal.push('"');
+                }
+                i += 1;
+            } else {
+                in_quotes = !in_quotes;
+            }
+        } else if !in_quotes && c.is_ascii_uppercase() {
+            cur.push(c.to_ascii_lowercase());
+            if left {
+                first_literal.push(c.to_ascii_lowercase());
+            }
+        } else if !in_quotes && c == '*' {
+            cur.push_str(".*");
+            if left {
+                first_literal.push('*');
+            }
+        } else if !in_quotes && c == '?' {
+            cur.push('.');
+            if left {
+                first_literal.push('?');
+            }
+        } else if !in_quotes && c == '.' {
+            left = false;
+            dots += 1;
+            if room {
+                cur.push_str(")$");
+                parts.push(String::from("^("));
+            } else {
+                cur.push('.');
+            }
+        } else if c == '$' {
+            // Anchored patterns leave `$` no regex use; it is an identifier character.
+            cur.push_str("\\$");
+            if left {
+                first_literal.push('$');
+            }
+        } else {
+            if ((in_quotes || force_escape) && "|*+?()[]{}.^$\\".contains(c))
+                || (c == '[' && chars.get(i + 1) == Some(&']'))
+            {
+                cur.push('\\');
+            }
+            cur.push(c);
+            if left {
+                first_literal.push(c);
+            }
+        }
+        i += 1;
+    }
+    parts
+        .last_mut()
+        .expect("parts is never empty")
+        .push_str(")$");
+    Converted {
+        parts,
+        first_literal,
+        dots,
+    }
+}
+
+const ANY: &str = "^(.*)$";
+
+/// A `-n`/`-N` pattern (`expand_schema_name_patterns`): a single name; a dotted one is refused
+/// as a cross-database reference, as upstream does.
+pub fn schema_pattern(pattern: &str) -> Result<NamePattern, String> {
+    let c = convert(pattern, 1, false);
+    match c.dots {
+        0 => {}
+        1 => {
+            return Err(format!(
+                "cross-database references are not implemented: {pattern}"
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "improper qualified name (too many dotted names): {pattern}"
+            ));
+        }
+    }
+    let name = c.parts.into_iter().next().filter(|n| n != ANY);
+    Ok(NamePattern {
+        schema: SchemaMatch::Any,
+        name,
+    })
+}
+
+/// A `-t`/`-T` pattern (`expand_table_name_patterns`): `[[database.]schema.]table`, regex
+/// characters always quoted; a database part must name the connected database.
+pub fn table_pattern(pattern: &str, dbname: &str) -> Result<NamePattern, String> {
+    let c = convert(pattern, 3, true);
+    if c.dots > 2 {
+        return Err(format!(
+            "improper relation name (too many dotted names): {pattern}"
+        ));
+    }
+    if c.dots == 2 && c.first_literal != dbname {
+        return Err(format!(
+            "cross-database references are not implemented: {pattern}"
+        ));
+    }
+    let mut parts = c.parts;
+    let name = parts.pop().filter(|n| n != ANY);
+    let schema = match parts.pop() {
+        None => SchemaMatch::Visible,
+        Some(s) if s == ANY => SchemaMatch::Any,
+        Some(s) => SchemaMatch::Regex(s),
+    };
+    Ok(NamePattern { schema, name })
+}
+
+/// The OIDs the patterns matched.
+#[derive(Debug, Default)]
+pub struct Matched {
+    /// `None` when no `-n` was given.
+    pub include_schemas: Option<HashSet<u32>>,
+    pub exclude_schemas: HashSet<u32>,
+    /// `None` when no `-t` / `--table-and-children` was given.
+    pub include_tables: Option<HashSet<u32>>,
+    pub exclude_tables: HashSet<u32>,
+    pub exclude_table_data: HashSet<u32>,
+}
+
+/// Which list a table pattern belongs to, in the order pg_dump expands them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TableList {
+    Include,
+    Exclude,
+    ExcludeData,
+}
+
+/// Matches every pattern against the server: one query for the schema patterns, one for the
+/// table patterns, whatever their number. Errors are those pg_dump reports, in its order:
+/// a malformed pattern or (with `--strict-names`) an unmatched inclusion pattern stops at the
+/// first such pattern, then an inclusion that matched nothing at all.
+pub async fn expand(
+    client: &Client,
+    filter: &ObjectFilter,
+    dbname: &str,
+) -> Result<Matched, DumpError> {
+    let fatal = DumpError::Selection;
+    // Schema patterns: includes, then excludes (never strict).
+    let schema_lists = [
+        (&filter.include_schemas, filter.strict_names),
+        (&filter.exclude_schemas, false),
+    ];
+    let mut schema_patterns = Vec::new();
+    for (list, _) in &schema_lists {
+        for p in list.iter() {
+            schema_patterns.push(schema_pattern(p));
+        }
+    }
+    let schema_hits = match_schemas(client, &schema_patterns).await?;
+
+    let table_lists = [
+        (&filter.include_tables, false, TableList::Include),
+        (
+            &filter.include_tables_and_children,
+            true,
+            TableList::Include,
+        ),
+        (&filter.exclude_tables, false, TableList::Exclude),
+        (
+            &filter.exclude_tables_and_children,
+            true,
+            TableList::Exclude,
+        ),
+        (&filter.exclude_table_data, false, TableList::ExcludeData),
+        (
+            &filter.exclude_table_data_and_children,
+            true,
+            TableList::ExcludeData,
+        ),
+    ];
+    let mut table_patterns = Vec::new();
+    for (list, children, _) in &table_lists {
+        for p in list.iter() {
+            table_patterns.push((table_pattern(p, dbname), *children));
+        }
+    }
+
+    let mut m = Matched::default();
+    let mut n = 0;
+    for (k, (list, strict)) in schema_lists.iter().enumerate() {
+        let mut oids = HashSet::new();
+        for p in list.iter() {
+            if let Err(e) = &schema_patterns[n] {
+                return Err(fatal(e.clone()));
+            }
+            let hits = schema_hits.get(&n).map(Vec::as_slice).unwrap_or_default();
+            if *strict && hits.is_empty() {
+                return Err(fatal(format!(
+                    "no matching schemas were found for pattern \"{p}\""
+                )));
+            }
+            if k == 0 {
+                refuse_system(p, hits)?;
+            }
+            oids.extend(hits.iter().map(|h| h.oid));
+            n += 1;
+        }
+        if k == 0 {
+            if !list.is_empty() && oids.is_empty() {
+                return Err(fatal("no matching schemas were found".into()));
+            }
+            m.include_schemas = (!list.is_empty()).then_some(oids);
+        } else {
+            m.exclude_schemas = oids;
+        }
+    }
+
+    // Only the patterns before the first malformed one are ever looked at.
+    let valid = table_patterns
+        .iter()
+        .position(|(p, _)| p.is_err())
+        .unwrap_or(table_patterns.len());
+    let table_hits = match_tables(client, &table_patterns[..valid]).await?;
+    let mut n = 0;
+    let mut include: Option<HashSet<u32>> = None;
+    for (k, (list, _, which)) in table_lists.iter().enumerate() {
+        for p in list.iter() {
+            if let Err(e) = &table_patterns[n].0 {
+                return Err(fatal(e.clone()));
+            }
+            let hits = table_hits.get(&n).map(Vec::as_slice).unwrap_or_default();
+            match which {
+                TableList::Include => {
+                    if filter.strict_names && hits.is_empty() {
+                        return Err(fatal(format!(
+                            "no matching tables were found for pattern \"{p}\""
+                        )));
+                    }
+                    refuse_system(p, hits)?;
+                    include
+                        .get_or_insert_with(HashSet::new)
+                        .extend(hits.iter().map(|h| h.oid));
+                }
+                TableList::Exclude => m.exclude_tables.extend(hits.iter().map(|h| h.oid)),
+                TableList::ExcludeData => m.exclude_table_data.extend(hits.iter().map(|h| h.oid)),
+            }
+            n += 1;
+        }
+        // After both inclusion lists: one of them given, nothing matched.
+        if k == 1 && include.as_ref().is_some_and(HashSet::is_empty) {
+            return Err(fatal("no matching tables were found".into()));
+        }
+    }
+    m.include_tables = include;
+    Ok(m)
+}
+
+/// Schema OIDs matched, by pattern position (malformed patterns match nothing).
+async fn match_schemas(
+    client: &Client,
+    patterns: &[Result<NamePattern, String>],
+) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        if let Ok(p) = p {
+            ids.push(i32::try_from(i).unwrap_or(i32::MAX));
+            names.push(p.name.clone());
+        }
+    }
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = client
+        .query(
+            "SELECT p.n, n.oid, n.nspname::pg_catalog.text FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), \
+                pg_catalog.unnest($2::pg_catalog.text[])) AS p(n, name_re) \
+             JOIN pg_catalog.pg_namespace n ON p.name_re IS NULL \
+                OR n.nspname OPERATOR(pg_catalog.~) p.name_re COLLATE pg_catalog.default \
+             ORDER BY p.n, n.oid",
+            &[&ids, &names],
+        )
+        .await
+        .map_err(DumpError::query("matching schema patterns"))?;
+    collect_hits(&rows)
+}
+
+/// Relation OIDs matched, by pattern position, children included for the `-and-children`
+/// patterns. Patterns without a schema part match what the default search path shows, as
+/// pg_dump does by resetting `search_path` around the query.
+async fn match_tables(
+    client: &Client,
+    patterns: &[(Result<NamePattern, String>, bool)],
+) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
+    let (mut ids, mut schemas, mut names, mut visible, mut children) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, (p, with_children)) in patterns.iter().enumerate() {
+        let Ok(p) = p else { continue };
+        ids.push(i32::try_from(i).unwrap_or(i32::MAX));
+        schemas.push(match &p.schema {
+            SchemaMatch::Regex(r) => Some(r.clone()),
+            _ => None,
+        });
+        names.push(p.name.clone());
+        visible.push(p.schema == SchemaMatch::Visible);
+        children.push(*with_children);
+    }
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Every name is qualified: the query runs under the default search path.
+    let sql = "WITH RECURSIVE pat(n, schema_re, name_re, visible, children) AS ( \
+           SELECT * FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), \
+               pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.text[]), \
+               pg_catalog.unnest($4::pg_catalog.bool[]), pg_catalog.unnest($5::pg_catalog.bool[]))), \
+         tree(n, relid, children) AS ( \
+           SELECT p.n, c.oid, p.children FROM pat p \
+           JOIN pg_catalog.pg_class c ON c.relkind OPERATOR(pg_catalog.=) ANY \
+               (array['r', 'S', 'v', 'm', 'f', 'p']::pg_catalog.\"char\"[]) \
+           LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace \
+           WHERE (p.name_re IS NULL \
+                  OR c.relname OPERATOR(pg_catalog.~) p.name_re COLLATE pg_catalog.default) \
+             AND (p.schema_re IS NULL \
+                  OR n.nspname OPERATOR(pg_catalog.~) p.schema_re COLLATE pg_catalog.default) \
+             AND (NOT p.visible OR pg_catalog.pg_table_is_visible(c.oid)) \
+           UNION \
+           SELECT t.n, i.inhrelid, t.children FROM tree t \
+           JOIN pg_catalog.pg_inherits i ON i.inhparent OPERATOR(pg_catalog.=) t.relid \
+           WHERE t.children) \
+         SELECT t.n, t.relid, s.nspname::pg_catalog.text FROM tree t \
+         JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid \
+         JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) c.relnamespace \
+         ORDER BY t.n, t.relid";
+    client
+        .batch_execute("RESET search_path")
+        .await
+        .map_err(DumpError::query("matching table patterns"))?;
+    let rows = client
+        .query(sql, &[&ids, &schemas, &names, &visible, &children])
+        .await
+        .map_err(DumpError::query("matching table patterns"))?;
+    client
+        .batch_execute("SELECT pg_catalog.set_config('search_path', '', false)")
+        .await
+        .map_err(DumpError::query("matching table patterns"))?;
+    collect_hits(&rows)
+}
+
+/// An object a pattern matched, with its schema.
+#[derive(Debug)]
+struct Hit {
+    oid: u32,
+    schema: String,
+}
+
+/// pg_dump would dump system catalogs an inclusion pattern matches (`-n pg_catalog`, or
+/// `-t '*'`, which sees pg_catalog's tables); tusk_dump does not read them, so it says so
+/// rather than leave them out silently.
+fn refuse_system(pattern: &str, hits: &[Hit]) -> Result<(), DumpError> {
+    match hits
+        .iter()
+        .find(|h| h.schema.starts_with("pg_") || h.schema == "information_schema")
+    {
+        Some(h) => Err(DumpError::Unsupported(format!(
+            "pattern \"{pattern}\" matches objects of system schema \"{}\", which tusk_dump \
+             does not dump",
+            h.schema
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn collect_hits(rows: &[tokio_postgres::Row]) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
+    let mut hits: HashMap<usize, Vec<Hit>> = HashMap::new();
+    for r in rows {
+        let n: i32 = r
+            .try_get(0)
+            .map_err(|e| DumpError::Catalog(e.to_string()))?;
+        let oid: u32 = r
+            .try_get(1)
+            .map_err(|e| DumpError::Catalog(e.to_string()))?;
+        let schema: String = r
+            .try_get(2)
+            .map_err(|e| DumpError::Catalog(e.to_string()))?;
+        hits.entry(usize::try_from(n).unwrap_or_default())
+            .or_default()
+            .push(Hit { oid, schema });
+    }
+    Ok(hits)
+}
+
+/// Marks what is dumped (`selectDumpableNamespace`, `selectDumpableTable`, `getOwnedSeqs`)
+/// and whose data is left out.
+pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
+    let mut contents: HashMap<String, bool> = HashMap::new();
+    for ns in &mut cat.namespaces {
+        let mut dump = if m.include_tables.is_some() {
+            false
+        } else if let Some(include) = &m.include_schemas {
+            include.contains(&ns.oid)
+        } else {
+            !(ns.name.starts_with("pg_") || ns.name == "information_schema")
+        };
+        if m.exclude_schemas.contains(&ns.oid) {
+            dump = false;
+        }
+        contents.insert(ns.name.clone(), dump);
+        ns.selected = dump;
+        ns.create =
+            ns.name != "public" || m.include_tables.is_some() || m.include_schemas.is_some();
+    }
+    for rel in &mut cat.relations {
+        let dump = match &m.include_tables {
+            Some(include) => include.contains(&rel.oid),
+            None => contents.get(&rel.schema).copied().unwrap_or(false),
+        };
+        rel.selected = dump && !m.exclude_tables.contains(&rel.oid);
+    }
+    // Owned sequences go with their table: an identity sequence exactly, a serial one in
+    // addition to its own selection.
+    let owner_selected: Vec<Option<bool>> = cat
+        .relations
+        .iter()
+        .map(|r| {
+            r.owned_by
+                .map(|(tab, _, _)| cat.relation(tab).is_some_and(|t| t.selected))
+        })
+        .collect();
+    for (rel, owner) in cat.relations.iter_mut().zip(owner_selected) {
+        if let (Some(owner), Some((_, _, identity))) = (owner, rel.owned_by) {
+            rel.selected = if identity {
+                owner
+            } else {
+                rel.selected || owner
+            };
+        }
+    }
+    cat.data_excluded = m.exclude_table_data.clone();
+    if filter.no_unlogged_table_data {
+        cat.data_excluded.extend(
+            cat.relations
+                .iter()
+                .filter(|r| r.persistence == b'u')
+                .map(|r| r.oid),
+        );
+    }
+}
+
+/// The schemas whose objects may be dumped: those whose contents are, and those of the tables
+/// picked by `-t`. Objects of other schemas do not matter to the dump.
+pub fn schemas_in_scope(cat: &Catalog) -> Vec<u32> {
+    let of_tables: HashSet<&str> = cat
+        .relations
+        .iter()
+        .filter(|r| r.selected)
+        .map(|r| r.schema.as_str())
+        .collect();
+    cat.namespaces
+        .iter()
+        .filter(|ns| ns.selected || of_tables.contains(ns.name.as_str()))
+        .map(|ns| ns.oid)
+        .collect()
+}
+
+/// Where a filter file is read from, for error messages.
+struct FilterSource {
+    /// `None` for standard input.
+    name: Option<String>,
+    lines: Vec<Vec<u8>>,
+    next: usize,
+    lineno: usize,
+}
+
+/// `pg_log_filter_error`: the message is cut to upstream's 255-byte buffer.
+fn filter_error(src: &FilterSource, msg: &str) -> String {
+    let mut cut = msg.len().min(255);
+    while !msg.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let msg = &msg[..cut];
+    match &src.name {
+        None => format!(
+            "invalid format in filter read from standard input on line {}: {msg}",
+            src.lineno
+        ),
+        Some(file) => format!(
+            "invalid format in filter read from file \"{file}\" on line {}: {msg}",
+            src.lineno
+        ),
+    }
+}
+
+/// C's `isspace` in the C locale.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+impl FilterSource {
+    fn next_line(&mut self) -> Option<Vec<u8>> {
+        let line = self.lines.get(self.next)?.clone();
+        self.next += 1;
+        self.lineno += 1;
+        Some(line)
+    }
+}
+
+/// `read_quoted_string`: a double-quoted name, possibly spanning lines; `""` stays a doubled
+/// quote (the pattern rules undo it), `\n` and `\\` are escapes, other backslashes drop the
+/// next character.
+fn read_quoted(
+    src: &mut FilterSource,
+    line: &mut Vec<u8>,
+    mut pos: usize,
+    out: &mut Vec<u8>,
+) -> Result<usize, String> {
+    out.push(b'"');
+    pos += 1;
+    loop {
+        let at = |line: &Vec<u8>, p: usize| line.get(p).copied().unwrap_or(0);
+        let c = at(line, pos);
+        if c == b'\r' || c == b'\n' {
+            pos += 1;
+            continue;
+        }
+        if c == 0 {
+            match src.next_line() {
+                Some(next) => {
+                    *line = next;
+                    pos = 0;
+                    out.push(b'\n');
+                }
+                None => return Err(filter_error(src, "unexpected end of file")),
+            }
+        }
+        let c = at(line, pos);
+        if c == b'"' {
+            out.push(b'"');
+            pos += 1;
+            if at(line, pos) == b'"' {
+                out.push(b'"');
+                pos += 1;
+            } else {
+                return Ok(pos);
+            }
+        } else if c == b'\\' {
+            pos += 1;
+            match at(line, pos) {
+                b'n' => out.push(b'\n'),
+                b'\\' => out.push(b'\\'),
+                _ => {}
+            }
+            pos += 1;
+        } else {
+            out.push(c);
+            pos += 1;
+        }
+    }
+}
+
+/// `read_pattern`: a possibly quoted, possibly qualified name up to the end of the line or a
+/// `#` comment, with blanks dropped except single ones between words.
+fn read_pattern(
+    src: &mut FilterSource,
+    line: &mut Vec<u8>,
+    mut pos: usize,
+) -> Result<String, String> {
+    let at = |line: &Vec<u8>, p: usize| line.get(p).copied().unwrap_or(0);
+    while is_space(at(line, pos)) {
+        pos += 1;
+    }
+    if at(line, pos) == 0 {
+        return Err(filter_error(src, "missing object name pattern"));
+    }
+    let mut out = Vec::new();
+    let mut skip_space = true;
+    let mut found_space = false;
+    while at(line, pos) != 0 && at(line, pos) != b'#' {
+        loop {
+            let c = at(line, pos);
+            if c == 0 || is_space(c) || b"#,.()\"".contains(&c) {
+                break;
+            }
+            if !skip_space && found_space {
+                out.push(b' ');
+                skip_space = true;
+            }
+            out.push(c);
+            pos += 1;
+        }
+        skip_space = false;
+        match at(line, pos) {
+            b'"' => {
+                if found_space {
+                    out.push(b' ');
+                }
+                pos = read_quoted(src, line, pos, &mut out)?;
+            }
+            b',' => {
+                out.extend_from_slice(b", ");
+                skip_space = true;
+                pos += 1;
+            }
+            c @ (b'.' | b'(' | b')') => {
+                out.push(c);
+                skip_space = true;
+                pos += 1;
+            }
+            _ => {}
+        }
+        found_space = false;
+        while is_space(at(line, pos)) {
+            found_space = true;
+            pos += 1;
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `filter_get_keyword`: the next run of non-blank characters.
+fn keyword(line: &[u8], pos: &mut usize) -> Option<String> {
+    while line.get(*pos).is_some_and(|&b| is_space(b)) {
+        *pos += 1;
+    }
+    let start = *pos;
+    while line.get(*pos).is_some_and(|&b| b != 0 && !is_space(b)) {
+        *pos += 1;
+    }
+    (*pos > start).then(|| String::from_utf8_lossy(&line[start..*pos]).into_owned())
+}
+
+/// Object types of filter files, with the names upstream's messages use.
+const OBJECT_TYPES: &[(&str, &str)] = &[
+    ("table_data", "table data"),
+    ("table_data_and_children", "table data and children"),
+    ("database", "database"),
+    ("extension", "extension"),
+    ("foreign_data", "foreign data"),
+    ("function", "function"),
+    ("index", "index"),
+    ("schema", "schema"),
+    ("table", "table"),
+    ("table_and_children", "table and children"),
+    ("trigger", "trigger"),
+];
+
+/// `read_dump_filters`: appends the patterns of a filter file (`-` for standard input) to the
+/// lists of `filter`, with pg_dump's messages for what it refuses.
+pub fn read_filter_file(path: &str, filter: &mut ObjectFilter) -> Result<(), String> {
+    let mut data = Vec::new();
+    let name = if path == "-" {
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .map_err(|e| format!("could not read from filter file \"{path}\": {e}"))?;
+        None
+    } else {
+        data = std::fs::read(path).map_err(|e| {
+            format!(
+                "could not open filter file \"{path}\": {}",
+                tusk_format::output::strerror(&e)
+            )
+        })?;
+        Some(path.to_owned())
+    };
+    parse_filter(&data, name, filter)
+}
+
+/// The filter file's contents; `name` is `None` for standard input.
+fn parse_filter(
+    data: &[u8],
+    name: Option<String>,
+    filter: &mut ObjectFilter,
+) -> Result<(), String> {
+    let lines = data
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut src = FilterSource {
+        name,
+        lines,
+        next: 0,
+        lineno: 0,
+    };
+    while let Some(mut line) = src.next_line() {
+        let mut pos = 0;
+        while line.get(pos).is_some_and(|&b| is_space(b)) {
+            pos += 1;
+        }
+        if matches!(line.get(pos), None | Some(b'#')) {
+            continue;
+        }
+        let command = keyword(&line, &mut pos).unwrap_or_default();
+        let include = if command.eq_ignore_ascii_case("include") {
+            true
+        } else if command.eq_ignore_ascii_case("exclude") {
+            false
+        } else {
+            return Err(filter_error(
+                &src,
+                "invalid filter command (expected \"include\" or \"exclude\")",
+            ));
+        };
+        let Some(kind) = keyword(&line, &mut pos) else {
+            return Err(filter_error(&src, "missing filter object type"));
+        };
+        let Some(&(kind, kind_name)) = OBJECT_TYPES
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&kind))
+        else {
+            return Err(filter_error(
+                &src,
+                &format!("unsupported filter object type: \"{kind}\""),
+            ));
+        };
+        let pattern = read_pattern(&mut src, &mut line, pos)?;
+        let list = match (include, kind) {
+            (true, "schema") => &mut filter.include_schemas,
+            (true, "table") => &mut filter.include_tables,
+            (true, "table_and_children") => &mut filter.include_tables_and_children,
+            (false, "schema") => &mut filter.exclude_schemas,
+            (false, "table") => &mut filter.exclude_tables,
+            (false, "table_and_children") => &mut filter.exclude_tables_and_children,
+            (false, "table_data") => &mut filter.exclude_table_data,
+            (false, "table_data_and_children") => &mut filter.exclude_table_data_and_children,
+            (_, "extension") => {
+                return Err("extension filters are not supported by tusk_dump yet".into());
+            }
+            (true, "foreign_data") => {
+                return Err("foreign data filters are not supported by tusk_dump yet".into());
+            }
+            _ => {
+                let command = if include { "include" } else { "exclude" };
+                return Err(filter_error(
+                    &src,
+                    &format!("{command} filter for \"{kind_name}\" is not allowed"),
+                ));
+            }
+        };
+        list.push(pattern);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(p: &str) -> NamePattern {
+        table_pattern(p, "db").unwrap()
+    }
+
+    #[test]
+    fn schema_patterns_follow_psql() {
+        let name = |p: &str| schema_pattern(p).unwrap().name;
+        assert_eq!(name("Sales"), Some("^(sales)$".into()));
+        assert_eq!(name("\"Sales\""), Some("^(Sales)$".into()));
+        assert_eq!(name("s*"), Some("^(s.*)$".into()));
+        assert_eq!(name("*"), None);
+        assert_eq!(name("a|b"), Some("^(a|b)$".into()));
+        assert_eq!(name("\"a|b\""), Some("^(a\\|b)$".into()));
+        assert_eq!(name("\"we\"\"ird\""), Some("^(we\"ird)$".into()));
+        assert_eq!(name("x$"), Some("^(x\\$)$".into()));
+        assert_eq!(
+            schema_pattern("db.s").unwrap_err(),
+            "cross-database references are not implemented: db.s"
+        );
+        assert_eq!(
+            schema_pattern("a.b.c").unwrap_err(),
+            "improper qualified name (too many dotted names): a.b.c"
+        );
+    }
+
+    #[test]
+    fn table_patterns_follow_psql() {
+        assert_eq!(
+            table("T?"),
+            NamePattern {
+                schema: SchemaMatch::Visible,
+                name: Some("^(t.)$".into())
+            }
+        );
+        assert_eq!(
+            table("S.\"T\""),
+            NamePattern {
+                schema: SchemaMatch::Regex("^(s)$".into()),
+                name: Some("^(T)$".into())
+            }
+        );
+        assert_eq!(
+            table("*.*"),
+            NamePattern {
+                schema: SchemaMatch::Any,
+                name: None
+            }
+        );
+        assert_eq!(table("a|b").name, Some("^(a\\|b)$".into()));
+        assert_eq!(table("\"a.b\"").name, Some("^(a\\.b)$".into()));
+        assert_eq!(table("ü").name, Some("^(ü)$".into()));
+        assert_eq!(table("DB.s.t").schema, SchemaMatch::Regex("^(s)$".into()));
+        assert_eq!(
+            table_pattern("x.s.t", "db").unwrap_err(),
+            "cross-database references are not implemented: x.s.t"
+        );
+        assert_eq!(
+            table_pattern("a.b.c.d", "db").unwrap_err(),
+            "improper relation name (too many dotted names): a.b.c.d"
+        );
+    }
+
+    fn parse_filter(text: &str) -> Result<ObjectFilter, String> {
+        let mut f = ObjectFilter::default();
+        super::parse_filter(text.as_bytes(), Some("F".into()), &mut f).map(|()| f)
+    }
+
+    #[test]
+    fn filter_files() {
+        let f = parse_filter(
+            "# comment\n\n  include table  public . \"My  Table\"  # trailing\n\
+             EXCLUDE Schema a b\nexclude table_data \"multi\nline\"\n",
+        )
+        .unwrap();
+        // Upstream keeps the blank before a quote that follows a dot.
+        assert_eq!(f.include_tables, ["public. \"My  Table\""]);
+        assert_eq!(f.exclude_schemas, ["a b"]);
+        assert_eq!(f.exclude_table_data, ["\"multi\nline\""]);
+        let err = |t: &str| parse_filter(t).unwrap_err();
+        assert_eq!(
+            err("include table x\nfrobnicate table y\n"),
+            "invalid format in filter read from file \"F\" on line 2: invalid filter command \
+             (expected \"include\" or \"exclude\")"
+        );
+        assert_eq!(
+            err("include\n"),
+            "invalid format in filter read from file \"F\" on line 1: missing filter object type"
+        );
+        assert_eq!(
+            err("include view v\n"),
+            "invalid format in filter read from file \"F\" on line 1: unsupported filter object \
+             type: \"view\""
+        );
+        assert_eq!(
+            err("include table   \n"),
+            "invalid format in filter read from file \"F\" on line 1: missing object name pattern"
+        );
+        assert_eq!(
+            err("include table_data t\n"),
+            "invalid format in filter read from file \"F\" on line 1: include filter for \
+             \"table data\" is not allowed"
+        );
+        assert_eq!(
+            err("include table \"open\n"),
+            "invalid format in filter read from file \"F\" on line 1: unexpected end of file"
+        );
+    }
+}
