@@ -7,6 +7,12 @@ use tokio_postgres::{Client, Row};
 
 use crate::error::DumpError;
 
+pub mod policies;
+pub mod triggers;
+
+pub use policies::{Policy, PolicyCommand, RowSecurity};
+pub use triggers::Trigger;
+
 /// `pg_namespace`.
 #[derive(Debug, Clone)]
 pub struct Namespace {
@@ -172,6 +178,10 @@ pub struct Catalog {
     pub namespaces: Vec<Namespace>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
+    /// Ordered by table OID, then name.
+    pub triggers: Vec<Trigger>,
+    /// Empty with `--no-policies`.
+    pub row_security: RowSecurity,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
     /// `relations` by OID, so per-object lookups are not scans.
@@ -216,6 +226,8 @@ pub mod classid {
     pub const PG_ATTRDEF: u32 = 2604;
     pub const PG_DATABASE: u32 = 1262;
     pub const PG_LARGEOBJECT: u32 = 2613;
+    pub const PG_TRIGGER: u32 = 2620;
+    pub const PG_POLICY: u32 = 3256;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -280,6 +292,7 @@ pub async fn load_details(
     load_defaults(client, cat).await?;
     load_sequences(client, server_version, cat).await?;
     cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
+    cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
