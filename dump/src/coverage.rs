@@ -21,9 +21,9 @@ fn query() -> String {
     let rel = not_member("pg_catalog.pg_class", "c.oid");
     let branches = [
         format!(
-            "SELECT 'views, materialized views or foreign tables', count(*) FROM pg_catalog.pg_class c \
+            "SELECT 'foreign tables', count(*) FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('v', 'm', 'f') AND {USER_NAMESPACE} AND {rel}"
+             WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
             "SELECT 'partitions or inherited tables', count(*) FROM pg_catalog.pg_inherits i \
@@ -41,12 +41,6 @@ fn query() -> String {
             "SELECT 'CHECK or exclusion constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
              WHERE k.contype IN ('c', 'x') AND {USER_NAMESPACE}"
-        ),
-        format!(
-            "SELECT 'rules', count(*) FROM pg_catalog.pg_rewrite r \
-             JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE r.rulename <> '_RETURN' AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
             "SELECT 'extended statistics', count(*) FROM pg_catalog.pg_statistic_ext s \
@@ -117,6 +111,15 @@ fn query() -> String {
                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND \
                  (a.attstorage <> t.typstorage OR a.attoptions IS NOT NULL OR a.attcompression <> '' \
                   OR coalesce(a.attstattarget, -1) >= 0)))"
+        ),
+        format!(
+            "SELECT 'materialized view column properties (storage, statistics, options or compression)', \
+             count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'm' AND {USER_NAMESPACE} AND {rel} \
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND \
+                 (a.attstorage <> t.typstorage OR a.attoptions IS NOT NULL OR a.attcompression <> '' \
+                  OR coalesce(a.attstattarget, -1) >= 0))"
         ),
     ];
     let mut sql = String::from("SELECT what, n FROM (");

@@ -139,6 +139,8 @@ pub enum Subject {
     /// An index into `Catalog::row_security.policies`. (A table's ROW SECURITY entry is a
     /// `Policy` object with `Subject::Relation`, as pg_dump makes it a PolicyInfo.)
     Policy(usize),
+    /// A rewrite rule (index in `Catalog::rules`).
+    Rule(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     None,
@@ -156,9 +158,10 @@ pub struct DumpObject {
     /// Printed as its own entry rather than inside its table's (or view's) definition:
     /// defaults and CHECK constraints moved out by the sort to break a dependency loop, view
     /// rules split off, and index-backed and foreign-key constraints, which always are.
+    /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
-    /// constraints, triggers and policies.
+    /// constraints, rules, triggers and policies.
     pub sort_num: i32,
     pub sort_table: String,
     /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
@@ -288,6 +291,30 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
     }
+    // Row types are pg_dump's dummy types: never printed, but a default that casts to a
+    // view's row type depends on the view through them.
+    for rt in &cat.row_types {
+        let Some(i) = cat.relation_index(rt.relation_oid) else {
+            continue;
+        };
+        let schema = &cat.relations[i].schema;
+        let types =
+            std::iter::once((rt.oid, &rt.name)).chain(rt.array.iter().map(|(o, n)| (*o, n)));
+        for (oid, name) in types {
+            let cid = CatalogId {
+                tableoid: classid::PG_TYPE,
+                oid,
+            };
+            let id = g.push(object(
+                ObjectKind::DummyType,
+                cid,
+                name,
+                Some(schema),
+                Subject::Relation(i),
+            ));
+            by_catalog.insert((cid.tableoid, cid.oid), id);
+        }
+    }
     for (i, rel) in cat.relations.iter().enumerate() {
         for (j, col) in rel.columns.iter().enumerate() {
             let Some(def) = &col.default else { continue };
@@ -303,12 +330,17 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 Subject::Column(i, j),
             );
             obj.sort_num = i32::from(col.num);
+            // CREATE VIEW has no place for defaults: a view's are always ALTER TABLE entries.
+            obj.separate = rel.relkind == b'v';
+            let separate = obj.separate;
             let id = g.push(obj);
             by_catalog.insert((cid.tableoid, cid.oid), id);
             // Until the sort decides otherwise, a default is printed inside CREATE TABLE, so
             // the table needs it first (pg_dump's getTableAttrs).
-            if let Some(t) = g.get_mut(table_ids[i]) {
-                t.deps.push(id);
+            if !separate {
+                if let Some(t) = g.get_mut(table_ids[i]) {
+                    t.deps.push(id);
+                }
             }
         }
     }
@@ -397,6 +429,38 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    // pg_dump's getRules: a view's ON SELECT rule comes before the view, so that what the
+    // rule reads orders the view; other rules come after their table, in post-data.
+    for (i, rule) in cat.rules.iter().enumerate() {
+        let Some(t) = cat.relation_index(rule.table_oid) else {
+            continue;
+        };
+        let rel = &cat.relations[t];
+        let cid = CatalogId {
+            tableoid: classid::PG_REWRITE,
+            oid: rule.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Rule,
+            cid,
+            &rule.name,
+            Some(&rel.schema),
+            Subject::Rule(i),
+        );
+        obj.sort_table = rel.name.clone();
+        let view_body = matches!(rel.relkind, b'v' | b'm') && rule.is_view_select();
+        obj.separate = !view_body;
+        if !view_body {
+            obj.deps.push(table_ids[t]);
+        }
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+        if view_body {
+            if let Some(v) = g.get_mut(table_ids[t]) {
+                v.deps.push(id);
+            }
+        }
+    }
     // Row security being enabled is a policy object without a name, keyed by tableoid 0 so
     // that no pg_depend row matches it (getPolicies).
     for &oid in &cat.row_security.enabled_tables {
@@ -437,12 +501,12 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
         for (i, rel) in cat.relations.iter().enumerate() {
-            let kind = if rel.relkind == b'S' {
-                ObjectKind::SequenceSet
-            } else {
-                ObjectKind::TableData
+            let kind = match rel.relkind {
+                b'S' => ObjectKind::SequenceSet,
+                b'm' => ObjectKind::RefreshMatView,
+                _ => ObjectKind::TableData,
             };
-            if kind == ObjectKind::TableData && rel.relkind == b'p' {
+            if matches!(rel.relkind, b'p' | b'v') {
                 continue;
             }
             let cid = CatalogId {
@@ -459,6 +523,14 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             obj.deps.push(table_ids[i]);
             let id = g.push(obj);
             data_ids.insert(rel.oid, id);
+        }
+        // A refresh reads the materialized views it depends on, so they are refreshed first.
+        for (mv, reads) in &cat.matview_refs {
+            if let (Some(&from), Some(&to)) = (data_ids.get(mv), data_ids.get(reads)) {
+                if let Some(o) = g.get_mut(from) {
+                    o.deps.push(to);
+                }
+            }
         }
         if !wanted.schema {
             // Without the constraints in the dump, data must load referenced tables first
@@ -576,6 +648,9 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Policy(i) => cat
                 .relation(cat.row_security.policies[i].table_oid)
                 .is_some_and(|r| r.selected),
+            Subject::Rule(i) => cat
+                .relation(cat.rules[i].table_oid)
+                .is_some_and(|r| r.selected),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -668,6 +743,7 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
             ObjectKind::Constraint
             | ObjectKind::FkConstraint
+            | ObjectKind::Rule
             | ObjectKind::Trigger
             | ObjectKind::Policy => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
             _ => std::cmp::Ordering::Equal,

@@ -99,7 +99,12 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         }
     }
     let mut cat = session.run(catalog::load_relations(session.client()))?;
-    let tables: Vec<_> = cat.relations.iter().filter(|r| r.relkind != b'S').collect();
+    // As pg_dump, only tables are locked (the server refuses LOCK on materialized views).
+    let tables: Vec<_> = cat
+        .relations
+        .iter()
+        .filter(|r| matches!(r.relkind, b'r' | b'p'))
+        .collect();
     snapshot::lock_tables(&session, opts, &tables)?;
     session.run(catalog::load_details(
         session.client(),
@@ -134,7 +139,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             large_objects,
         },
     );
-    for w in sort::sort(&mut graph) {
+    for w in sort::sort(&mut graph, &cat) {
         warn(&w);
     }
     let entries = ddl::toc_entries(

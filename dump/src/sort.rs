@@ -6,11 +6,12 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use tusk_format::DumpId;
 
-use crate::objects::{DumpObject, ObjectGraph, ObjectKind, type_name_order};
+use crate::catalog::Catalog;
+use crate::objects::{DumpObject, ObjectGraph, ObjectKind, Subject, type_name_order};
 
 /// Sorts `graph.objects` into dump order. Returns warnings for loops that had to be broken
 /// arbitrarily.
-pub fn sort(graph: &mut ObjectGraph) -> Vec<String> {
+pub fn sort(graph: &mut ObjectGraph, cat: &Catalog) -> Vec<String> {
     graph.objects.sort_by(type_name_order);
     graph.reindex();
     let mut warnings = Vec::new();
@@ -24,7 +25,7 @@ pub fn sort(graph: &mut ObjectGraph) -> Vec<String> {
                 return warnings;
             }
             Err(stuck) => {
-                if !repair_loops(graph, &stuck, &mut warnings) {
+                if !repair_loops(graph, cat, &stuck, &mut warnings) {
                     // No loop found although the sort failed: cannot happen with a consistent
                     // graph, but never spin forever.
                     warnings.push("could not identify dependency loop".to_owned());
@@ -79,7 +80,12 @@ fn topo_sort(objs: &[DumpObject]) -> Result<Vec<DumpId>, Vec<DumpId>> {
 }
 
 /// `findDependencyLoops`: finds disjoint loops among the stuck objects and repairs each.
-fn repair_loops(graph: &mut ObjectGraph, stuck: &[DumpId], warnings: &mut Vec<String>) -> bool {
+fn repair_loops(
+    graph: &mut ObjectGraph,
+    cat: &Catalog,
+    stuck: &[DumpId],
+    warnings: &mut Vec<String>,
+) -> bool {
     let mut processed: HashSet<DumpId> = HashSet::new();
     let mut fixed = false;
     for &start in stuck {
@@ -94,7 +100,7 @@ fn repair_loops(graph: &mut ObjectGraph, stuck: &[DumpId], warnings: &mut Vec<St
             &mut workspace,
         );
         if found {
-            repair_loop(graph, &workspace, warnings);
+            repair_loop(graph, cat, &workspace, warnings);
             processed.extend(workspace.iter().copied());
             fixed = true;
         } else {
@@ -153,8 +159,86 @@ fn attrdef_table(graph: &ObjectGraph, attrdef: DumpId, table: DumpId) -> bool {
     }
 }
 
-/// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form.
-fn repair_loop(graph: &mut ObjectGraph, lp: &[DumpId], warnings: &mut Vec<String>) {
+/// Whether `view` is a view or materialized view whose relkind is in `relkinds` and `rule` is
+/// its ON SELECT rule.
+fn view_and_rule(
+    graph: &ObjectGraph,
+    cat: &Catalog,
+    view: DumpId,
+    rule: DumpId,
+    relkinds: &[u8],
+) -> bool {
+    let (Some(v), Some(r)) = (graph.get(view), graph.get(rule)) else {
+        return false;
+    };
+    match (v.kind, v.subject, r.kind, r.subject) {
+        (ObjectKind::Table, Subject::Relation(t), ObjectKind::Rule, Subject::Rule(k)) => {
+            let (rel, rule) = (&cat.relations[t], &cat.rules[k]);
+            relkinds.contains(&rel.relkind) && rule.is_view_select() && rule.table_oid == rel.oid
+        }
+        _ => false,
+    }
+}
+
+fn is_matview(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
+    graph.get(id).is_some_and(|o| {
+        o.kind == ObjectKind::Table
+            && matches!(o.subject, Subject::Relation(t) if cat.relations[t].relkind == b'm')
+    })
+}
+
+/// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form, tried
+/// in upstream's order.
+fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: &mut Vec<String>) {
+    // A view and its ON SELECT rule alone: the rule stays inside CREATE VIEW.
+    if lp.len() == 2 {
+        for (v, r) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if view_and_rule(graph, cat, v, r, b"vm") {
+                remove_dep(graph, r, v);
+                return;
+            }
+        }
+    }
+    // A longer loop through a view's rule: the view is created with a dummy body and the rule
+    // becomes a post-data CREATE OR REPLACE VIEW (not possible for materialized views).
+    if lp.len() > 2 {
+        for &v in lp {
+            for &r in lp {
+                if view_and_rule(graph, cat, v, r, b"v") {
+                    remove_dep(graph, v, r);
+                    let post = graph
+                        .objects
+                        .iter()
+                        .find(|o| o.kind == ObjectKind::PostDataBoundary)
+                        .map(|o| o.id);
+                    if let Some(o) = graph.get_mut(r) {
+                        o.separate = true;
+                        o.deps.push(v);
+                        o.deps.extend(post);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+    // A materialized view in a loop through the pre-data boundary (it reads something
+    // post-data, such as a primary key its GROUP BY relies on): the boundary lets go of the
+    // next object, and a materialized view there is postponed to post-data.
+    if lp.len() > 2 && lp.iter().any(|&m| is_matview(graph, cat, m)) {
+        if let Some(j) = lp
+            .iter()
+            .position(|&b| graph.get(b).map(|o| o.kind) == Some(ObjectKind::PreDataBoundary))
+        {
+            let next = lp[(j + 1) % lp.len()];
+            remove_dep(graph, lp[j], next);
+            if is_matview(graph, cat, next) {
+                if let Some(o) = graph.get_mut(next) {
+                    o.separate = true;
+                }
+            }
+            return;
+        }
+    }
     // A table and one of its defaults: the default stays inside CREATE TABLE.
     if lp.len() == 2 {
         for (t, a) in [(lp[0], lp[1]), (lp[1], lp[0])] {

@@ -9,9 +9,11 @@ use crate::error::DumpError;
 
 pub mod policies;
 pub mod triggers;
+mod views;
 
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use triggers::Trigger;
+pub use views::{RowType, Rule, ViewInfo};
 
 /// `pg_namespace`.
 #[derive(Debug, Clone)]
@@ -67,7 +69,8 @@ pub struct SequenceInfo {
     pub is_called: bool,
 }
 
-/// A relation (`pg_class`) that may be dumped: table, partitioned table or sequence.
+/// A relation (`pg_class`) that may be dumped: table, partitioned table, sequence, view or
+/// materialized view.
 #[derive(Debug, Clone)]
 pub struct Relation {
     pub oid: u32,
@@ -85,6 +88,8 @@ pub struct Relation {
     pub owned_by: Option<(u32, i16, bool)>,
     pub columns: Vec<Column>,
     pub sequence: Option<SequenceInfo>,
+    /// Views and materialized views: the definition and what goes with it.
+    pub view: Option<ViewInfo>,
     /// Chosen for the dump by the selection options (`-n`, `-N`, `-t`, `-T`); objects
     /// attached to a relation (indexes, triggers, rules, policies...) follow it.
     pub selected: bool,
@@ -184,6 +189,12 @@ pub struct Catalog {
     pub row_security: RowSecurity,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
+    /// Rewrite rules of the relations, views' ON SELECT rules included, in OID order.
+    pub rules: Vec<Rule>,
+    /// Row types of the relations: not dumped, but dependencies pass through them.
+    pub row_types: Vec<RowType>,
+    /// (materialized view, materialized view it reads), for the order of REFRESH entries.
+    pub matview_refs: Vec<(u32, u32)>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -228,6 +239,8 @@ pub mod classid {
     pub const PG_LARGEOBJECT: u32 = 2613;
     pub const PG_TRIGGER: u32 = 2620;
     pub const PG_POLICY: u32 = 3256;
+    pub const PG_REWRITE: u32 = 2618;
+    pub const PG_TYPE: u32 = 1247;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -281,8 +294,8 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     })
 }
 
-/// Reads everything attached to the relations: columns, defaults, sequences, constraints,
-/// comments and dependencies.
+/// Reads everything attached to the relations: columns, defaults, sequences, constraints, view
+/// definitions, rules, row types, comments and dependencies.
 pub async fn load_details(
     client: &Client,
     server_version: i32,
@@ -292,6 +305,10 @@ pub async fn load_details(
     load_defaults(client, cat).await?;
     load_sequences(client, server_version, cat).await?;
     cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
+    views::load_views(client, cat).await?;
+    cat.rules = views::load_rules(client, cat).await?;
+    cat.row_types = views::load_row_types(client, cat).await?;
+    cat.matview_refs = views::load_matview_refs(client, cat).await?;
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
@@ -427,7 +444,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid \
                   AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                   AND d.deptype IN ('a', 'i') \
-             WHERE c.relkind IN ('r', 'p', 'S') \
+             WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') \
                AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
@@ -459,6 +476,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                 owned_by,
                 columns: Vec::new(),
                 sequence: None,
+                view: None,
                 selected: true,
             })
         })

@@ -11,6 +11,7 @@ use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod policy;
 mod trigger;
+mod view;
 
 /// The few facts about the session that the special entries record.
 #[derive(Debug, Clone)]
@@ -55,6 +56,8 @@ pub fn toc_entries(
             .filter(|o| o.kind == ObjectKind::Table)
             .map(|o| (o.catalog_id.oid, o.id))
             .collect(),
+        dummy_views: view::dummy_views(cat, graph),
+        stale_refreshes: view::stale_refreshes(cat, graph),
         opts,
         next_id: graph.max_id() + 1,
         entries: Vec::new(),
@@ -94,6 +97,11 @@ struct Builder<'a> {
     separate_defaults: HashSet<u32>,
     /// Dump ids of table objects by the table's OID.
     table_ids: HashMap<u32, DumpId>,
+    /// OIDs of views created with a dummy body, their real one following in post-data.
+    dummy_views: HashSet<u32>,
+    /// Materialized-view refreshes left out because a materialized view they read is not
+    /// populated.
+    stale_refreshes: HashSet<DumpId>,
     opts: DdlOptions,
     next_id: DumpId,
     entries: Vec<TocEntry>,
@@ -125,6 +133,8 @@ impl Builder<'_> {
                 let rel = &self.cat.relations[i];
                 if rel.relkind == b'S' {
                     self.sequence(obj, rel);
+                } else if matches!(rel.relkind, b'v' | b'm') {
+                    self.view(obj, rel);
                 } else {
                     self.table(obj, rel);
                 }
@@ -158,6 +168,12 @@ impl Builder<'_> {
                 if let Some(rel) = self.cat.relation(pol.table_oid) {
                     self.policy(obj, rel, pol);
                 }
+            }
+            (ObjectKind::Rule, Subject::Rule(i)) if self.opts.schema && obj.separate => {
+                self.rule(obj, i)
+            }
+            (ObjectKind::RefreshMatView, Subject::Relation(i)) if self.opts.data => {
+                self.refresh_matview(obj, &self.cat.relations[i])
             }
             (ObjectKind::TableData, Subject::Relation(i)) if self.opts.data => {
                 self.table_data(obj, &self.cat.relations[i])
