@@ -26,11 +26,6 @@ fn query() -> String {
              WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
-            "SELECT 'partitions or inherited tables', count(*) FROM pg_catalog.pg_inherits i \
-             JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NAMESPACE} AND {rel}"
-        ),
-        format!(
             "SELECT 'indexes (other than primary keys and unique constraints)', count(*) \
              FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \

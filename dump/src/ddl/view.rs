@@ -268,6 +268,7 @@ mod tests {
                 populated: true,
                 replica_identity: b'n',
             }),
+            table: Default::default(),
             selected: true,
         }
     }
