@@ -303,7 +303,8 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
 }
 
 /// Reads everything attached to the relations: columns, defaults, sequences, constraints, view
-/// definitions, rules, row types, comments and dependencies.
+/// definitions, rules, row types, triggers, comments and dependencies. (Row security is read
+/// apart, as `--no-policies` skips it.)
 pub async fn load_details(
     client: &Client,
     server_version: i32,
