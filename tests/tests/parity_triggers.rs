@@ -13,6 +13,7 @@ fn triggers(major: u32) {
             &["-s"],
             &["-s", "--no-policies"],
             &["-s", "--no-comments"],
+            &["-s", "-c", "--if-exists"],
             &[],
             &["-a"],
         ],
