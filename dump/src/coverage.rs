@@ -35,18 +35,13 @@ fn query() -> String {
                WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))"
         ),
         format!(
-            "SELECT 'CHECK, exclusion or constraint-trigger constraints', count(*) \
+            "SELECT 'CHECK or exclusion constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE k.contype IN ('c', 'x', 't') AND {USER_NAMESPACE}"
+             WHERE k.contype IN ('c', 'x') AND {USER_NAMESPACE}"
         ),
         format!(
-            "SELECT 'triggers, policies or extended statistics', \
-               (SELECT count(*) FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                  WHERE NOT t.tgisinternal AND {USER_NAMESPACE} AND {rel}) \
-             + (SELECT count(*) FROM pg_catalog.pg_policy) \
-             + (SELECT count(*) FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n \
-                  ON n.oid = s.stxnamespace WHERE {USER_NAMESPACE})"
+            "SELECT 'extended statistics', count(*) FROM pg_catalog.pg_statistic_ext s \
+             JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace WHERE {USER_NAMESPACE}"
         ),
         format!(
             "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \
@@ -103,10 +98,10 @@ fn query() -> String {
            (SELECT count(*) FROM pg_catalog.pg_shseclabel WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass)"
             .to_owned(),
         format!(
-            "SELECT 'table properties (row security, replica identity, column storage, statistics, options \
+            "SELECT 'table properties (forced row security, replica identity, column storage, statistics, options \
              or compression, non-default table access method or tablespace)', count(*) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND (c.relrowsecurity OR c.relforcerowsecurity \
+             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND (c.relforcerowsecurity \
                OR c.relreplident NOT IN ('d', 'n') OR c.reltablespace <> 0 \
                OR (c.relkind = 'r' AND c.relam <> (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'heap')) \
                OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \

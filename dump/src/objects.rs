@@ -135,6 +135,10 @@ pub enum Subject {
     /// (relation index, column index)
     Column(usize, usize),
     Constraint(usize),
+    Trigger(usize),
+    /// An index into `Catalog::row_security.policies`. (A table's ROW SECURITY entry is a
+    /// `Policy` object with `Subject::Relation`, as pg_dump makes it a PolicyInfo.)
+    Policy(usize),
     /// A rewrite rule (index in `Catalog::rules`).
     Rule(usize),
     /// A range of `Catalog::large_objects`.
@@ -157,7 +161,7 @@ pub struct DumpObject {
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
-    /// constraints and rules.
+    /// constraints, rules, triggers and policies.
     pub sort_num: i32,
     pub sort_table: String,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
@@ -335,8 +339,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 Subject::Column(i, j),
             );
             obj.sort_num = i32::from(col.num);
-            // CREATE VIEW has no place for defaults: a view's are always ALTER TABLE entries;
-            // a column CREATE TABLE leaves out (inherited) gets its default afterwards.
+            // CREATE VIEW has no place for defaults: a view's are always ALTER TABLE entries.
+            // A column CREATE TABLE leaves out (inherited) gets its default afterwards.
             obj.separate =
                 rel.relkind == b'v' || (col.generated.is_none() && !rel.prints_column(col));
             if obj.separate && def.oid == 0 {
@@ -432,6 +436,25 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    for (i, tg) in cat.triggers.iter().enumerate() {
+        let Some(rel) = cat.relation(tg.table_oid) else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_TRIGGER,
+            oid: tg.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Trigger,
+            cid,
+            &tg.name,
+            Some(&rel.schema),
+            Subject::Trigger(i),
+        );
+        obj.sort_table = rel.name.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     // pg_dump's getRules: a view's ON SELECT rule comes before the view, so that what the
     // rule reads orders the view; other rules come after their table, in post-data.
     for (i, rule) in cat.rules.iter().enumerate() {
@@ -463,6 +486,43 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 v.deps.push(id);
             }
         }
+    }
+    // Row security being enabled is a policy object without a name, keyed by tableoid 0 so
+    // that no pg_depend row matches it (getPolicies).
+    for &oid in &cat.row_security.enabled_tables {
+        let Some(i) = cat.relation_index(oid) else {
+            continue;
+        };
+        let rel = &cat.relations[i];
+        let cid = CatalogId { tableoid: 0, oid };
+        let mut obj = object(
+            ObjectKind::Policy,
+            cid,
+            &rel.name,
+            Some(&rel.schema),
+            Subject::Relation(i),
+        );
+        obj.sort_table = rel.name.clone();
+        g.push(obj);
+    }
+    for (i, pol) in cat.row_security.policies.iter().enumerate() {
+        let Some(rel) = cat.relation(pol.table_oid) else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_POLICY,
+            oid: pol.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Policy,
+            cid,
+            &pol.name,
+            Some(&rel.schema),
+            Subject::Policy(i),
+        );
+        obj.sort_table = rel.name.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
@@ -630,6 +690,12 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Constraint(i) => cat
                 .relation(cat.constraints[i].table_oid)
                 .is_some_and(|r| r.selected),
+            Subject::Trigger(i) => cat
+                .relation(cat.triggers[i].table_oid)
+                .is_some_and(|r| r.selected),
+            Subject::Policy(i) => cat
+                .relation(cat.row_security.policies[i].table_oid)
+                .is_some_and(|r| r.selected),
             Subject::Rule(i) => cat
                 .relation(cat.rules[i].table_oid)
                 .is_some_and(|r| r.selected),
@@ -723,9 +789,11 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
             ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
-            ObjectKind::Constraint | ObjectKind::FkConstraint | ObjectKind::Rule => {
-                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
-            }
+            ObjectKind::Constraint
+            | ObjectKind::FkConstraint
+            | ObjectKind::Rule
+            | ObjectKind::Trigger
+            | ObjectKind::Policy => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

@@ -122,6 +122,12 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         server_version,
         &mut cat,
     ))?;
+    if !opts.no_policies {
+        cat.row_security = session.run(catalog::policies::load_row_security(
+            session.client(),
+            &cat.relations,
+        ))?;
+    }
 
     let header = header(&session, opts, &params, server_version)?;
     // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
@@ -385,6 +391,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
             dump_statistics: opts.dump_statistics,
             acls_skip: opts.no_privileges,
             no_comments: opts.no_comments,
+            no_policies: opts.no_policies,
             sequence_data: opts.sequence_data,
             ..Selection::default()
         },

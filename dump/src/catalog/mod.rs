@@ -7,10 +7,15 @@ use tokio_postgres::{Client, Row};
 
 use crate::error::DumpError;
 
-mod views;
-pub use views::{RowType, Rule, ViewInfo};
+pub mod policies;
 pub mod tables;
+pub mod triggers;
+mod views;
+
+pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
+pub use triggers::Trigger;
+pub use views::{RowType, Rule, ViewInfo};
 
 /// `pg_namespace`.
 #[derive(Debug, Clone)]
@@ -189,6 +194,10 @@ pub struct Catalog {
     pub namespaces: Vec<Namespace>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
+    /// Ordered by table OID, then name.
+    pub triggers: Vec<Trigger>,
+    /// Empty with `--no-policies`.
+    pub row_security: RowSecurity,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
     /// Rewrite rules of the relations, views' ON SELECT rules included, in OID order.
@@ -241,6 +250,8 @@ pub mod classid {
     pub const PG_ATTRDEF: u32 = 2604;
     pub const PG_DATABASE: u32 = 1262;
     pub const PG_LARGEOBJECT: u32 = 2613;
+    pub const PG_TRIGGER: u32 = 2620;
+    pub const PG_POLICY: u32 = 3256;
     pub const PG_REWRITE: u32 = 2618;
     pub const PG_TYPE: u32 = 1247;
 }
@@ -297,7 +308,8 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
 }
 
 /// Reads everything attached to the relations: columns, defaults, sequences, constraints, view
-/// definitions, rules, row types, comments and dependencies.
+/// definitions, rules, row types, triggers, comments and dependencies. (Row security is read
+/// apart, as `--no-policies` skips it.)
 pub async fn load_details(
     client: &Client,
     server_version: i32,
@@ -307,11 +319,12 @@ pub async fn load_details(
     load_defaults(client, cat).await?;
     load_sequences(client, server_version, cat).await?;
     cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
+    tables::load_table_details(client, server_version, cat).await?;
     views::load_views(client, cat).await?;
     cat.rules = views::load_rules(client, cat).await?;
     cat.row_types = views::load_row_types(client, cat).await?;
     cat.matview_refs = views::load_matview_refs(client, cat).await?;
-    tables::load_table_details(client, server_version, cat).await?;
+    cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;

@@ -9,7 +9,9 @@ use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
+mod policy;
 mod table;
+mod trigger;
 mod view;
 
 /// The few facts about the session that the special entries record.
@@ -167,6 +169,21 @@ impl Builder<'_> {
                     } else {
                         self.constraint(obj, rel, con);
                     }
+                }
+            }
+            (ObjectKind::Trigger, Subject::Trigger(i)) if self.opts.schema => {
+                let tg = &self.cat.triggers[i];
+                if let Some(rel) = self.cat.relation(tg.table_oid) {
+                    self.trigger(obj, rel, tg);
+                }
+            }
+            (ObjectKind::Policy, Subject::Relation(i)) if self.opts.schema => {
+                self.row_security(obj, &self.cat.relations[i]);
+            }
+            (ObjectKind::Policy, Subject::Policy(i)) if self.opts.schema => {
+                let pol = &self.cat.row_security.policies[i];
+                if let Some(rel) = self.cat.relation(pol.table_oid) {
+                    self.policy(obj, rel, pol);
                 }
             }
             (ObjectKind::Rule, Subject::Rule(i)) if self.opts.schema && obj.separate => {
