@@ -314,3 +314,6 @@ impl Builder<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;
