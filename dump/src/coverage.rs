@@ -26,6 +26,12 @@ fn query() -> String {
              WHERE c.relkind IN ('v', 'm', 'f') AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
+            "SELECT 'partition indexes (ALTER INDEX ... ATTACH PARTITION)', count(*) \
+             FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('i', 'I') AND {USER_NAMESPACE}"
+        ),
+        format!(
             "SELECT 'indexes (other than primary keys and unique constraints)', count(*) \
              FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
