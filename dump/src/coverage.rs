@@ -28,6 +28,12 @@ fn query() -> String {
              WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
+            "SELECT 'partition indexes (ALTER INDEX ... ATTACH PARTITION)', count(*) \
+             FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('i', 'I') AND {USER_NAMESPACE}"
+        ),
+        format!(
             "SELECT 'indexes (other than primary keys and unique constraints)', count(*) \
              FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -35,9 +41,9 @@ fn query() -> String {
                WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))"
         ),
         format!(
-            "SELECT 'CHECK or exclusion constraints', count(*) \
+            "SELECT 'domain CHECK or exclusion constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE k.contype IN ('c', 'x') AND {USER_NAMESPACE}"
+             WHERE (k.contype = 'x' OR (k.contype = 'c' AND k.conrelid = 0)) AND {USER_NAMESPACE}"
         ),
         format!(
             "SELECT 'extended statistics', count(*) FROM pg_catalog.pg_statistic_ext s \
@@ -97,18 +103,6 @@ fn query() -> String {
         "SELECT 'security labels', (SELECT count(*) FROM pg_catalog.pg_seclabel) + \
            (SELECT count(*) FROM pg_catalog.pg_shseclabel WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass)"
             .to_owned(),
-        format!(
-            "SELECT 'table properties (forced row security, replica identity, column storage, statistics, options \
-             or compression, non-default table access method or tablespace)', count(*) \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND (c.relforcerowsecurity \
-               OR c.relreplident NOT IN ('d', 'n') OR c.reltablespace <> 0 \
-               OR (c.relkind = 'r' AND c.relam <> (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'heap')) \
-               OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
-                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND \
-                 (a.attstorage <> t.typstorage OR a.attoptions IS NOT NULL OR a.attcompression <> '' \
-                  OR coalesce(a.attstattarget, -1) >= 0)))"
-        ),
         format!(
             "SELECT 'materialized view column properties (storage, statistics, options or compression)', \
              count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \

@@ -403,9 +403,10 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         if con.contype == b'c' {
             obj.check_of = Some(table_ids[rel]);
         }
+        let separate = obj.separate;
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
-        if !g.get(id).is_some_and(|o| o.separate) {
+        if !separate {
             if let Some(t) = g.get_mut(table_ids[rel]) {
                 t.deps.push(id);
             }

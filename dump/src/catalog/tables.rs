@@ -269,3 +269,21 @@ fn flag_inherited_columns(cat: &mut Catalog, server_version: i32) {
         }
     }
 }
+
+#[cfg(test)]
+impl Catalog {
+    /// A catalog holding just these relations and constraints, for DDL tests.
+    pub fn for_tests(relations: Vec<Relation>, constraints: Vec<Constraint>) -> Catalog {
+        let relation_by_oid = relations
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.oid, i))
+            .collect();
+        Catalog {
+            relations,
+            constraints,
+            relation_by_oid,
+            ..Catalog::default()
+        }
+    }
+}

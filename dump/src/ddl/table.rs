@@ -262,9 +262,17 @@ impl Builder<'_> {
     /// `dumpConstraint` for a CHECK or NOT VALID not-null constraint printed on its own:
     /// without ONLY, so that it reaches the children too; inherited ones come with the parent.
     pub(super) fn check_constraint(&mut self, obj: &DumpObject, rel: &Relation, con: &Constraint) {
-        if !obj.separate || !con.check.is_some_and(|c| c.is_local) {
+        if !obj.separate {
             return;
         }
+        // pg_dump prints the comment of an inherited one all the same.
+        if con.check.is_some_and(|c| c.is_local) {
+            self.separate_check(obj, rel, con);
+        }
+        self.check_comment(rel, con, obj.id);
+    }
+
+    fn separate_check(&mut self, obj: &DumpObject, rel: &Relation, con: &Constraint) {
         let qual = qualified(&rel.schema, &rel.name);
         let desc = if con.contype == b'c' {
             "CHECK CONSTRAINT"
@@ -290,7 +298,6 @@ impl Builder<'_> {
             ident(&con.name)
         ));
         self.entries.push(te);
-        self.check_comment(rel, con, obj.id);
     }
 
     /// `dumpTableConstraintComment`.
@@ -314,3 +321,6 @@ impl Builder<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;
