@@ -31,28 +31,19 @@ fn query() -> String {
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NAMESPACE} AND {rel}"
         ),
         format!(
-            "SELECT 'indexes (other than primary keys and unique constraints)', count(*) \
-             FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {USER_NAMESPACE} AND {rel} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
-               WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))"
-        ),
-        format!(
-            "SELECT 'CHECK, exclusion or constraint-trigger constraints', count(*) \
+            "SELECT 'CHECK or constraint-trigger constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE k.contype IN ('c', 'x', 't') AND {USER_NAMESPACE}"
+             WHERE k.contype IN ('c', 't') AND {USER_NAMESPACE}"
         ),
         format!(
-            "SELECT 'triggers, rules, policies or extended statistics', \
+            "SELECT 'triggers, rules or policies', \
                (SELECT count(*) FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                   WHERE NOT t.tgisinternal AND {USER_NAMESPACE} AND {rel}) \
              + (SELECT count(*) FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                   WHERE r.rulename <> '_RETURN' AND {USER_NAMESPACE} AND {rel}) \
-             + (SELECT count(*) FROM pg_catalog.pg_policy) \
-             + (SELECT count(*) FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n \
-                  ON n.oid = s.stxnamespace WHERE {USER_NAMESPACE})"
+             + (SELECT count(*) FROM pg_catalog.pg_policy)"
         ),
         format!(
             "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \
@@ -113,7 +104,7 @@ fn query() -> String {
              or compression, non-default table access method or tablespace)', count(*) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND (c.relrowsecurity OR c.relforcerowsecurity \
-               OR c.relreplident NOT IN ('d', 'n') OR c.reltablespace <> 0 \
+               OR c.relreplident NOT IN ('d', 'n', 'i') OR c.reltablespace <> 0 \
                OR (c.relkind = 'r' AND c.relam <> (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'heap')) \
                OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND \

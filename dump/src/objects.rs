@@ -8,6 +8,8 @@ use tusk_format::{CatalogId, DumpId};
 
 use crate::catalog::{Catalog, classid, is_system_schema};
 
+mod indexes;
+
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
 /// after the name in `DOTypeNameCompare`, so it must not be rearranged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,6 +137,11 @@ pub enum Subject {
     /// (relation index, column index)
     Column(usize, usize),
     Constraint(usize),
+    /// An index, or the constraint it implements: `Catalog::indexes[i]`.
+    Index(usize),
+    /// A partition's index attached to its parent's: (partition index, parent index).
+    IndexAttach(usize, usize),
+    StatisticsExt(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     None,
@@ -308,47 +315,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             }
         }
     }
-    for (i, con) in cat
-        .constraints
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.contype != b'f')
-    {
-        let Some(rel) = cat.relation_index(con.table_oid) else {
-            continue;
-        };
-        if let Some(index) = &con.index {
-            let cid = CatalogId {
-                tableoid: classid::PG_CLASS,
-                oid: index.oid,
-            };
-            let rel_ = &cat.relations[rel];
-            let id = g.push(object(
-                ObjectKind::Index,
-                cid,
-                &con.name,
-                Some(&rel_.schema),
-                Subject::Constraint(i),
-            ));
-            by_catalog.insert((cid.tableoid, cid.oid), id);
-        }
-        let cid = CatalogId {
-            tableoid: classid::PG_CONSTRAINT,
-            oid: con.oid,
-        };
-        let rel_ = &cat.relations[rel];
-        let mut obj = object(
-            ObjectKind::Constraint,
-            cid,
-            &con.name,
-            Some(&rel_.schema),
-            Subject::Constraint(i),
-        );
-        obj.sort_table = rel_.name.clone();
-        obj.separate = true;
-        let id = g.push(obj);
-        by_catalog.insert((cid.tableoid, cid.oid), id);
-    }
+    let index_objects = indexes::add_indexes(&mut g, cat, &mut by_catalog);
     for (i, con) in cat
         .constraints
         .iter()
@@ -371,6 +338,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         );
         obj.sort_table = rel.name.clone();
         obj.separate = true;
+        obj.deps
+            .extend(index_objects.attaches_below(con.ref_index_oid));
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -510,6 +479,14 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Constraint(i) => cat
                 .relation(cat.constraints[i].table_oid)
                 .is_some_and(|r| r.selected),
+            Subject::Index(i) | Subject::IndexAttach(i, _) => cat
+                .relation(cat.indexes[i].table_oid)
+                .is_some_and(|r| r.selected),
+            Subject::StatisticsExt(i) => {
+                let st = &cat.statistics[i];
+                cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
+                    && cat.relation(st.table_oid).is_some_and(|r| r.selected)
+            }
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
