@@ -192,3 +192,54 @@ pub(super) async fn load_statistics(
         })
         .collect()
 }
+
+/// Catalogs built by hand for unit tests of what is made of indexes.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::super::{Column, Namespace, Relation};
+    use super::Catalog;
+
+    /// A heap relation of `integer` columns named `columns`, numbered from 1.
+    pub(crate) fn relation(oid: u32, schema: &str, name: &str, columns: &[&str]) -> Relation {
+        Relation {
+            oid,
+            schema: schema.to_owned(),
+            name: name.to_owned(),
+            relkind: b'r',
+            owner: "owner".to_owned(),
+            persistence: b'p',
+            reloptions: Vec::new(),
+            toast_reloptions: Vec::new(),
+            tablespace: String::new(),
+            access_method: Some("heap".to_owned()),
+            owned_by: None,
+            columns: columns
+                .iter()
+                .zip(1..)
+                .map(|(name, num)| Column {
+                    num,
+                    name: (*name).to_owned(),
+                    type_name: "integer".to_owned(),
+                    is_local: true,
+                    ..Column::default()
+                })
+                .collect(),
+            sequence: None,
+            selected: true,
+        }
+    }
+
+    /// A catalog of these schemas (given in OID order) and relations.
+    pub(crate) fn catalog(namespaces: Vec<Namespace>, relations: Vec<Relation>) -> Catalog {
+        Catalog {
+            relation_by_oid: relations
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.oid, i))
+                .collect(),
+            namespaces,
+            relations,
+            ..Catalog::default()
+        }
+    }
+}

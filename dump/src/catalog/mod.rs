@@ -8,6 +8,8 @@ use tokio_postgres::{Client, Row};
 use crate::error::DumpError;
 
 mod indexes;
+#[cfg(test)]
+pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 
 /// `pg_namespace`.

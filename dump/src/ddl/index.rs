@@ -232,39 +232,11 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Column;
-
-    fn table(schema: &str, name: &str, columns: &[&str]) -> Relation {
-        Relation {
-            oid: 16384,
-            schema: schema.to_owned(),
-            name: name.to_owned(),
-            relkind: b'r',
-            owner: "owner".to_owned(),
-            persistence: b'p',
-            reloptions: Vec::new(),
-            toast_reloptions: Vec::new(),
-            tablespace: String::new(),
-            access_method: Some("heap".to_owned()),
-            owned_by: None,
-            columns: columns
-                .iter()
-                .zip(1..)
-                .map(|(name, num)| Column {
-                    num,
-                    name: (*name).to_owned(),
-                    type_name: "integer".to_owned(),
-                    is_local: true,
-                    ..Column::default()
-                })
-                .collect(),
-            sequence: None,
-            selected: true,
-        }
-    }
+    use crate::catalog::test_support::relation;
 
     fn orders() -> Relation {
-        table(
+        relation(
+            16384,
             "Idx Schema",
             "Orders",
             &["id", "Customer", "order", "ünïcode"],
@@ -383,7 +355,7 @@ mod tests {
             ..Index::default()
         };
         insta::assert_snapshot!(
-            attach_sql(&parent, &orders(), &child, &table("part", "p1", &[])),
+            attach_sql(&parent, &orders(), &child, &relation(16385, "part", "p1", &[])),
             @r#"ALTER INDEX "Idx Schema"."Parent Idx" ATTACH PARTITION part.child_idx;"#
         );
     }

@@ -126,3 +126,183 @@ pub(super) fn add_indexes(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DumpObject, Wanted, build};
+    use super::*;
+    use crate::catalog::test_support::{catalog, relation};
+    use crate::catalog::{Constraint, Index, IndexConstraint, Namespace, StatisticsExt};
+
+    fn namespace(oid: u32, name: &str, selected: bool) -> Namespace {
+        Namespace {
+            oid,
+            name: name.to_owned(),
+            owner: "owner".to_owned(),
+            selected,
+        }
+    }
+
+    fn index(oid: u32, table_oid: u32, parent_oid: u32, constraint: Option<u32>) -> Index {
+        Index {
+            oid,
+            table_oid,
+            name: format!("idx{oid}"),
+            parent_oid,
+            constraint: constraint.map(|oid| IndexConstraint {
+                oid,
+                name: format!("idx{oid}"),
+                contype: b'p',
+                ..IndexConstraint::default()
+            }),
+            ..Index::default()
+        }
+    }
+
+    /// A partitioned table with a sub-partitioned partition, its key attached at each level,
+    /// a foreign key onto it, and statistics in a selected and an unselected schema.
+    fn partitioned() -> Catalog {
+        let mut parted = relation(100, "public", "parted", &["id"]);
+        parted.relkind = b'p';
+        let mut middle = relation(101, "public", "middle", &["id"]);
+        middle.relkind = b'p';
+        let mut cat = catalog(
+            vec![
+                namespace(2200, "public", true),
+                namespace(16400, "hidden", false),
+            ],
+            vec![
+                parted,
+                middle,
+                relation(102, "public", "leaf", &["id"]),
+                relation(103, "public", "referencing", &["id"]),
+            ],
+        );
+        cat.indexes = vec![
+            index(200, 100, 0, Some(300)),
+            index(201, 101, 200, Some(301)),
+            index(202, 102, 201, Some(302)),
+            index(203, 103, 0, None),
+        ];
+        cat.constraints = vec![Constraint {
+            oid: 400,
+            table_oid: 103,
+            ref_table_oid: 100,
+            ref_index_oid: 200,
+            name: "fk".to_owned(),
+            contype: b'f',
+            definition: Some("FOREIGN KEY (id) REFERENCES public.parted(id)".to_owned()),
+            deferrable: false,
+            deferred: false,
+        }];
+        cat.statistics = [(500, 2200), (501, 16400)]
+            .into_iter()
+            .map(|(oid, namespace_oid)| StatisticsExt {
+                oid,
+                name: format!("st{oid}"),
+                namespace_oid,
+                table_oid: 103,
+                ..StatisticsExt::default()
+            })
+            .collect();
+        cat
+    }
+
+    fn find(objects: &[DumpObject], kind: ObjectKind, name: &str) -> DumpId {
+        objects
+            .iter()
+            .find(|o| o.kind == kind && o.name == name)
+            .map(|o| o.id)
+            .unwrap_or_else(|| panic!("no {kind:?} {name}"))
+    }
+
+    #[test]
+    fn indexes_constraints_attachments_in_dump_id_order() {
+        let g = build(
+            &partitioned(),
+            Wanted {
+                schema: true,
+                data: false,
+                large_objects: None,
+            },
+        );
+        let kinds: Vec<(ObjectKind, &str)> = g
+            .objects
+            .iter()
+            .filter(|o| o.kind >= ObjectKind::Index && o.kind <= ObjectKind::FkConstraint)
+            .map(|o| (o.kind, o.name.as_str()))
+            .collect();
+        use ObjectKind::*;
+        assert_eq!(
+            kinds,
+            [
+                (Index, "idx200"),
+                (Constraint, "idx300"),
+                (Index, "idx201"),
+                (Constraint, "idx301"),
+                (Index, "idx202"),
+                (Constraint, "idx302"),
+                (Index, "idx203"),
+                (IndexAttach, "idx201"),
+                (IndexAttach, "idx202"),
+                (StatsExt, "st500"),
+                (StatsExt, "st501"),
+                (FkConstraint, "fk"),
+            ]
+        );
+    }
+
+    #[test]
+    fn attachments_depend_on_both_indexes_and_tables() {
+        let g = build(
+            &partitioned(),
+            Wanted {
+                schema: true,
+                data: false,
+                large_objects: None,
+            },
+        );
+        let o = &g.objects;
+        let attach = g
+            .get(find(o, ObjectKind::IndexAttach, "idx202"))
+            .expect("attach object");
+        assert_eq!(attach.subject, Subject::IndexAttach(2, 1));
+        assert_eq!(
+            attach.deps[..4],
+            [
+                find(o, ObjectKind::Index, "idx202"),
+                find(o, ObjectKind::Index, "idx201"),
+                find(o, ObjectKind::Table, "leaf"),
+                find(o, ObjectKind::Table, "middle"),
+            ]
+        );
+        // The foreign key waits for every level of attachments under the referenced key.
+        let fk = g.get(find(o, ObjectKind::FkConstraint, "fk")).expect("fk");
+        for child in ["idx201", "idx202"] {
+            assert!(fk.deps.contains(&find(o, ObjectKind::IndexAttach, child)));
+        }
+    }
+
+    #[test]
+    fn statistics_follow_their_schema_and_table() {
+        let mut cat = partitioned();
+        let wanted = Wanted {
+            schema: true,
+            data: false,
+            large_objects: None,
+        };
+        let dumped = |cat: &Catalog| -> Vec<bool> {
+            let g = build(cat, wanted);
+            ["st500", "st501"]
+                .iter()
+                .map(|n| {
+                    g.get(find(&g.objects, ObjectKind::StatsExt, n))
+                        .is_some_and(|o| o.dump)
+                })
+                .collect()
+        };
+        assert_eq!(dumped(&cat), [true, false]);
+        cat.relations[3].selected = false;
+        assert_eq!(dumped(&cat), [false, false]);
+    }
+}
