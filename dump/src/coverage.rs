@@ -26,11 +26,6 @@ fn query() -> String {
              WHERE c.relkind IN ('v', 'm', 'f') AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
-            "SELECT 'partitions or inherited tables', count(*) FROM pg_catalog.pg_inherits i \
-             JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NAMESPACE} AND {rel}"
-        ),
-        format!(
             "SELECT 'CHECK or constraint-trigger constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
              WHERE k.contype IN ('c', 't') AND {USER_NAMESPACE}"

@@ -225,6 +225,7 @@ pub(crate) mod test_support {
                 })
                 .collect(),
             sequence: None,
+            table: Default::default(),
             selected: true,
         }
     }

@@ -194,6 +194,7 @@ mod tests {
             definition: Some("FOREIGN KEY (id) REFERENCES public.parted(id)".to_owned()),
             deferrable: false,
             deferred: false,
+            check: None,
         }];
         cat.statistics = [(500, 2200), (501, 16400)]
             .into_iter()
