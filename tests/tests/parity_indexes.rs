@@ -1,5 +1,6 @@
 //! tusk_dump equals pg_dump 18 for indexes, index-backed constraints (PRIMARY KEY, UNIQUE,
-//! EXCLUDE), extended statistics and the foreign keys that depend on them.
+//! EXCLUDE), partitioned indexes and their attachments, extended statistics and the foreign
+//! keys that depend on them.
 
 use tusk_tests::harness::Cluster;
 use tusk_tests::parity::{assert_parity, load_fixture};
