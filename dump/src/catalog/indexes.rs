@@ -28,6 +28,9 @@ pub struct Index {
     pub stat_targets: Vec<(i16, i32)>,
     /// The partitioned index this one is a partition of (0 if none).
     pub parent_oid: u32,
+    /// Extensions the index is marked as depending on (`ALTER INDEX ... DEPENDS ON
+    /// EXTENSION`).
+    pub extensions: Vec<String>,
     /// The constraint the index implements, which is dumped instead of the index.
     pub constraint: Option<IndexConstraint>,
 }
@@ -99,7 +102,12 @@ pub(super) async fn load_indexes(
                  WHERE attrelid = i.indexrelid AND attstattarget >= 0), \
                 coalesce(inh.inhparent, 0::pg_catalog.oid), \
                 c.oid, c.conname::text, c.contype, c.condeferrable, c.condeferred, {period}, \
-                CASE WHEN c.contype = 'x' THEN pg_catalog.pg_get_constraintdef(c.oid, false) END \
+                CASE WHEN c.contype = 'x' THEN pg_catalog.pg_get_constraintdef(c.oid, false) END, \
+                (SELECT pg_catalog.array_agg(e.extname::text) \
+                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+                 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+                   AND d.objid = i.indexrelid AND d.deptype = 'x' \
+                   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass) \
          FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_index i ON (src.tbloid = i.indrelid) \
          JOIN pg_catalog.pg_class t ON (t.oid = i.indexrelid) \
@@ -149,6 +157,7 @@ pub(super) async fn load_indexes(
                 reloptions: text_array(r, 10)?,
                 stat_targets: stat_columns.into_iter().zip(stat_values).collect(),
                 parent_oid: get(r, 13)?,
+                extensions: text_array(r, 21)?,
                 constraint,
             })
         })

@@ -32,6 +32,16 @@ fn replica_identity(idx: &Index, rel: &Relation) -> String {
     )
 }
 
+/// `append_depends_on_extension`: one `ALTER INDEX ... DEPENDS ON EXTENSION` per extension,
+/// each without a final newline, as upstream prints them.
+fn depends_on_extensions(idx: &Index, rel: &Relation) -> String {
+    let qidx = qualified(&rel.schema, &idx.name);
+    idx.extensions
+        .iter()
+        .map(|ext| format!("\nALTER INDEX {qidx} DEPENDS ON EXTENSION {};", ident(ext)))
+        .collect()
+}
+
 /// A plain index: the server's CREATE INDEX, then what only ALTER commands can set.
 pub(super) fn index_sql(idx: &Index, rel: &Relation) -> String {
     let mut q = format!("{};\n", idx.definition);
@@ -43,6 +53,7 @@ pub(super) fn index_sql(idx: &Index, rel: &Relation) -> String {
             "ALTER INDEX {qidx} ALTER COLUMN {column} SET STATISTICS {target};\n"
         ));
     }
+    q.push_str(&depends_on_extensions(idx, rel));
     q.push_str(&replica_identity(idx, rel));
     q
 }
@@ -96,6 +107,7 @@ pub(super) fn constraint_sql(idx: &Index, con: &IndexConstraint, rel: &Relation)
     }
     q.push_str(&cluster_on(idx, rel));
     q.push_str(&replica_identity(idx, rel));
+    q.push_str(&depends_on_extensions(idx, rel));
     q
 }
 
@@ -264,6 +276,7 @@ mod tests {
             clustered: true,
             replica_identity: true,
             stat_targets: vec![(1, 500), (2, 0)],
+            extensions: vec!["plpgsql".to_owned(), "Ext".to_owned()],
             ..Index::default()
         };
         insta::assert_snapshot!(index_sql(&idx, &orders()));
@@ -299,6 +312,7 @@ mod tests {
             key_columns: vec![2],
             nulls_not_distinct: true,
             replica_identity: true,
+            extensions: vec!["plpgsql".to_owned()],
             ..Index::default()
         };
         let con = IndexConstraint {
