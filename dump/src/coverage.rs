@@ -28,26 +28,9 @@ fn query() -> String {
              WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
-            "SELECT 'partition indexes (ALTER INDEX ... ATTACH PARTITION)', count(*) \
-             FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('i', 'I') AND {USER_NAMESPACE}"
-        ),
-        format!(
-            "SELECT 'indexes (other than primary keys and unique constraints)', count(*) \
-             FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {USER_NAMESPACE} AND {rel} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
-               WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))"
-        ),
-        format!(
-            "SELECT 'domain CHECK or exclusion constraints', count(*) \
+            "SELECT 'domain CHECK constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE (k.contype = 'x' OR (k.contype = 'c' AND k.conrelid = 0)) AND {USER_NAMESPACE}"
-        ),
-        format!(
-            "SELECT 'extended statistics', count(*) FROM pg_catalog.pg_statistic_ext s \
-             JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace WHERE {USER_NAMESPACE}"
+             WHERE k.contype = 'c' AND k.conrelid = 0 AND {USER_NAMESPACE}"
         ),
         format!(
             "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \

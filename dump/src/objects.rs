@@ -8,6 +8,8 @@ use tusk_format::{CatalogId, DumpId};
 
 use crate::catalog::{Catalog, classid, is_system_schema};
 
+mod indexes;
+
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
 /// after the name in `DOTypeNameCompare`, so it must not be rearranged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -141,6 +143,11 @@ pub enum Subject {
     Policy(usize),
     /// A rewrite rule (index in `Catalog::rules`).
     Rule(usize),
+    /// An index, or the constraint it implements: `Catalog::indexes[i]`.
+    Index(usize),
+    /// A partition's index attached to its parent's: (partition index, parent index).
+    IndexAttach(usize, usize),
+    StatisticsExt(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     None,
@@ -369,21 +376,6 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let Some(rel) = cat.relation_index(con.table_oid) else {
             continue;
         };
-        if let Some(index) = &con.index {
-            let cid = CatalogId {
-                tableoid: classid::PG_CLASS,
-                oid: index.oid,
-            };
-            let rel_ = &cat.relations[rel];
-            let id = g.push(object(
-                ObjectKind::Index,
-                cid,
-                &con.name,
-                Some(&rel_.schema),
-                Subject::Constraint(i),
-            ));
-            by_catalog.insert((cid.tableoid, cid.oid), id);
-        }
         let cid = CatalogId {
             tableoid: classid::PG_CONSTRAINT,
             oid: con.oid,
@@ -412,6 +404,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             }
         }
     }
+    let index_objects = indexes::add_indexes(&mut g, cat, &mut by_catalog);
     for (i, con) in cat
         .constraints
         .iter()
@@ -434,6 +427,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         );
         obj.sort_table = rel.name.clone();
         obj.separate = true;
+        obj.deps
+            .extend(index_objects.attaches_below(con.ref_index_oid));
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -700,6 +695,14 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Rule(i) => cat
                 .relation(cat.rules[i].table_oid)
                 .is_some_and(|r| r.selected),
+            Subject::Index(i) | Subject::IndexAttach(i, _) => cat
+                .relation(cat.indexes[i].table_oid)
+                .is_some_and(|r| r.selected),
+            Subject::StatisticsExt(i) => {
+                let st = &cat.statistics[i];
+                cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
+                    && cat.relation(st.table_oid).is_some_and(|r| r.selected)
+            }
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }

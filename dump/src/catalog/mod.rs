@@ -7,7 +7,11 @@ use tokio_postgres::{Client, Row};
 
 use crate::error::DumpError;
 
+mod indexes;
 pub mod policies;
+#[cfg(test)]
+pub(crate) use indexes::test_support;
+pub use indexes::{Index, IndexConstraint, StatisticsExt};
 pub mod tables;
 pub mod triggers;
 mod views;
@@ -18,7 +22,7 @@ pub use triggers::Trigger;
 pub use views::{RowType, Rule, ViewInfo};
 
 /// `pg_namespace`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Namespace {
     pub oid: u32,
     pub name: String,
@@ -78,7 +82,7 @@ pub struct SequenceInfo {
 
 /// A relation (`pg_class`) that may be dumped: table, partitioned table, sequence, view or
 /// materialized view.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Relation {
     pub oid: u32,
     pub schema: String,
@@ -104,35 +108,24 @@ pub struct Relation {
     pub selected: bool,
 }
 
-/// A constraint dumped as its own post-data entry: primary key, unique, foreign key.
-#[derive(Debug, Clone)]
+/// A constraint dumped as its own post-data entry: a foreign key. (Index-backed constraints
+/// come with their index, see `Index`.)
+#[derive(Debug, Clone, Default)]
 pub struct Constraint {
     pub oid: u32,
     pub table_oid: u32,
     /// The referenced table of a foreign key (0 otherwise).
     pub ref_table_oid: u32,
+    /// The referenced table's index a foreign key relies on (0 otherwise).
+    pub ref_index_oid: u32,
     pub name: String,
     pub contype: u8,
-    /// `pg_get_constraintdef` for kinds not rebuilt from index data.
+    /// `pg_get_constraintdef`.
     pub definition: Option<String>,
-    /// Index-backed constraints: key columns, INCLUDE columns, index options.
-    pub index: Option<ConstraintIndex>,
     pub deferrable: bool,
     pub deferred: bool,
     /// CHECK and NOT VALID not-null constraints: `conislocal`, `convalidated`.
     pub check: Option<CheckState>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ConstraintIndex {
-    pub oid: u32,
-    pub key_columns: Vec<i16>,
-    pub include_columns: Vec<i16>,
-    pub reloptions: Vec<String>,
-    pub nulls_not_distinct: bool,
-    pub tablespace: String,
-    pub clustered: bool,
-    pub replica_identity: bool,
 }
 
 /// A `pg_description` row.
@@ -198,6 +191,9 @@ pub struct Catalog {
     pub triggers: Vec<Trigger>,
     /// Empty with `--no-policies`.
     pub row_security: RowSecurity,
+    /// In pg_dump's order: by table OID, then name.
+    pub indexes: Vec<Index>,
+    pub statistics: Vec<StatisticsExt>,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
     /// Rewrite rules of the relations, views' ON SELECT rules included, in OID order.
@@ -235,6 +231,14 @@ impl Catalog {
         &self.comments[start..end]
     }
 
+    /// The schema with this OID (`namespaces` is read in OID order).
+    pub fn namespace(&self, oid: u32) -> Option<&Namespace> {
+        self.namespaces
+            .binary_search_by_key(&oid, |n| n.oid)
+            .ok()
+            .map(|i| &self.namespaces[i])
+    }
+
     fn relation_mut(&mut self, oid: u32) -> Option<&mut Relation> {
         self.relation_by_oid
             .get(&oid)
@@ -254,6 +258,7 @@ pub mod classid {
     pub const PG_POLICY: u32 = 3256;
     pub const PG_REWRITE: u32 = 2618;
     pub const PG_TYPE: u32 = 1247;
+    pub const PG_STATISTIC_EXT: u32 = 3381;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -318,13 +323,15 @@ pub async fn load_details(
     load_columns(client, server_version, cat).await?;
     load_defaults(client, cat).await?;
     load_sequences(client, server_version, cat).await?;
-    cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
+    cat.constraints = load_constraints(client, &cat.relations).await?;
     tables::load_table_details(client, server_version, cat).await?;
     views::load_views(client, cat).await?;
     cat.rules = views::load_rules(client, cat).await?;
     cat.row_types = views::load_row_types(client, cat).await?;
     cat.matview_refs = views::load_matview_refs(client, cat).await?;
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
+    cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
+    cat.statistics = indexes::load_statistics(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
@@ -688,7 +695,6 @@ async fn load_sequences(
 
 async fn load_constraints(
     client: &Client,
-    server_version: i32,
     relations: &[Relation],
 ) -> Result<Vec<Constraint>, DumpError> {
     let tables = oid_array(
@@ -697,63 +703,31 @@ async fn load_constraints(
             .filter(|r| r.relkind != b'S')
             .map(|r| r.oid),
     );
+    // A partition's copy of its parent's foreign key comes with the parent's.
     let sql = format!(
         "SELECT c.oid, c.conrelid, c.conname::text, c.contype, c.condeferrable, c.condeferred, \
-                CASE WHEN c.contype NOT IN ('p', 'u') \
-                     THEN pg_catalog.pg_get_constraintdef(c.oid) END, \
-                i.indexrelid, i.indkey::int2[], i.indnkeyatts, ic.reloptions::text[], \
-                coalesce(i.indnullsnotdistinct, false), \
-                coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
-                          WHERE t.oid = ic.reltablespace), ''), \
-                coalesce(i.indisclustered, false), coalesce(i.indisreplident, false), c.confrelid \
+                pg_catalog.pg_get_constraintdef(c.oid), c.confrelid, c.conindid \
          FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_constraint c ON c.conrelid = src.tbloid \
-         LEFT JOIN pg_catalog.pg_index i ON c.contype IN ('p', 'u', 'x') AND i.indexrelid = c.conindid \
-         LEFT JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
-         WHERE c.contype IN ('p', 'u', 'f') \
-           AND (c.contype <> 'f' OR c.conparentid = 0) \
+         WHERE c.contype = 'f' AND c.conparentid = 0 \
          ORDER BY c.conrelid, c.conname"
     );
-    // Columns that older servers lack are replaced by their implied value.
-    let mut sql = sql;
-    if server_version < 150000 {
-        sql = sql.replace("coalesce(i.indnullsnotdistinct, false)", "false");
-    }
     let rows = client
         .query(&sql, &[])
         .await
         .map_err(DumpError::query("reading constraints"))?;
     rows.iter()
         .map(|r| {
-            let index = match get::<Option<u32>>(r, 7)? {
-                None => None,
-                Some(oid) => {
-                    let keys: Vec<i16> = get::<Option<Vec<i16>>>(r, 8)?.unwrap_or_default();
-                    let nkey = usize::try_from(get::<Option<i16>>(r, 9)?.unwrap_or(0))
-                        .unwrap_or(0)
-                        .min(keys.len());
-                    Some(ConstraintIndex {
-                        oid,
-                        key_columns: keys[..nkey].to_vec(),
-                        include_columns: keys[nkey..].to_vec(),
-                        reloptions: text_array(r, 10)?,
-                        nulls_not_distinct: get(r, 11)?,
-                        tablespace: get(r, 12)?,
-                        clustered: get(r, 13)?,
-                        replica_identity: get(r, 14)?,
-                    })
-                }
-            };
             Ok(Constraint {
                 oid: get(r, 0)?,
                 table_oid: get(r, 1)?,
-                ref_table_oid: get(r, 15)?,
                 name: get(r, 2)?,
                 contype: get::<i8>(r, 3)? as u8,
                 deferrable: get(r, 4)?,
                 deferred: get(r, 5)?,
                 definition: get(r, 6)?,
-                index,
+                ref_table_oid: get(r, 7)?,
+                ref_index_oid: get(r, 8)?,
                 check: None,
             })
         })

@@ -165,10 +165,10 @@ pub(super) async fn load_table_details(
             oid: get(r, 0)?,
             table_oid: get(r, 1)?,
             ref_table_oid: 0,
+            ref_index_oid: 0,
             name: get(r, 2)?,
             contype: get::<i8>(r, 3)? as u8,
             definition: get(r, 4)?,
-            index: None,
             deferrable: false,
             deferred: false,
             check: Some(CheckState {

@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
+mod index;
 mod policy;
 mod table;
 mod trigger;
@@ -66,6 +67,14 @@ pub fn toc_entries(
             .collect(),
         dummy_views: view::dummy_views(cat, graph),
         stale_refreshes: view::stale_refreshes(cat, graph),
+        index_constraint_ids: graph
+            .objects
+            .iter()
+            .filter_map(|o| match (o.kind, o.subject) {
+                (ObjectKind::Constraint, Subject::Index(i)) => Some((i, o.id)),
+                _ => None,
+            })
+            .collect(),
         opts,
         next_id: graph.max_id() + 1,
         entries: Vec::new(),
@@ -112,6 +121,8 @@ struct Builder<'a> {
     /// Materialized-view refreshes left out because a materialized view they read is not
     /// populated.
     stale_refreshes: HashSet<DumpId>,
+    /// Dump ids of index-backed constraints by their index's position in `Catalog::indexes`.
+    index_constraint_ids: HashMap<usize, DumpId>,
     opts: DdlOptions,
     next_id: DumpId,
     entries: Vec<TocEntry>,
@@ -191,6 +202,15 @@ impl Builder<'_> {
             }
             (ObjectKind::RefreshMatView, Subject::Relation(i)) if self.opts.data => {
                 self.refresh_matview(obj, &self.cat.relations[i])
+            }
+            (ObjectKind::Index | ObjectKind::Constraint, Subject::Index(i)) if self.opts.schema => {
+                self.index(obj, i)
+            }
+            (ObjectKind::IndexAttach, Subject::IndexAttach(child, parent)) if self.opts.schema => {
+                self.index_attach(obj, child, parent)
+            }
+            (ObjectKind::StatsExt, Subject::StatisticsExt(i)) if self.opts.schema => {
+                self.statistics(obj, i)
             }
             (ObjectKind::TableData, Subject::Relation(i)) if self.opts.data => {
                 self.table_data(obj, &self.cat.relations[i])
@@ -556,55 +576,8 @@ impl Builder<'_> {
             "ALTER TABLE {only}{qual}\n    ADD CONSTRAINT {} ",
             ident(&con.name)
         );
-        let mut tablespace = None;
-        match (&con.definition, &con.index) {
-            (Some(def), _) => q.push_str(&format!("{def};\n")),
-            (None, Some(idx)) => {
-                q.push_str(if con.contype == b'p' {
-                    "PRIMARY KEY"
-                } else {
-                    "UNIQUE"
-                });
-                if idx.nulls_not_distinct && con.contype != b'p' {
-                    q.push_str(" NULLS NOT DISTINCT");
-                }
-                let names = |cols: &[i16]| -> Vec<String> {
-                    cols.iter().map(|n| ident(&attr_name(rel, *n))).collect()
-                };
-                q.push_str(&format!(" ({}", names(&idx.key_columns).join(", ")));
-                if !idx.include_columns.is_empty() {
-                    q.push_str(&format!(
-                        ") INCLUDE ({}",
-                        names(&idx.include_columns).join(", ")
-                    ));
-                }
-                q.push(')');
-                if !idx.reloptions.is_empty() {
-                    q.push_str(&format!(" WITH ({})", reloptions(&idx.reloptions, "")));
-                }
-                if con.deferrable {
-                    q.push_str(" DEFERRABLE");
-                    if con.deferred {
-                        q.push_str(" INITIALLY DEFERRED");
-                    }
-                }
-                q.push_str(";\n");
-                if idx.clustered {
-                    q.push_str(&format!(
-                        "\nALTER TABLE {qual} CLUSTER ON {};\n",
-                        ident(&con.name)
-                    ));
-                }
-                if idx.replica_identity {
-                    q.push_str(&format!(
-                        "\nALTER TABLE ONLY {qual} REPLICA IDENTITY USING INDEX {};\n",
-                        ident(&con.name)
-                    ));
-                }
-                tablespace = Some(idx.tablespace.clone());
-            }
-            (None, None) => return,
-        }
+        let Some(def) = &con.definition else { return };
+        q.push_str(&format!("{def};\n"));
         let desc = if con.contype == b'f' {
             "FK CONSTRAINT"
         } else {
@@ -619,25 +592,29 @@ impl Builder<'_> {
         te.catalog_id = obj.catalog_id;
         te.namespace = Some(rel.schema.clone());
         te.owner = Some(rel.owner.clone());
-        te.tablespace = tablespace;
         te.defn = Some(q);
         te.drop_stmt = Some(format!(
             "ALTER TABLE {only}{qual} DROP CONSTRAINT {};\n",
             ident(&con.name)
         ));
         self.entries.push(te);
-        let on = format!("{} ON {}", ident(&con.name), qual);
+        self.constraint_comment(rel, con.oid, &con.name, obj.id);
+    }
+
+    /// `dumpTableConstraintComment`.
+    fn constraint_comment(&mut self, rel: &Relation, oid: u32, name: &str, dep: DumpId) {
+        let on = format!("{} ON {}", ident(name), qualified(&rel.schema, &rel.name));
         self.comment_entry(
             "CONSTRAINT",
             &on,
-            &format!("CONSTRAINT {} ON {}", ident(&con.name), ident(&rel.name)),
+            &format!("CONSTRAINT {} ON {}", ident(name), ident(&rel.name)),
             &rel.schema,
             &rel.owner,
             CatalogId {
                 tableoid: classid::PG_CONSTRAINT,
-                oid: con.oid,
+                oid,
             },
-            obj.id,
+            dep,
         );
     }
 

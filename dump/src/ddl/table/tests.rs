@@ -48,17 +48,14 @@ fn check(oid: u32, table: u32, name: &str, def: &str, is_local: bool) -> Constra
     Constraint {
         oid,
         table_oid: table,
-        ref_table_oid: 0,
         name: name.to_owned(),
         contype: b'c',
         definition: Some(def.to_owned()),
-        index: None,
-        deferrable: false,
-        deferred: false,
         check: Some(CheckState {
             is_local,
             validated: true,
         }),
+        ..Constraint::default()
     }
 }
 
