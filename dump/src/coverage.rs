@@ -46,6 +46,11 @@ fn query() -> String {
             not_member("pg_catalog.pg_type", "t.oid")
         ),
         "SELECT 'extensions', count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'".to_owned(),
+        // Tables using one are dumped; the access method itself is not yet.
+        format!(
+            "SELECT 'access methods', count(*) FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
+            not_member("pg_catalog.pg_am", "a.oid")
+        ),
         format!(
             "SELECT 'collations, conversions, operators, operator classes or text search objects', \
                (SELECT count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE}) \

@@ -14,6 +14,7 @@ fn tables(major: u32) {
             &["-s"],
             &["-s", "--no-comments", "--no-table-access-method"],
             &["-s", "--no-toast-compression", "--no-tablespaces"],
+            &["-a"],
             // Full dump: partitions and children carry the rows, generated columns are not
             // copied.
             &[],
