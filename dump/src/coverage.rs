@@ -91,15 +91,6 @@ fn query() -> String {
         "SELECT 'security labels', (SELECT count(*) FROM pg_catalog.pg_seclabel) + \
            (SELECT count(*) FROM pg_catalog.pg_shseclabel WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass)"
             .to_owned(),
-        format!(
-            "SELECT 'materialized view column properties (storage, statistics, options or compression)', \
-             count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'm' AND {USER_NAMESPACE} AND {rel} \
-               AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
-                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND \
-                 (a.attstorage <> t.typstorage OR a.attoptions IS NOT NULL OR a.attcompression <> '' \
-                  OR coalesce(a.attstattarget, -1) >= 0))"
-        ),
     ];
     let mut sql = String::from("SELECT what, n FROM (");
     sql.push_str(&branches.join(" UNION ALL "));

@@ -27,7 +27,7 @@ pub struct TableDetails {
 
 /// Per-column settings that CREATE TABLE cannot express, plus the not-null constraint's
 /// comment and validity.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ColumnSettings {
     /// `attstattarget`, -1 for the default.
     pub stat_target: i32,
@@ -42,6 +42,22 @@ pub struct ColumnSettings {
     pub not_null_comment: Option<String>,
     /// The column's not-null constraint is NOT VALID (18+): it is its own post-data object.
     pub not_null_invalid: bool,
+}
+
+impl Default for ColumnSettings {
+    /// A column with every setting at its default (`attstattarget` -1, not 0, which would be
+    /// printed as SET STATISTICS 0).
+    fn default() -> Self {
+        ColumnSettings {
+            stat_target: -1,
+            storage: 0,
+            type_storage: 0,
+            compression: 0,
+            options: String::new(),
+            not_null_comment: None,
+            not_null_invalid: false,
+        }
+    }
 }
 
 /// The state of a CHECK (or NOT VALID not-null) constraint.

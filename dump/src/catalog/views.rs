@@ -16,8 +16,6 @@ pub struct ViewInfo {
     pub check_option: Option<&'static str>,
     /// `relispopulated` (always true for plain views).
     pub populated: bool,
-    /// `relreplident`: a materialized view's 'n' (nothing) or 'f' (full) is printed.
-    pub replica_identity: u8,
 }
 
 /// A `pg_rewrite` row on a dumped relation.
@@ -78,7 +76,7 @@ pub(super) async fn load_views(client: &Client, cat: &mut Catalog) -> Result<(),
             .map(|r| r.oid),
     );
     let sql = format!(
-        "SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid), c.relispopulated, c.relreplident \
+        "SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid), c.relispopulated \
          FROM unnest('{views}'::pg_catalog.oid[]) AS src(reloid) \
          JOIN pg_catalog.pg_class c ON c.oid = src.reloid \
          ORDER BY c.oid"
@@ -104,7 +102,6 @@ pub(super) async fn load_views(client: &Client, cat: &mut Catalog) -> Result<(),
             definition: def.to_owned(),
             check_option: take_check_option(&mut rel.reloptions),
             populated: get(r, 2)?,
-            replica_identity: get::<i8>(r, 3)? as u8,
         });
     }
     Ok(())

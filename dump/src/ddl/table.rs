@@ -114,18 +114,33 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
     if let Some(key) = rel.table.partition_key.as_deref() {
         q.push_str(&format!("\nPARTITION BY {key}"));
     }
-    if !rel.reloptions.is_empty() || !rel.toast_reloptions.is_empty() {
-        let mut opts = reloptions(&rel.reloptions, "");
-        let toast = reloptions(&rel.toast_reloptions, "toast.");
-        if !opts.is_empty() && !toast.is_empty() {
-            opts.push_str(", ");
-        }
-        opts.push_str(&toast);
-        q.push_str(&format!("\nWITH ({opts})"));
-    }
+    q.push_str(&with_options(rel));
     q.push_str(";\n");
+    q.push_str(&after_create(rel, &qual, ctx.no_toast_compression));
+    q
+}
+
+/// The storage parameters clause (`\nWITH (...)`) of a table or materialized view, toast ones
+/// included; empty when there are none.
+pub(super) fn with_options(rel: &Relation) -> String {
+    if rel.reloptions.is_empty() && rel.toast_reloptions.is_empty() {
+        return String::new();
+    }
+    let mut opts = reloptions(&rel.reloptions, "");
+    let toast = reloptions(&rel.toast_reloptions, "toast.");
+    if !opts.is_empty() && !toast.is_empty() {
+        opts.push_str(", ");
+    }
+    opts.push_str(&toast);
+    format!("\nWITH ({opts})")
+}
+
+/// What dumpTableSchema prints after CREATE TABLE or CREATE MATERIALIZED VIEW: per-column
+/// settings, then the properties only ALTER TABLE can set.
+pub(super) fn after_create(rel: &Relation, qual: &str, no_toast_compression: bool) -> String {
+    let mut q = String::new();
     for col in rel.columns.iter().filter(|c| !c.dropped) {
-        column_settings(&mut q, &qual, col, ctx.no_toast_compression);
+        column_settings(&mut q, qual, col, no_toast_compression);
     }
     match rel.table.replica_identity {
         b'n' => q.push_str(&format!(

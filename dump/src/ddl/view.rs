@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use tusk_format::quote::{ident, qualified};
 use tusk_format::{DumpId, Section, TocEntry};
 
-use super::{Builder, reloptions};
+use super::{Builder, reloptions, table};
 use crate::catalog::{Catalog, Relation, Rule, ViewInfo};
 use crate::objects::{DumpObject, ObjectGraph, ObjectKind, Subject};
 
@@ -80,7 +80,12 @@ fn view_body(rel: &Relation, view: &ViewInfo) -> String {
 }
 
 /// The CREATE statement of a view (`dummy`: with a placeholder body) or materialized view.
-pub(super) fn create_sql(rel: &Relation, view: &ViewInfo, dummy: bool) -> String {
+pub(super) fn create_sql(
+    rel: &Relation,
+    view: &ViewInfo,
+    dummy: bool,
+    no_toast_compression: bool,
+) -> String {
     let qual = qualified(&rel.schema, &rel.name);
     if rel.relkind != b'm' {
         return if dummy {
@@ -89,28 +94,12 @@ pub(super) fn create_sql(rel: &Relation, view: &ViewInfo, dummy: bool) -> String
             format!("CREATE VIEW {qual}{}", view_body(rel, view))
         };
     }
-    let mut q = format!("CREATE MATERIALIZED VIEW {qual}");
-    if !rel.reloptions.is_empty() || !rel.toast_reloptions.is_empty() {
-        let mut opts = reloptions(&rel.reloptions, "");
-        let toast = reloptions(&rel.toast_reloptions, "toast.");
-        if !opts.is_empty() && !toast.is_empty() {
-            opts.push_str(", ");
-        }
-        opts.push_str(&toast);
-        q.push_str(&format!("\nWITH ({opts})"));
-    }
-    q.push_str(&format!(" AS\n{}\n  WITH NO DATA;\n", view.definition));
-    // USING INDEX is set with the index.
-    match view.replica_identity {
-        b'n' => q.push_str(&format!(
-            "\nALTER TABLE ONLY {qual} REPLICA IDENTITY NOTHING;\n"
-        )),
-        b'f' => q.push_str(&format!(
-            "\nALTER TABLE ONLY {qual} REPLICA IDENTITY FULL;\n"
-        )),
-        _ => {}
-    }
-    q
+    format!(
+        "CREATE MATERIALIZED VIEW {qual}{} AS\n{}\n  WITH NO DATA;\n{}",
+        table::with_options(rel),
+        view.definition,
+        table::after_create(rel, &qual, no_toast_compression)
+    )
 }
 
 /// `dumpRule`: (create, drop) statements of a rule. A view's split-off ON SELECT rule
@@ -161,7 +150,7 @@ impl Builder<'_> {
             te.tableam = rel.access_method.clone();
         }
         te.relkind = rel.relkind;
-        te.defn = Some(create_sql(rel, view, dummy));
+        te.defn = Some(create_sql(rel, view, dummy, self.opts.no_toast_compression));
         te.drop_stmt = Some(format!(
             "DROP {kind} {};\n",
             qualified(&rel.schema, &rel.name)
@@ -267,7 +256,6 @@ mod tests {
                     .to_owned(),
                 check_option: Some("CASCADED"),
                 populated: true,
-                replica_identity: b'n',
             }),
             selected: true,
         }
@@ -291,26 +279,26 @@ mod tests {
     fn view_with_options_and_check_option() {
         let rel = relation(b'v', &["security_barrier=true", "security_invoker=on"]);
         let view = rel.view.as_ref().unwrap();
-        insta::assert_snapshot!(create_sql(&rel, view, false));
+        insta::assert_snapshot!(create_sql(&rel, view, false, false));
     }
 
     #[test]
     fn dummy_view_has_only_columns() {
         let rel = relation(b'v', &["security_barrier=true"]);
         let view = rel.view.as_ref().unwrap();
-        insta::assert_snapshot!(create_sql(&rel, view, true));
+        insta::assert_snapshot!(create_sql(&rel, view, true, false));
     }
 
     #[test]
     fn materialized_view_with_storage_options() {
         let mut rel = relation(b'm', &["fillfactor=70"]);
         rel.toast_reloptions = vec!["autovacuum_enabled=false".to_owned()];
+        rel.table.replica_identity = b'f';
         if let Some(v) = rel.view.as_mut() {
             v.check_option = None;
-            v.replica_identity = b'f';
         }
         let view = rel.view.as_ref().unwrap();
-        insta::assert_snapshot!(create_sql(&rel, view, false));
+        insta::assert_snapshot!(create_sql(&rel, view, false, false));
     }
 
     #[test]
