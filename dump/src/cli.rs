@@ -32,6 +32,7 @@ pub struct Options {
     pub no_owner: bool,
     pub no_privileges: bool,
     pub no_comments: bool,
+    pub no_security_labels: bool,
     pub no_tablespaces: bool,
     pub no_table_am: bool,
     pub use_set_session_authorization: bool,
@@ -280,6 +281,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         no_owner: false,
         no_privileges: false,
         no_comments: false,
+        no_security_labels: false,
         no_tablespaces: false,
         no_table_am: false,
         use_set_session_authorization: false,
@@ -347,6 +349,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             SERIALIZABLE_DEFERRABLE => o.serializable_deferrable = true,
             USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
             NO_COMMENTS => o.no_comments = true,
+            NO_SECURITY_LABELS => o.no_security_labels = true,
             SEQUENCE_DATA => o.sequence_data = true,
             ALLOW_INCOMPLETE => o.allow_incomplete = true,
             ARCHIVE_VERSION => {

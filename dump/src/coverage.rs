@@ -86,27 +86,7 @@ fn query() -> String {
          + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
          + (SELECT count(*) FROM pg_catalog.pg_cast WHERE oid >= 16384)"
             .to_owned(),
-        format!(
-            "SELECT 'privileges (GRANT/REVOKE) or default privileges', \
-               (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                  WHERE c.relacl IS NOT NULL AND {USER_NAMESPACE} AND {rel}) \
-             + (SELECT count(*) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                  WHERE a.attacl IS NOT NULL AND {USER_NAMESPACE} AND {rel}) \
-             + (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND {USER_NAMESPACE} \
-                  AND n.nspname <> 'public') \
-             + (SELECT count(*) FROM pg_catalog.pg_namespace n, \
-                  (SELECT '{{' || r || '=UC/' || r AS def, r FROM (SELECT pg_catalog.pg_get_userbyid(nspowner)::text AS r \
-                   FROM pg_catalog.pg_namespace WHERE nspname = 'public') AS x) AS o \
-                  WHERE n.nspname = 'public' AND \
-                  n.nspacl::text NOT IN (o.def || ',=U/' || o.r || '}}', o.def || ',=UC/' || o.r || '}}')) \
-             + (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata WHERE lomacl IS NOT NULL) \
-             + (SELECT count(*) FROM pg_catalog.pg_default_acl) \
-             + (SELECT count(*) FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database() \
-                  AND datacl IS NOT NULL)"
-        ),
-        "SELECT 'security labels', (SELECT count(*) FROM pg_catalog.pg_seclabel) + \
-           (SELECT count(*) FROM pg_catalog.pg_shseclabel WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass)"
+        "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),
         format!(
             "SELECT 'table properties (row security, replica identity, column storage, statistics, options \

@@ -252,7 +252,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
 
     for (i, ns) in cat.namespaces.iter().enumerate() {
-        if is_system_schema(&ns.name) || ns.name == "public" {
+        if is_system_schema(&ns.name) {
             continue;
         }
         let cid = CatalogId {

@@ -142,8 +142,10 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             database: opts.format != Format::Plain || opts.create,
             no_tablespaces: opts.no_tablespaces,
             large_objects,
+            privileges: !opts.no_privileges,
+            security_labels: !opts.no_security_labels,
         },
-    );
+    )?;
     let toc = Toc { header, entries };
 
     let mut data = LiveData {
@@ -368,6 +370,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
             dump_statistics: opts.dump_statistics,
             acls_skip: opts.no_privileges,
             no_comments: opts.no_comments,
+            no_security_labels: opts.no_security_labels,
             sequence_data: opts.sequence_data,
             ..Selection::default()
         },

@@ -7,7 +7,10 @@ use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 
 use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
+use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
+
+mod acl;
 
 /// The few facts about the session that the special entries record.
 #[derive(Debug, Clone)]
@@ -29,6 +32,10 @@ pub struct DdlOptions {
     /// The large-object layout of the archive written (`None`: no large objects).
     pub large_objects: Option<LoLayout>,
     pub no_tablespaces: bool,
+    /// GRANT/REVOKE entries (off with `-x`).
+    pub privileges: bool,
+    /// SECURITY LABEL entries (off with `--no-security-labels`).
+    pub security_labels: bool,
 }
 
 /// Builds every TOC entry of the dump, in order.
@@ -37,7 +44,7 @@ pub fn toc_entries(
     graph: &ObjectGraph,
     facts: &SessionFacts,
     opts: DdlOptions,
-) -> Vec<TocEntry> {
+) -> Result<Vec<TocEntry>, DumpError> {
     let mut b = Builder {
         cat,
         separate_defaults: graph
@@ -55,6 +62,7 @@ pub fn toc_entries(
         opts,
         next_id: graph.max_id() + 1,
         entries: Vec::new(),
+        failure: None,
     };
     b.special(
         "ENCODING",
@@ -80,9 +88,12 @@ pub fn toc_entries(
     for obj in &graph.objects {
         b.object(obj);
     }
+    if let Some(e) = b.failure {
+        return Err(e);
+    }
     let mut entries = b.entries;
     build_archive_dependencies(&mut entries, graph);
-    entries
+    Ok(entries)
 }
 
 struct Builder<'a> {
@@ -94,9 +105,15 @@ struct Builder<'a> {
     opts: DdlOptions,
     next_id: DumpId,
     entries: Vec<TocEntry>,
+    /// The first catalog value that could not be turned into SQL.
+    failure: Option<DumpError>,
 }
 
 impl Builder<'_> {
+    fn fail(&mut self, e: DumpError) {
+        self.failure.get_or_insert(e);
+    }
+
     fn new_id(&mut self) -> DumpId {
         let id = self.next_id;
         self.next_id += 1;
@@ -125,6 +142,7 @@ impl Builder<'_> {
                 } else {
                     self.table(obj, rel);
                 }
+                self.relation_labels_and_privileges(obj, rel);
             }
             (ObjectKind::AttrDef, Subject::Column(r, c)) if self.opts.schema && obj.separate => {
                 self.attr_default(
@@ -227,6 +245,7 @@ impl Builder<'_> {
             te.dependencies = vec![db_id];
             self.entries.push(te);
         }
+        self.database_labels_and_privileges(db, db_id);
 
         let mut props = String::new();
         let mut drop = String::new();
@@ -289,16 +308,11 @@ impl Builder<'_> {
                 tableoid: classid::PG_LARGEOBJECT,
                 oid: lo.oid,
             };
-            self.comment(
-                "LARGE OBJECT",
-                &lo.oid.to_string(),
-                None,
-                &lo.owner,
-                cid,
-                0,
-                obj.id,
-            );
+            let name = lo.oid.to_string();
+            self.comment("LARGE OBJECT", &name, None, &lo.owner, cid, 0, obj.id);
+            self.seclabel("LARGE OBJECT", &name, None, &lo.owner, cid, 0, obj.id);
         }
+        self.large_object_privileges(obj, los);
     }
 
     /// The BLOBS entry that carries the objects' contents.
@@ -319,16 +333,50 @@ impl Builder<'_> {
         self.entries.push(te);
     }
 
+    /// `dumpNamespace`. The public schema exists in every database: it is not created, its
+    /// entry only records a non-default owner, and its comment and privileges are compared
+    /// with what a new database has.
     fn namespace(&mut self, obj: &DumpObject, i: usize) {
         let ns = &self.cat.namespaces[i];
         let q = ident(&ns.name);
-        let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
-        te.catalog_id = obj.catalog_id;
-        te.owner = Some(ns.owner.clone());
-        te.defn = Some(format!("CREATE SCHEMA {q};\n"));
-        te.drop_stmt = Some(format!("DROP SCHEMA {q};\n"));
-        self.entries.push(te);
-        self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
+        let public = ns.name == "public";
+        if !public || !ns.owner_is_default {
+            let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
+            te.catalog_id = obj.catalog_id;
+            te.owner = Some(ns.owner.clone());
+            if public {
+                te.defn = Some("-- *not* creating schema, since initdb creates it\n".to_owned());
+                te.drop_stmt =
+                    Some("-- *not* dropping schema, since initdb creates it\n".to_owned());
+            } else {
+                te.defn = Some(format!("CREATE SCHEMA {q};\n"));
+                te.drop_stmt = Some(format!("DROP SCHEMA {q};\n"));
+            }
+            self.entries.push(te);
+        }
+        if public {
+            // initdb's comment is left out; its removal is replayed as an empty comment.
+            let text = match self.find_comment(obj.catalog_id, 0) {
+                None => Some(String::new()),
+                Some(c) if c == "standard public schema" => None,
+                other => other,
+            };
+            if let Some(text) = text.filter(|_| self.opts.comments) {
+                let tag = format!("SCHEMA {q}");
+                self.push_comment_ns(tag.clone(), &tag, &text, None, &ns.owner, obj.id);
+            }
+        } else {
+            self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
+        }
+        self.seclabel("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
+        let target = crate::acl::AclTarget {
+            kind: crate::acl::AclType::Schema,
+            name: &q,
+            subname: None,
+            schema: None,
+            owner: Some(&ns.owner),
+        };
+        self.acl(obj.id, None, target, None, &ns.acl);
     }
 
     fn table(&mut self, obj: &DumpObject, rel: &Relation) {
