@@ -26,11 +26,6 @@ fn query() -> String {
              WHERE c.relkind IN ('v', 'm', 'f') AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
-            "SELECT 'partitions or inherited tables', count(*) FROM pg_catalog.pg_inherits i \
-             JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NAMESPACE} AND {rel}"
-        ),
-        format!(
             "SELECT 'indexes (other than primary keys and unique constraints)', count(*) \
              FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class c ON c.oid = x.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -40,7 +35,7 @@ fn query() -> String {
         format!(
             "SELECT 'CHECK, exclusion or constraint-trigger constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE k.contype IN ('c', 'x', 't') AND {USER_NAMESPACE}"
+             WHERE (k.contype IN ('x', 't') OR (k.contype = 'c' AND k.conrelid = 0)) AND {USER_NAMESPACE}"
         ),
         format!(
             "SELECT 'triggers, rules, policies or extended statistics', \
@@ -89,16 +84,9 @@ fn query() -> String {
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),
         format!(
-            "SELECT 'table properties (row security, replica identity, column storage, statistics, options \
-             or compression, non-default table access method or tablespace)', count(*) \
+            "SELECT 'table properties (row security)', count(*) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND (c.relrowsecurity OR c.relforcerowsecurity \
-               OR c.relreplident NOT IN ('d', 'n') OR c.reltablespace <> 0 \
-               OR (c.relkind = 'r' AND c.relam <> (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'heap')) \
-               OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
-                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND \
-                 (a.attstorage <> t.typstorage OR a.attoptions IS NOT NULL OR a.attcompression <> '' \
-                  OR coalesce(a.attstattarget, -1) >= 0)))"
+             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND c.relrowsecurity"
         ),
     ];
     let mut sql = String::from("SELECT what, n FROM (");

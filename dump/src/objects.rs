@@ -157,6 +157,8 @@ pub struct DumpObject {
     /// constraints.
     pub sort_num: i32,
     pub sort_table: String,
+    /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
+    pub check_of: Option<DumpId>,
     /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
     /// so dependencies through them still order the rest.
     pub dump: bool,
@@ -219,6 +221,7 @@ fn object(
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
+        check_of: None,
         dump: true,
     }
 }
@@ -284,11 +287,17 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
     }
+    for i in 0..cat.relations.len() {
+        if let Some(attach) = partition_attach(cat, i, &table_ids) {
+            g.push(attach);
+        }
+    }
     for (i, rel) in cat.relations.iter().enumerate() {
         for (j, col) in rel.columns.iter().enumerate() {
             let Some(def) = &col.default else { continue };
+            // A made-up `DEFAULT NULL` (flagInhAttrs) has no catalog identity.
             let cid = CatalogId {
-                tableoid: classid::PG_ATTRDEF,
+                tableoid: if def.oid == 0 { 0 } else { classid::PG_ATTRDEF },
                 oid: def.oid,
             };
             let mut obj = object(
@@ -299,12 +308,22 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 Subject::Column(i, j),
             );
             obj.sort_num = i32::from(col.num);
+            // A column CREATE TABLE leaves out (inherited) gets its default afterwards.
+            obj.separate = col.generated.is_none() && !rel.prints_column(col);
+            if obj.separate && def.oid == 0 {
+                obj.deps.push(table_ids[i]);
+            }
+            let separate = obj.separate;
             let id = g.push(obj);
-            by_catalog.insert((cid.tableoid, cid.oid), id);
+            if def.oid != 0 {
+                by_catalog.insert((cid.tableoid, cid.oid), id);
+            }
             // Until the sort decides otherwise, a default is printed inside CREATE TABLE, so
-            // the table needs it first (pg_dump's getTableAttrs).
-            if let Some(t) = g.get_mut(table_ids[i]) {
-                t.deps.push(id);
+            // the table needs it first (pg_dump's getTableAttrs). A made-up NULL needs nothing.
+            if !separate && def.oid != 0 {
+                if let Some(t) = g.get_mut(table_ids[i]) {
+                    t.deps.push(id);
+                }
             }
         }
     }
@@ -345,9 +364,19 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             Subject::Constraint(i),
         );
         obj.sort_table = rel_.name.clone();
-        obj.separate = true;
+        // A valid CHECK constraint is printed inside CREATE TABLE, so the table needs it first
+        // (its own dependencies come before the table); the sort may move it out.
+        obj.separate = con.contype != b'c' || con.check.is_some_and(|c| !c.validated);
+        if con.contype == b'c' {
+            obj.check_of = Some(table_ids[rel]);
+        }
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
+        if !g.get(id).is_some_and(|o| o.separate) {
+            if let Some(t) = g.get_mut(table_ids[rel]) {
+                t.deps.push(id);
+            }
+        }
     }
     for (i, con) in cat
         .constraints
@@ -498,6 +527,24 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     mark_dumped(&mut g, cat);
     add_boundaries(&mut g);
     g
+}
+
+/// `flagInhTables`: the ATTACH PARTITION of a partition, after both tables exist.
+fn partition_attach(cat: &Catalog, i: usize, table_ids: &[DumpId]) -> Option<DumpObject> {
+    let rel = &cat.relations[i];
+    if !rel.table.is_partition {
+        return None;
+    }
+    let parent = cat.relation_index(*rel.table.parents.first()?)?;
+    let mut obj = object(
+        ObjectKind::TableAttach,
+        CatalogId::default(),
+        &rel.name,
+        Some(&rel.schema),
+        Subject::Relation(i),
+    );
+    obj.deps = vec![table_ids[i], table_ids[parent]];
+    Some(obj)
 }
 
 /// Sets `dump` from the selection: an object attached to a relation is dumped when the

@@ -141,6 +141,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             comments: !opts.no_comments,
             database: opts.format != Format::Plain || opts.create,
             no_tablespaces: opts.no_tablespaces,
+            no_toast_compression: opts.no_toast_compression,
             large_objects,
             privileges: !opts.no_privileges,
             security_labels: !opts.no_security_labels,

@@ -155,6 +155,39 @@ fn attrdef_table(graph: &ObjectGraph, attrdef: DumpId, table: DumpId) -> bool {
 
 /// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form.
 fn repair_loop(graph: &mut ObjectGraph, lp: &[DumpId], warnings: &mut Vec<String>) {
+    // A table and one of its CHECK constraints: the constraint stays inside CREATE TABLE
+    // (repairTableConstraintLoop); through other objects it becomes a separate post-data
+    // ALTER TABLE (repairTableConstraintMultiLoop).
+    let check_of =
+        |g: &ObjectGraph, c: DumpId, t: DumpId| g.get(c).is_some_and(|o| o.check_of == Some(t));
+    if lp.len() == 2 {
+        for (t, c) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if check_of(graph, c, t) {
+                remove_dep(graph, c, t);
+                return;
+            }
+        }
+    }
+    if lp.len() > 2 {
+        for &t in lp {
+            for &c in lp {
+                if check_of(graph, c, t) {
+                    remove_dep(graph, t, c);
+                    let post = graph
+                        .objects
+                        .iter()
+                        .find(|o| o.kind == ObjectKind::PostDataBoundary)
+                        .map(|o| o.id);
+                    if let Some(o) = graph.get_mut(c) {
+                        o.separate = true;
+                        o.deps.push(t);
+                        o.deps.extend(post);
+                    }
+                    return;
+                }
+            }
+        }
+    }
     // A table and one of its defaults: the default stays inside CREATE TABLE.
     if lp.len() == 2 {
         for (t, a) in [(lp[0], lp[1]), (lp[1], lp[0])] {

@@ -10,6 +10,8 @@ use crate::error::DumpError;
 
 mod acl;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
+pub mod tables;
+pub use tables::{CheckState, TableDetails};
 
 /// `pg_namespace`.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct Column {
     pub collation: Option<String>,
     /// The default expression (`pg_get_expr(adbin)`), with its pg_attrdef oid.
     pub default: Option<AttrDefault>,
+    /// Per-column settings printed after CREATE TABLE (`tables::ColumnSettings`).
+    pub settings: tables::ColumnSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +90,8 @@ pub struct Relation {
     pub owned_by: Option<(u32, i16, bool)>,
     pub columns: Vec<Column>,
     pub sequence: Option<SequenceInfo>,
+    /// Inheritance, partitioning and the properties only tables have.
+    pub table: TableDetails,
     /// Chosen for the dump by the selection options (`-n`, `-N`, `-t`, `-T`); objects
     /// attached to a relation (indexes, triggers, rules, policies...) follow it.
     pub selected: bool,
@@ -109,6 +115,8 @@ pub struct Constraint {
     pub index: Option<ConstraintIndex>,
     pub deferrable: bool,
     pub deferred: bool,
+    /// CHECK and NOT VALID not-null constraints: `conislocal`, `convalidated`.
+    pub check: Option<CheckState>,
 }
 
 #[derive(Debug, Clone)]
@@ -294,6 +302,7 @@ pub async fn load_details(
     load_defaults(client, cat).await?;
     load_sequences(client, server_version, cat).await?;
     cat.constraints = load_constraints(client, server_version, &cat.relations).await?;
+    tables::load_table_details(client, server_version, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
@@ -469,6 +478,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                 owned_by,
                 columns: Vec::new(),
                 sequence: None,
+                table: TableDetails::default(),
                 selected: true,
                 acl: Acl::default(),
                 column_acls: Vec::new(),
@@ -491,12 +501,13 @@ async fn load_columns(
     );
     let not_null = if server_version >= 180000 {
         "co.conname::text AS notnull_name, coalesce(co.connoinherit, false), coalesce(co.conislocal, false), \
-         (pt.description IS NOT NULL) AS notnull_commented, \
+         CASE WHEN co.convalidated THEN pt.description END AS notnull_comment, \
          (co.oid IS NOT NULL AND NOT co.convalidated) AS notnull_invalid"
     } else {
         "CASE WHEN a.attnotnull THEN '' ELSE NULL END AS notnull_name, false, \
-         (a.attislocal OR a.attnotnull), false, false"
+         (a.attislocal OR a.attnotnull), NULL::text, false"
     };
+    let settings = tables::column_settings_sql(server_version);
     let not_null_join = if server_version >= 180000 {
         "LEFT JOIN pg_catalog.pg_constraint co ON (a.attrelid = co.conrelid \
             AND co.contype = 'n' AND co.conkey = array[a.attnum]) \
@@ -515,7 +526,7 @@ async fn load_columns(
                      FROM pg_catalog.pg_collation cl \
                      JOIN pg_catalog.pg_namespace cn ON cn.oid = cl.collnamespace \
                      WHERE cl.oid = a.attcollation) END, \
-                {not_null} \
+                {not_null}, {settings} \
          FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_attribute a ON (src.tbloid = a.attrelid) \
          LEFT JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) \
@@ -533,7 +544,8 @@ async fn load_columns(
         };
         let name: String = get(r, 2)?;
         let notnull_name: Option<String> = get(r, 9)?;
-        let commented: bool = get(r, 12)?;
+        let comment: Option<String> = get(r, 12)?;
+        let commented = comment.is_some();
         let invalid: bool = get(r, 13)?;
         // Upstream prints a not-null constraint's name only when it is not the default one
         // (or carries a comment); NOT VALID ones are dumped separately.
@@ -561,6 +573,7 @@ async fn load_columns(
             not_null_no_inherit: get(r, 10)?,
             not_null_is_local: get(r, 11)?,
             default: None,
+            settings: tables::column_settings(r, 14, comment, invalid)?,
         });
     }
     Ok(())
@@ -683,6 +696,7 @@ async fn load_constraints(
          LEFT JOIN pg_catalog.pg_index i ON c.contype IN ('p', 'u', 'x') AND i.indexrelid = c.conindid \
          LEFT JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          WHERE c.contype IN ('p', 'u', 'f') \
+           AND (c.contype <> 'f' OR c.conparentid = 0) \
          ORDER BY c.conrelid, c.conname"
     );
     // Columns that older servers lack are replaced by their implied value.
@@ -725,6 +739,7 @@ async fn load_constraints(
                 deferred: get(r, 5)?,
                 definition: get(r, 6)?,
                 index,
+                check: None,
             })
         })
         .collect()

@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod table;
 
 /// The few facts about the session that the special entries record.
 #[derive(Debug, Clone)]
@@ -32,6 +33,7 @@ pub struct DdlOptions {
     /// The large-object layout of the archive written (`None`: no large objects).
     pub large_objects: Option<LoLayout>,
     pub no_tablespaces: bool,
+    pub no_toast_compression: bool,
     /// GRANT/REVOKE entries (off with `-x`).
     pub privileges: bool,
     /// SECURITY LABEL entries (off with `--no-security-labels`).
@@ -51,6 +53,12 @@ pub fn toc_entries(
             .objects
             .iter()
             .filter(|o| o.kind == ObjectKind::AttrDef && o.separate)
+            .map(|o| o.catalog_id.oid)
+            .collect(),
+        inline_checks: graph
+            .objects
+            .iter()
+            .filter(|o| o.check_of.is_some() && !o.separate)
             .map(|o| o.catalog_id.oid)
             .collect(),
         table_ids: graph
@@ -100,6 +108,8 @@ struct Builder<'a> {
     cat: &'a Catalog,
     /// pg_attrdef OIDs of the defaults printed as their own ALTER TABLE.
     separate_defaults: HashSet<u32>,
+    /// pg_constraint OIDs of the CHECK constraints printed inside CREATE TABLE.
+    inline_checks: HashSet<u32>,
     /// Dump ids of table objects by the table's OID.
     table_ids: HashMap<u32, DumpId>,
     opts: DdlOptions,
@@ -144,6 +154,9 @@ impl Builder<'_> {
                 }
                 self.relation_labels_and_privileges(obj, rel);
             }
+            (ObjectKind::TableAttach, Subject::Relation(i)) if self.opts.schema => {
+                self.table_attach(obj, &self.cat.relations[i])
+            }
             (ObjectKind::AttrDef, Subject::Column(r, c)) if self.opts.schema && obj.separate => {
                 self.attr_default(
                     obj,
@@ -156,7 +169,11 @@ impl Builder<'_> {
             {
                 let con = &self.cat.constraints[i];
                 if let Some(rel) = self.cat.relation(con.table_oid) {
-                    self.constraint(obj, rel, con);
+                    if con.check.is_some() {
+                        self.check_constraint(obj, rel, con);
+                    } else {
+                        self.constraint(obj, rel, con);
+                    }
                 }
             }
             (ObjectKind::TableData, Subject::Relation(i)) if self.opts.data => {
@@ -377,78 +394,6 @@ impl Builder<'_> {
             owner: Some(&ns.owner),
         };
         self.acl(obj.id, None, target, None, &ns.acl);
-    }
-
-    fn table(&mut self, obj: &DumpObject, rel: &Relation) {
-        let qual = qualified(&rel.schema, &rel.name);
-        let mut q = format!(
-            "CREATE {}TABLE {qual}",
-            if rel.persistence == b'u' && rel.relkind != b'p' {
-                "UNLOGGED "
-            } else {
-                ""
-            }
-        );
-        let mut items = 0;
-        for col in rel.columns.iter().filter(|c| c.is_local && !c.dropped) {
-            q.push_str(if items == 0 { " (" } else { "," });
-            q.push_str("\n    ");
-            items += 1;
-            q.push_str(&ident(&col.name));
-            q.push(' ');
-            q.push_str(&col.type_name);
-            if let Some(def) = &col.default {
-                let separate = self.separate_defaults.contains(&def.oid);
-                if !separate {
-                    match col.generated {
-                        Some(b's') => {
-                            q.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", def.expr))
-                        }
-                        Some(b'v') => q.push_str(&format!(" GENERATED ALWAYS AS ({})", def.expr)),
-                        _ => q.push_str(&format!(" DEFAULT {}", def.expr)),
-                    }
-                }
-            }
-            if let Some(nn) = col.not_null.as_deref().filter(|_| col.not_null_is_local) {
-                if nn.is_empty() {
-                    q.push_str(" NOT NULL");
-                } else {
-                    q.push_str(&format!(" CONSTRAINT {} NOT NULL", ident(nn)));
-                }
-                if col.not_null_no_inherit {
-                    q.push_str(" NO INHERIT");
-                }
-            }
-            if let Some(coll) = &col.collation {
-                q.push_str(&format!(" COLLATE {coll}"));
-            }
-        }
-        q.push_str(if items > 0 { "\n)" } else { " (\n)" });
-        if !rel.reloptions.is_empty() || !rel.toast_reloptions.is_empty() {
-            let mut opts = reloptions(&rel.reloptions, "");
-            let toast = reloptions(&rel.toast_reloptions, "toast.");
-            if !opts.is_empty() && !toast.is_empty() {
-                opts.push_str(", ");
-            }
-            opts.push_str(&toast);
-            q.push_str(&format!("\nWITH ({opts})"));
-        }
-        q.push_str(";\n");
-
-        let mut te = TocEntry::new(obj.id, "TABLE", rel.name.clone(), Section::PreData);
-        te.catalog_id = obj.catalog_id;
-        te.namespace = Some(rel.schema.clone());
-        te.owner = Some(rel.owner.clone());
-        te.tablespace = Some(rel.tablespace.clone());
-        te.tableam = rel
-            .access_method
-            .clone()
-            .filter(|_| matches!(rel.relkind, b'r' | b'p' | b'm'));
-        te.relkind = rel.relkind;
-        te.defn = Some(q);
-        te.drop_stmt = Some(format!("DROP TABLE {qual};\n"));
-        self.entries.push(te);
-        self.table_comments(obj, rel, "TABLE");
     }
 
     fn sequence(&mut self, obj: &DumpObject, rel: &Relation) {

@@ -5,8 +5,8 @@ use tusk_format::{CatalogId, TocEntry};
 use super::super::{Builder, DdlOptions};
 use crate::acl::Acl;
 use crate::catalog::{
-    Catalog, Column, ColumnAcl, Database, LargeObject, Namespace, Relation, SecLabel, classid,
-    public_schema_base_acl,
+    Catalog, Column, ColumnAcl, Database, LargeObject, Namespace, Relation, SecLabel, TableDetails,
+    classid, public_schema_base_acl,
 };
 use crate::objects::{DumpObject, ObjectKind, Subject};
 
@@ -22,6 +22,7 @@ fn options() -> DdlOptions {
         database: true,
         large_objects: None,
         no_tablespaces: false,
+        no_toast_compression: false,
         privileges: true,
         security_labels: true,
     }
@@ -31,6 +32,7 @@ fn builder(cat: &Catalog, opts: DdlOptions) -> Builder<'_> {
     Builder {
         cat,
         separate_defaults: HashSet::new(),
+        inline_checks: HashSet::new(),
         table_ids: HashMap::new(),
         opts,
         next_id: 100,
@@ -52,6 +54,7 @@ fn object(id: i32, kind: ObjectKind, oid: u32, tableoid: u32, subject: Subject) 
         sort_num: 0,
         sort_table: String::new(),
         dump: true,
+        check_of: None,
     }
 }
 
@@ -94,6 +97,7 @@ fn relation(oid: u32, name: &str, relkind: u8) -> Relation {
             ..Column::default()
         }],
         sequence: None,
+        table: TableDetails::default(),
         selected: true,
         acl: Acl::default(),
         column_acls: Vec::new(),
