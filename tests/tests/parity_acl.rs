@@ -65,7 +65,10 @@ fn archive_restores(major: u32) {
     let lo_acls = "SELECT string_agg(oid || ' ' || pg_catalog.pg_get_userbyid(lomowner) || ' ' \
                    || coalesce(lomacl::text, '-'), ', ' ORDER BY oid) \
                    FROM pg_catalog.pg_largeobject_metadata";
-    assert_eq!(c.psql(&dst, lo_acls).unwrap(), c.psql(&src, lo_acls).unwrap());
+    assert_eq!(
+        c.psql(&dst, lo_acls).unwrap(),
+        c.psql(&src, lo_acls).unwrap()
+    );
 }
 
 #[test]
