@@ -83,6 +83,41 @@ fn query() -> String {
             .to_owned(),
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),
+        {
+            // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
+            // their initial privileges, or the default when they have none).
+            let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
+                format!(
+                    "(SELECT count(*) FROM pg_catalog.{catalog} o \
+                      LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = o.oid \
+                       AND p.classoid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND p.objsubid = 0 \
+                      WHERE {filter} AND (o.{acl} IS NOT NULL OR p.initprivs IS NOT NULL) AND NOT \
+                        (coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner})) \
+                           @> coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
+                         AND coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
+                           @> coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner}))))"
+                )
+            };
+            let sys = "'pg_catalog'::pg_catalog.regnamespace";
+            format!(
+                "SELECT 'privileges changed on pg_catalog objects', {} + {} + {} + {} + \
+                   (SELECT count(*) FROM pg_catalog.pg_attribute a \
+                    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+                    LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = a.attrelid \
+                     AND p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objsubid = a.attnum \
+                    WHERE c.relnamespace = {sys} AND coalesce(a.attacl::text[], '{{}}') <> coalesce(p.initprivs::text[], '{{}}'))",
+                changed("pg_namespace", "'n'", "nspacl", "nspowner", "o.nspname = 'pg_catalog'"),
+                changed(
+                    "pg_class",
+                    "CASE WHEN o.relkind = 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END",
+                    "relacl",
+                    "relowner",
+                    &format!("o.relnamespace = {sys}"),
+                ),
+                changed("pg_proc", "'f'", "proacl", "proowner", &format!("o.pronamespace = {sys}")),
+                changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys}")),
+            )
+        },
         format!(
             "SELECT 'table properties (row security)', count(*) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \

@@ -3,7 +3,7 @@
 //! large objects), and leaves them out as it does with -x; -O and --no-security-labels too.
 
 use tusk_tests::compare::assert_same_database;
-use tusk_tests::harness::{Cluster, run, tusk_bin};
+use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin};
 use tusk_tests::parity::{assert_parity, load_fixture};
 
 fn acl(major: u32) {
@@ -79,4 +79,49 @@ fn archive_restores_pg15() {
 #[test]
 fn archive_restores_pg18() {
     archive_restores(18)
+}
+
+/// Privileges changed on pg_catalog's objects (which pg_dump dumps too) are refused, not
+/// silently left out; a fresh database has none.
+fn system_privileges_refused(major: u32) {
+    let c = Cluster::shared(major);
+    for (grant, count) in [
+        ("REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC", 1),
+        ("GRANT SELECT ON pg_catalog.pg_authid TO PUBLIC", 1),
+        (
+            "GRANT SELECT (rolname) ON pg_catalog.pg_authid TO PUBLIC",
+            1,
+        ),
+        ("REVOKE USAGE ON SCHEMA pg_catalog FROM PUBLIC", 1),
+        ("GRANT USAGE ON TYPE pg_catalog.int4 TO PUBLIC", 0),
+    ] {
+        let db = c.new_database("acl_system").unwrap();
+        c.psql(&db, grant).unwrap();
+        let res = run_unchecked(
+            "tusk_dump",
+            c.command(tusk_bin("tusk_dump").unwrap()).args(["-s", &db]),
+            None,
+        )
+        .unwrap();
+        let err = String::from_utf8_lossy(&res.stderr);
+        if count == 0 {
+            // Already the type's default: nothing changed.
+            assert!(res.status.success(), "{grant}: {err}");
+        } else {
+            assert!(
+                err.contains(&format!("{count} privileges changed on pg_catalog objects")),
+                "{grant}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn system_privileges_refused_pg15() {
+    system_privileges_refused(15)
+}
+
+#[test]
+fn system_privileges_refused_pg18() {
+    system_privileges_refused(18)
 }
