@@ -96,13 +96,14 @@ pub struct AclTarget<'a> {
 /// privileges are the default ones.
 pub fn acl_commands(target: &AclTarget<'_>, acl: &Acl) -> Result<String, AclError> {
     match acl.init.as_deref() {
-        Some(init) if !init.is_empty() => {
+        // Even an empty list of initial privileges ("{}") is the base.
+        Some(init) => {
             // A NULL ACL means "the default", which must be spelled out to compare with the
             // initial privileges.
             let current = acl.acl.as_deref().unwrap_or(&acl.default);
             build_acl_commands(target, Some(current), init)
         }
-        _ => build_acl_commands(target, acl.acl.as_deref(), &acl.default),
+        None => build_acl_commands(target, acl.acl.as_deref(), &acl.default),
     }
 }
 

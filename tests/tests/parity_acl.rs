@@ -23,6 +23,9 @@ fn acl(major: u32) {
             &["-a"],
             &["-a", "-x"],
             &["--no-security-labels"],
+            &["--use-set-session-authorization"],
+            &["-c", "-s"],
+            &["-c", "--if-exists", "-s", "-O"],
         ],
     );
 }

@@ -237,3 +237,16 @@ fn malformed_items_are_errors() {
         );
     }
 }
+
+#[test]
+fn empty_initial_privileges_are_still_the_base() {
+    let acl = Acl {
+        acl: None,
+        default: items(&["o=arwdDxtm/o"]),
+        init: Some(vec![]),
+    };
+    assert_eq!(
+        acl_commands(&table("t", "o"), &acl).unwrap(),
+        "GRANT ALL ON TABLE public.t TO o;\n"
+    );
+}
