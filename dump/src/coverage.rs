@@ -85,7 +85,8 @@ fn query() -> String {
             .to_owned(),
         {
             // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
-            // their initial privileges, or the default when they have none).
+            // their initial privileges, or the default when they have none); tusk_dump does
+            // so for the schema itself only.
             let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
                 format!(
                     "(SELECT count(*) FROM pg_catalog.{catalog} o \
@@ -100,13 +101,12 @@ fn query() -> String {
             };
             let sys = "'pg_catalog'::pg_catalog.regnamespace";
             format!(
-                "SELECT 'privileges changed on pg_catalog objects', {} + {} + {} + {} + \
+                "SELECT 'privileges changed on pg_catalog objects', {} + {} + {} + \
                    (SELECT count(*) FROM pg_catalog.pg_attribute a \
                     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
                     LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = a.attrelid \
                      AND p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objsubid = a.attnum \
                     WHERE c.relnamespace = {sys} AND coalesce(a.attacl::text[], '{{}}') <> coalesce(p.initprivs::text[], '{{}}'))",
-                changed("pg_namespace", "'n'", "nspacl", "nspowner", "o.nspname = 'pg_catalog'"),
                 changed(
                     "pg_class",
                     "CASE WHEN o.relkind = 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END",

@@ -95,7 +95,6 @@ fn system_privileges_refused(major: u32) {
             "GRANT SELECT (rolname) ON pg_catalog.pg_authid TO PUBLIC",
             1,
         ),
-        ("REVOKE USAGE ON SCHEMA pg_catalog FROM PUBLIC", 1),
         ("GRANT USAGE ON TYPE pg_catalog.int4 TO PUBLIC", 0),
     ] {
         let db = c.new_database("acl_system").unwrap();

@@ -176,6 +176,20 @@ impl Builder<'_> {
         }
     }
 
+    /// A schema's privileges (the whole of what is dumped for pg_catalog).
+    pub(super) fn schema_privileges(&mut self, obj: &DumpObject, i: usize) {
+        let ns = &self.cat.namespaces[i];
+        let name = ident(&ns.name);
+        let target = AclTarget {
+            kind: AclType::Schema,
+            name: &name,
+            subname: None,
+            schema: None,
+            owner: Some(&ns.owner),
+        };
+        self.acl(obj.id, None, target, None, &ns.acl);
+    }
+
     /// The database's security labels and privileges, after its comment (`dumpDatabase`).
     pub(super) fn database_labels_and_privileges(&mut self, db: &Database, db_id: DumpId) {
         let q = ident(&db.name);

@@ -352,10 +352,14 @@ impl Builder<'_> {
 
     /// `dumpNamespace`. The public schema exists in every database: it is not created, its
     /// entry only records a non-default owner, and its comment and privileges are compared
-    /// with what a new database has.
+    /// with what a new database has. Of pg_catalog only changed privileges are dumped.
     fn namespace(&mut self, obj: &DumpObject, i: usize) {
         let ns = &self.cat.namespaces[i];
         let q = ident(&ns.name);
+        if ns.name == "pg_catalog" {
+            self.schema_privileges(obj, i);
+            return;
+        }
         let public = ns.name == "public";
         if !public || !ns.owner_is_default {
             let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
@@ -386,14 +390,7 @@ impl Builder<'_> {
             self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
         }
         self.seclabel("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
-        let target = crate::acl::AclTarget {
-            kind: crate::acl::AclType::Schema,
-            name: &q,
-            subname: None,
-            schema: None,
-            owner: Some(&ns.owner),
-        };
-        self.acl(obj.id, None, target, None, &ns.acl);
+        self.schema_privileges(obj, i);
     }
 
     fn sequence(&mut self, obj: &DumpObject, rel: &Relation) {
