@@ -11,17 +11,6 @@ use crate::catalog::{Database, LargeObject, Relation, classid};
 use crate::error::DumpError;
 use crate::objects::DumpObject;
 
-/// The keyword naming a relation of this kind in COMMENT and SECURITY LABEL commands.
-fn relation_type_name(relkind: u8) -> &'static str {
-    match relkind {
-        b'S' => "SEQUENCE",
-        b'v' => "VIEW",
-        b'm' => "MATERIALIZED VIEW",
-        b'f' => "FOREIGN TABLE",
-        _ => "TABLE",
-    }
-}
-
 impl Builder<'_> {
     /// `dumpACL`: one ACL entry holding the commands that turn the default privileges into
     /// `acl`, depending on the object (and on `alt`, the table's own ACL entry for a column).
@@ -118,39 +107,42 @@ impl Builder<'_> {
         self.entries.push(te);
     }
 
-    /// What follows a relation's own entries: its security labels (`dumpTableSecLabel`, or
-    /// `dumpSecLabel` for a sequence), then its privileges and its columns' (`dumpTable`).
-    pub(super) fn relation_labels_and_privileges(&mut self, obj: &DumpObject, rel: &Relation) {
-        let kind = relation_type_name(rel.relkind);
-        if self.opts.security_labels && self.opts.schema {
-            let qual = qualified(&rel.schema, &rel.name);
-            let sql: String = self
-                .cat
-                .seclabels_on(classid::PG_CLASS, rel.oid)
-                .iter()
-                .filter(|l| rel.relkind != b'S' || l.objsubid == 0)
-                .filter_map(|l| {
-                    let target = if l.objsubid == 0 {
-                        format!("{kind} {qual}")
-                    } else {
-                        let col = rel
-                            .columns
-                            .iter()
-                            .find(|c| i32::from(c.num) == l.objsubid)?;
-                        format!("COLUMN {qual}.{}", ident(&col.name))
-                    };
-                    Some(seclabel_command(&l.provider, &target, &l.label))
-                })
-                .collect();
-            self.push_seclabel(
-                format!("{kind} {}", ident(&rel.name)),
-                sql,
-                Some(&rel.schema),
-                &rel.owner,
-                obj.id,
-            );
+    /// `dumpTableSecLabel`: the labels of a table, view or materialized view and of its
+    /// columns, in one entry; `kind` is the relation's keyword, as for its comments.
+    pub(super) fn relation_seclabels(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
+        if !self.opts.security_labels || !self.opts.schema {
+            return;
         }
+        let qual = qualified(&rel.schema, &rel.name);
+        let sql: String = self
+            .cat
+            .seclabels_on(classid::PG_CLASS, rel.oid)
+            .iter()
+            .filter_map(|l| {
+                let target = if l.objsubid == 0 {
+                    format!("{kind} {qual}")
+                } else {
+                    let col = rel
+                        .columns
+                        .iter()
+                        .find(|c| i32::from(c.num) == l.objsubid)?;
+                    format!("COLUMN {qual}.{}", ident(&col.name))
+                };
+                Some(seclabel_command(&l.provider, &target, &l.label))
+            })
+            .collect();
+        self.push_seclabel(
+            format!("{kind} {}", ident(&rel.name)),
+            sql,
+            Some(&rel.schema),
+            &rel.owner,
+            obj.id,
+        );
+    }
 
+    /// The ACL half of `dumpTable`: the relation's privileges, then its columns', each
+    /// column's entry depending on the relation's own ACL entry.
+    pub(super) fn relation_privileges(&mut self, obj: &DumpObject, rel: &Relation) {
         let name = ident(&rel.name);
         let target = AclTarget {
             kind: if rel.relkind == b'S' {

@@ -152,7 +152,7 @@ impl Builder<'_> {
                 } else {
                     self.table(obj, rel);
                 }
-                self.relation_labels_and_privileges(obj, rel);
+                self.relation_privileges(obj, rel);
             }
             (ObjectKind::TableAttach, Subject::Relation(i)) if self.opts.schema => {
                 self.table_attach(obj, &self.cat.relations[i])
@@ -498,6 +498,15 @@ impl Builder<'_> {
             0,
             obj.id,
         );
+        self.seclabel(
+            "SEQUENCE",
+            &ident(&rel.name),
+            Some(&rel.schema),
+            &rel.owner,
+            obj.catalog_id,
+            0,
+            obj.id,
+        );
     }
 
     fn attr_default(&mut self, obj: &DumpObject, rel: &Relation, col: &Column) {
@@ -659,8 +668,14 @@ impl Builder<'_> {
         self.entries.push(te);
     }
 
-    /// `dumpTableComment`: the table's comment, then its columns' comments.
+    /// `dumpTableComment`, then `dumpTableSecLabel`, which pg_dump always calls together.
     fn table_comments(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
+        self.table_comment_entries(obj, rel, kind);
+        self.relation_seclabels(obj, rel, kind);
+    }
+
+    /// `dumpTableComment`: the table's comment, then its columns' comments.
+    fn table_comment_entries(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
         if !self.opts.comments {
             return;
         }

@@ -1,5 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
+use tusk_format::quote::ident;
 use tusk_format::{CatalogId, TocEntry};
 
 use super::super::{Builder, DdlOptions};
@@ -247,7 +248,20 @@ fn everything(cat: &Catalog, opts: DdlOptions) -> String {
             classid::PG_CLASS,
             Subject::Relation(i),
         );
-        b.relation_labels_and_privileges(&obj, rel);
+        if rel.relkind == b'S' {
+            b.seclabel(
+                "SEQUENCE",
+                &ident(&rel.name),
+                Some(&rel.schema),
+                &rel.owner,
+                obj.catalog_id,
+                0,
+                obj.id,
+            );
+        } else {
+            b.relation_seclabels(&obj, rel, "TABLE");
+        }
+        b.relation_privileges(&obj, rel);
     }
     b.database_labels_and_privileges(&cat.database, 20);
     let group = object(
@@ -313,6 +327,6 @@ fn bad_acl_item_is_an_error() {
         classid::PG_CLASS,
         Subject::Relation(0),
     );
-    b.relation_labels_and_privileges(&obj, &cat.relations[0]);
+    b.relation_privileges(&obj, &cat.relations[0]);
     assert!(b.failure.is_some());
 }
