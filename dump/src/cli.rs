@@ -35,6 +35,7 @@ pub struct Options {
     pub no_privileges: bool,
     pub no_comments: bool,
     pub no_policies: bool,
+    pub no_security_labels: bool,
     pub no_tablespaces: bool,
     pub no_table_am: bool,
     pub no_toast_compression: bool,
@@ -56,7 +57,6 @@ pub struct Options {
     /// `-n/-N/-t/-T`, their `--filter` form, `--exclude-table-data`, `-b/-B`.
     pub filter: ObjectFilter,
     pub quote_all_identifiers: bool,
-    pub no_security_labels: bool,
 }
 
 /// What the command line asks for.
@@ -289,6 +289,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         no_privileges: false,
         no_comments: false,
         no_policies: false,
+        no_security_labels: false,
         no_tablespaces: false,
         no_table_am: false,
         no_toast_compression: false,
@@ -306,7 +307,6 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         allow_incomplete: false,
         filter: ObjectFilter::default(),
         quote_all_identifiers: false,
-        no_security_labels: false,
     };
     let mut only = OnlyFlags::default();
     let mut format = "p".to_owned();

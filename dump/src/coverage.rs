@@ -69,28 +69,48 @@ fn query() -> String {
          + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
          + (SELECT count(*) FROM pg_catalog.pg_cast WHERE oid >= 16384)"
             .to_owned(),
-        format!(
-            "SELECT 'privileges (GRANT/REVOKE) or default privileges', \
-               (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                  WHERE c.relacl IS NOT NULL AND {USER_NAMESPACE} AND {rel}) \
-             + (SELECT count(*) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                  WHERE a.attacl IS NOT NULL AND {USER_NAMESPACE} AND {rel}) \
-             + (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND {USER_NAMESPACE} \
-                  AND n.nspname <> 'public') \
-             + (SELECT count(*) FROM pg_catalog.pg_namespace n, \
-                  (SELECT '{{' || r || '=UC/' || r AS def, r FROM (SELECT pg_catalog.pg_get_userbyid(nspowner)::text AS r \
-                   FROM pg_catalog.pg_namespace WHERE nspname = 'public') AS x) AS o \
-                  WHERE n.nspname = 'public' AND \
-                  n.nspacl::text NOT IN (o.def || ',=U/' || o.r || '}}', o.def || ',=UC/' || o.r || '}}')) \
-             + (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata WHERE lomacl IS NOT NULL) \
-             + (SELECT count(*) FROM pg_catalog.pg_default_acl) \
-             + (SELECT count(*) FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database() \
-                  AND datacl IS NOT NULL)"
-        ),
-        "SELECT 'security labels', (SELECT count(*) FROM pg_catalog.pg_seclabel) + \
-           (SELECT count(*) FROM pg_catalog.pg_shseclabel WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass)"
+        "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),
+        {
+            // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
+            // their initial privileges, or the default when they have none); tusk_dump does
+            // so for the schema itself only.
+            let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
+                format!(
+                    "(SELECT count(*) FROM pg_catalog.{catalog} o \
+                      LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = o.oid \
+                       AND p.classoid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND p.objsubid = 0 \
+                      WHERE {filter} AND (o.{acl} IS NOT NULL OR p.initprivs IS NOT NULL) AND NOT \
+                        (coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner})) \
+                           @> coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
+                         AND coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
+                           @> coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner}))))"
+                )
+            };
+            let sys = "'pg_catalog'::pg_catalog.regnamespace";
+            format!(
+                "SELECT 'privileges changed on pg_catalog objects', {} + {} + {} + \
+                   (SELECT count(*) FROM pg_catalog.pg_attribute a \
+                    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+                    LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = a.attrelid \
+                     AND p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objsubid = a.attnum \
+                    WHERE c.relnamespace = {sys} AND coalesce(a.attacl::text[], '{{}}') <> coalesce(p.initprivs::text[], '{{}}'))",
+                changed(
+                    "pg_class",
+                    "CASE WHEN o.relkind = 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END",
+                    "relacl",
+                    "relowner",
+                    &format!("o.relnamespace = {sys}"),
+                ),
+                changed("pg_proc", "'f'", "proacl", "proowner", &format!("o.pronamespace = {sys}")),
+                changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys}")),
+            )
+        },
+        format!(
+            "SELECT 'table properties (row security)', count(*) \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND c.relrowsecurity"
+        ),
     ];
     let mut sql = String::from("SELECT what, n FROM (");
     sql.push_str(&branches.join(" UNION ALL "));

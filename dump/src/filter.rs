@@ -490,7 +490,16 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
             dump = false;
         }
         contents.insert(ns.name.clone(), dump);
-        ns.selected = dump;
+        // pg_catalog itself is dumped for its changed privileges only (pg_dump's
+        // DUMP_COMPONENT_ACL), unless the selection names schemas or tables; never its
+        // contents.
+        ns.selected = if ns.name == "pg_catalog" {
+            m.include_tables.is_none()
+                && m.include_schemas.is_none()
+                && !m.exclude_schemas.contains(&ns.oid)
+        } else {
+            dump
+        };
         ns.create =
             ns.name != "public" || m.include_tables.is_some() || m.include_schemas.is_some();
     }

@@ -6,6 +6,7 @@
 //! pg_dump_sort.c does → [`ddl`] renders TOC entries → the archive writer or the script emitter
 //! of tusk-format writes them, with table data streamed by COPY.
 
+pub mod acl;
 pub mod catalog;
 pub mod cli;
 pub mod coverage;

@@ -269,7 +269,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
 
     for (i, ns) in cat.namespaces.iter().enumerate() {
-        if is_system_schema(&ns.name) {
+        // pg_catalog is kept for its privileges, which pg_dump dumps when changed.
+        if is_system_schema(&ns.name) && ns.name != "pg_catalog" {
             continue;
         }
         let cid = CatalogId {

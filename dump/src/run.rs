@@ -165,8 +165,10 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             no_tablespaces: opts.no_tablespaces,
             no_toast_compression: opts.no_toast_compression,
             large_objects,
+            privileges: !opts.no_privileges,
+            security_labels: !opts.no_security_labels,
         },
-    );
+    )?;
     let toc = Toc { header, entries };
 
     let mut data = LiveData {
@@ -392,6 +394,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
             acls_skip: opts.no_privileges,
             no_comments: opts.no_comments,
             no_policies: opts.no_policies,
+            no_security_labels: opts.no_security_labels,
             sequence_data: opts.sequence_data,
             ..Selection::default()
         },

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::{Client, Row};
 
+use crate::acl::Acl;
 use crate::error::DumpError;
 
 mod indexes;
@@ -12,6 +13,8 @@ pub mod policies;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
+mod acl;
+pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
 mod views;
@@ -32,6 +35,9 @@ pub struct Namespace {
     /// pg_dump's `nsinfo->create`: CREATE SCHEMA is printed. False for `public`, which initdb
     /// creates, unless the selection options name schemas or tables.
     pub create: bool,
+    /// Owned by `pg_database_owner`, the public schema's owner in a new database.
+    pub owner_is_default: bool,
+    pub acl: Acl,
 }
 
 /// One `pg_attribute` row of a dumped table.
@@ -106,6 +112,9 @@ pub struct Relation {
     /// Chosen for the dump by the selection options (`-n`, `-N`, `-t`, `-T`); objects
     /// attached to a relation (indexes, triggers, rules, policies...) follow it.
     pub selected: bool,
+    pub acl: Acl,
+    /// Columns with privileges of their own, in `attnum` order.
+    pub column_acls: Vec<ColumnAcl>,
 }
 
 /// A constraint dumped as its own post-data entry: a foreign key. (Index-backed constraints
@@ -167,6 +176,7 @@ pub struct Database {
     /// `ALTER DATABASE ... SET` items (`name=value`), then per-role ones as (role, item).
     pub settings: Vec<String>,
     pub role_settings: Vec<(String, String)>,
+    pub acl: Acl,
 }
 
 /// A large object (`pg_largeobject_metadata`).
@@ -176,6 +186,7 @@ pub struct LargeObject {
     pub owner: String,
     /// `lomacl` as text; objects with the same owner and ACL are grouped.
     pub acl: Option<String>,
+    pub privileges: Acl,
 }
 
 /// Everything read from the catalog for one dump.
@@ -204,6 +215,8 @@ pub struct Catalog {
     pub matview_refs: Vec<(u32, u32)>,
     /// Tables whose data is not dumped (`--exclude-table-data`, `--no-unlogged-table-data`).
     pub data_excluded: HashSet<u32>,
+    /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
+    pub seclabels: Vec<SecLabel>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -335,6 +348,7 @@ pub async fn load_details(
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
+    acl::load_privileges(client, cat).await?;
     Ok(())
 }
 
@@ -342,7 +356,8 @@ pub async fn load_details(
 pub async fn load_large_objects(client: &Client) -> Result<Vec<LargeObject>, DumpError> {
     let rows = client
         .query(
-            "SELECT oid, pg_catalog.pg_get_userbyid(lomowner)::text, lomacl::text \
+            "SELECT oid, pg_catalog.pg_get_userbyid(lomowner)::text, lomacl::text, \
+                    lomacl::text[], pg_catalog.acldefault('L', lomowner)::text[] \
              FROM pg_catalog.pg_largeobject_metadata \
              ORDER BY lomowner, lomacl::pg_catalog.text, oid",
             &[],
@@ -355,6 +370,11 @@ pub async fn load_large_objects(client: &Client) -> Result<Vec<LargeObject>, Dum
                 oid: get(r, 0)?,
                 owner: get(r, 1)?,
                 acl: get(r, 2)?,
+                privileges: Acl {
+                    acl: get(r, 3)?,
+                    default: text_array(r, 4)?,
+                    init: None,
+                },
             })
         })
         .collect()
@@ -438,6 +458,8 @@ async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
                 name,
                 owner: get(r, 2)?,
                 selected: true,
+                owner_is_default: false,
+                acl: Acl::default(),
             })
         })
         .collect()
@@ -503,6 +525,8 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                 view: None,
                 table: TableDetails::default(),
                 selected: true,
+                acl: Acl::default(),
+                column_acls: Vec::new(),
             })
         })
         .collect()

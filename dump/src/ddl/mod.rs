@@ -7,8 +7,10 @@ use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 
 use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
+use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
+mod acl;
 mod index;
 mod policy;
 mod table;
@@ -36,6 +38,10 @@ pub struct DdlOptions {
     pub large_objects: Option<LoLayout>,
     pub no_tablespaces: bool,
     pub no_toast_compression: bool,
+    /// GRANT/REVOKE entries (off with `-x`).
+    pub privileges: bool,
+    /// SECURITY LABEL entries (off with `--no-security-labels`).
+    pub security_labels: bool,
 }
 
 /// Builds every TOC entry of the dump, in order.
@@ -44,41 +50,8 @@ pub fn toc_entries(
     graph: &ObjectGraph,
     facts: &SessionFacts,
     opts: DdlOptions,
-) -> Vec<TocEntry> {
-    let mut b = Builder {
-        cat,
-        separate_defaults: graph
-            .objects
-            .iter()
-            .filter(|o| o.kind == ObjectKind::AttrDef && o.separate)
-            .map(|o| o.catalog_id.oid)
-            .collect(),
-        inline_checks: graph
-            .objects
-            .iter()
-            .filter(|o| o.check_of.is_some() && !o.separate)
-            .map(|o| o.catalog_id.oid)
-            .collect(),
-        table_ids: graph
-            .objects
-            .iter()
-            .filter(|o| o.kind == ObjectKind::Table)
-            .map(|o| (o.catalog_id.oid, o.id))
-            .collect(),
-        dummy_views: view::dummy_views(cat, graph),
-        stale_refreshes: view::stale_refreshes(cat, graph),
-        index_constraint_ids: graph
-            .objects
-            .iter()
-            .filter_map(|o| match (o.kind, o.subject) {
-                (ObjectKind::Constraint, Subject::Index(i)) => Some((i, o.id)),
-                _ => None,
-            })
-            .collect(),
-        opts,
-        next_id: graph.max_id() + 1,
-        entries: Vec::new(),
-    };
+) -> Result<Vec<TocEntry>, DumpError> {
+    let mut b = Builder::new(cat, graph, opts);
     b.special(
         "ENCODING",
         format!("SET client_encoding = '{}';\n", facts.encoding),
@@ -103,9 +76,12 @@ pub fn toc_entries(
     for obj in &graph.objects {
         b.object(obj);
     }
+    if let Some(e) = b.failure {
+        return Err(e);
+    }
     let mut entries = b.entries;
     build_archive_dependencies(&mut entries, graph);
-    entries
+    Ok(entries)
 }
 
 struct Builder<'a> {
@@ -126,9 +102,57 @@ struct Builder<'a> {
     opts: DdlOptions,
     next_id: DumpId,
     entries: Vec<TocEntry>,
+    /// The first catalog value that could not be turned into SQL.
+    failure: Option<DumpError>,
+}
+
+impl<'a> Builder<'a> {
+    /// A builder for `graph`'s objects, with what the entries need to know about the graph
+    /// collected up front.
+    fn new(cat: &'a Catalog, graph: &ObjectGraph, opts: DdlOptions) -> Builder<'a> {
+        Builder {
+            cat,
+            separate_defaults: graph
+                .objects
+                .iter()
+                .filter(|o| o.kind == ObjectKind::AttrDef && o.separate)
+                .map(|o| o.catalog_id.oid)
+                .collect(),
+            inline_checks: graph
+                .objects
+                .iter()
+                .filter(|o| o.check_of.is_some() && !o.separate)
+                .map(|o| o.catalog_id.oid)
+                .collect(),
+            table_ids: graph
+                .objects
+                .iter()
+                .filter(|o| o.kind == ObjectKind::Table)
+                .map(|o| (o.catalog_id.oid, o.id))
+                .collect(),
+            dummy_views: view::dummy_views(cat, graph),
+            stale_refreshes: view::stale_refreshes(cat, graph),
+            index_constraint_ids: graph
+                .objects
+                .iter()
+                .filter_map(|o| match (o.kind, o.subject) {
+                    (ObjectKind::Constraint, Subject::Index(i)) => Some((i, o.id)),
+                    _ => None,
+                })
+                .collect(),
+            opts,
+            next_id: graph.max_id() + 1,
+            entries: Vec::new(),
+            failure: None,
+        }
+    }
 }
 
 impl Builder<'_> {
+    fn fail(&mut self, e: DumpError) {
+        self.failure.get_or_insert(e);
+    }
+
     fn new_id(&mut self) -> DumpId {
         let id = self.next_id;
         self.next_id += 1;
@@ -159,6 +183,7 @@ impl Builder<'_> {
                 } else {
                     self.table(obj, rel);
                 }
+                self.relation_privileges(obj, rel);
             }
             (ObjectKind::TableAttach, Subject::Relation(i)) if self.opts.schema => {
                 self.table_attach(obj, &self.cat.relations[i])
@@ -298,6 +323,7 @@ impl Builder<'_> {
             te.dependencies = vec![db_id];
             self.entries.push(te);
         }
+        self.database_labels_and_privileges(db, db_id);
 
         let mut props = String::new();
         let mut drop = String::new();
@@ -360,16 +386,11 @@ impl Builder<'_> {
                 tableoid: classid::PG_LARGEOBJECT,
                 oid: lo.oid,
             };
-            self.comment(
-                "LARGE OBJECT",
-                &lo.oid.to_string(),
-                None,
-                &lo.owner,
-                cid,
-                0,
-                obj.id,
-            );
+            let name = lo.oid.to_string();
+            self.comment("LARGE OBJECT", &name, None, &lo.owner, cid, 0, obj.id);
+            self.seclabel("LARGE OBJECT", &name, None, &lo.owner, cid, 0, obj.id);
         }
+        self.large_object_privileges(obj, los);
     }
 
     /// The BLOBS entry that carries the objects' contents.
@@ -390,47 +411,50 @@ impl Builder<'_> {
         self.entries.push(te);
     }
 
+    /// `dumpNamespace`. The public schema exists in every database: it is not created, its
+    /// entry only records a non-default owner, and its comment and privileges are compared
+    /// with what a new database has. Of pg_catalog only changed privileges are dumped.
     fn namespace(&mut self, obj: &DumpObject, i: usize) {
         let ns = &self.cat.namespaces[i];
         let q = ident(&ns.name);
+        if ns.name == "pg_catalog" {
+            self.schema_privileges(obj, i);
+            return;
+        }
         // pg_dump's selectDumpableNamespace/dumpNamespace: initdb's `public` keeps only its
         // ownership, and that only when it is not the default owner.
-        let (defn, drop_stmt) = if ns.create {
-            (
-                format!("CREATE SCHEMA {q};\n"),
-                format!("DROP SCHEMA {q};\n"),
-            )
-        } else if ns.owner != "pg_database_owner" {
-            (
-                "-- *not* creating schema, since initdb creates it\n".to_owned(),
-                "-- *not* dropping schema, since initdb creates it\n".to_owned(),
-            )
-        } else {
-            (String::new(), String::new())
-        };
-        if !defn.is_empty() {
+        if ns.create || !ns.owner_is_default {
             let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
             te.catalog_id = obj.catalog_id;
             te.owner = Some(ns.owner.clone());
-            te.defn = Some(defn);
-            te.drop_stmt = Some(drop_stmt);
+            if ns.create {
+                te.defn = Some(format!("CREATE SCHEMA {q};\n"));
+                te.drop_stmt = Some(format!("DROP SCHEMA {q};\n"));
+            } else {
+                te.defn = Some("-- *not* creating schema, since initdb creates it\n".to_owned());
+                te.drop_stmt =
+                    Some("-- *not* dropping schema, since initdb creates it\n".to_owned());
+            }
             self.entries.push(te);
         }
-        // initdb's comment on `public` is left out, and its removal replicated. Upstream
-        // compares the quoted name, so with --quote-all-identifiers the comment is kept.
-        let initdb_comment = (!ns.create && q == "public").then_some("standard public schema");
-        match (self.find_comment(obj.catalog_id, 0), initdb_comment) {
-            (Some(text), Some(initdb)) if text == initdb => {}
-            (None, Some(_)) if self.opts.comments => self.push_comment_ns(
-                format!("SCHEMA {q}"),
-                &format!("SCHEMA {q}"),
-                "",
-                None,
-                &ns.owner,
-                obj.id,
-            ),
-            _ => self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id),
+        // initdb's comment on `public` is left out, and its removal replayed as an empty
+        // comment. Upstream compares the quoted name, so with --quote-all-identifiers the
+        // comment is kept.
+        if !ns.create && q == "public" {
+            let text = match self.find_comment(obj.catalog_id, 0) {
+                None => Some(String::new()),
+                Some(c) if c == "standard public schema" => None,
+                other => other,
+            };
+            if let Some(text) = text.filter(|_| self.opts.comments) {
+                let tag = format!("SCHEMA {q}");
+                self.push_comment_ns(tag.clone(), &tag, &text, None, &ns.owner, obj.id);
+            }
+        } else {
+            self.comment("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
         }
+        self.seclabel("SCHEMA", &q, None, &ns.owner, obj.catalog_id, 0, obj.id);
+        self.schema_privileges(obj, i);
     }
 
     fn sequence(&mut self, obj: &DumpObject, rel: &Relation) {
@@ -531,6 +555,15 @@ impl Builder<'_> {
             self.entries.push(te);
         }
         self.comment(
+            "SEQUENCE",
+            &ident(&rel.name),
+            Some(&rel.schema),
+            &rel.owner,
+            obj.catalog_id,
+            0,
+            obj.id,
+        );
+        self.seclabel(
             "SEQUENCE",
             &ident(&rel.name),
             Some(&rel.schema),
@@ -657,8 +690,14 @@ impl Builder<'_> {
         self.entries.push(te);
     }
 
-    /// `dumpTableComment`: the table's comment, then its columns' comments.
+    /// `dumpTableComment`, then `dumpTableSecLabel`, which pg_dump always calls together.
     fn table_comments(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
+        self.table_comment_entries(obj, rel, kind);
+        self.relation_seclabels(obj, rel, kind);
+    }
+
+    /// `dumpTableComment`: the table's comment, then its columns' comments.
+    fn table_comment_entries(&mut self, obj: &DumpObject, rel: &Relation, kind: &str) {
         if !self.opts.comments {
             return;
         }

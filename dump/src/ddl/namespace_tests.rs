@@ -39,8 +39,11 @@ fn schema_entries(ns: Namespace, comment: Option<&str>) -> String {
         large_objects: None,
         no_tablespaces: false,
         no_toast_compression: false,
+        privileges: true,
+        security_labels: true,
     };
     toc_entries(&cat, &graph, &facts, opts)
+        .expect("entries build")
         .iter()
         .filter(|e| e.desc == "SCHEMA" || e.desc == "COMMENT")
         .map(|e| {
@@ -62,6 +65,8 @@ fn public(owner: &str, create: bool) -> Namespace {
         owner: owner.into(),
         selected: true,
         create,
+        owner_is_default: owner == "pg_database_owner",
+        ..Namespace::default()
     }
 }
 
@@ -105,6 +110,7 @@ fn other_schemas_are_created() {
         owner: "bob".into(),
         selected: true,
         create: true,
+        ..Namespace::default()
     };
     insta::assert_snapshot!(
         "schema_with_comment",

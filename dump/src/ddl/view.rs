@@ -251,6 +251,8 @@ mod tests {
             ],
             sequence: None,
             table: Default::default(),
+            acl: Default::default(),
+            column_acls: Vec::new(),
             view: Some(ViewInfo {
                 definition: " SELECT id,\n    \"Label\",\n    x AS \"select\"\n   FROM t"
                     .to_owned(),

@@ -20,6 +20,8 @@ fn rel(oid: u32, schema: &str, name: &str, relkind: u8, columns: Vec<Column>) ->
         columns,
         sequence: None,
         view: None,
+        acl: Default::default(),
+        column_acls: Vec::new(),
         table: TableDetails {
             replica_identity: b'd',
             ..TableDetails::default()
