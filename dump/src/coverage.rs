@@ -106,11 +106,6 @@ fn query() -> String {
                 changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys}")),
             )
         },
-        format!(
-            "SELECT 'table properties (row security)', count(*) \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND {USER_NAMESPACE} AND {rel} AND c.relrowsecurity"
-        ),
     ];
     let mut sql = String::from("SELECT what, n FROM (");
     sql.push_str(&branches.join(" UNION ALL "));
