@@ -21,8 +21,6 @@ pub struct Namespace {
     pub owner: String,
     /// Chosen for the dump by the selection options (`-n`, `-N`); every schema by default.
     pub selected: bool,
-    /// Owned by `pg_database_owner`, the public schema's owner in a new database.
-    pub owner_is_default: bool,
     pub acl: Acl,
 }
 
@@ -414,7 +412,6 @@ async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
                 name: get(r, 1)?,
                 owner: get(r, 2)?,
                 selected: true,
-                owner_is_default: false,
                 acl: Acl::default(),
             })
         })

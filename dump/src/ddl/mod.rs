@@ -361,7 +361,8 @@ impl Builder<'_> {
             return;
         }
         let public = ns.name == "public";
-        if !public || !ns.owner_is_default {
+        // A new database's public schema belongs to pg_database_owner.
+        if !public || ns.owner != "pg_database_owner" {
             let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
             te.catalog_id = obj.catalog_id;
             te.owner = Some(ns.owner.clone());

@@ -199,7 +199,6 @@ fn catalog() -> Catalog {
             name: "public".to_owned(),
             owner: owner.to_owned(),
             selected: true,
-            owner_is_default: false,
             acl: Acl {
                 acl: Some(items(&["\"Role With Space\"=UC/\"Role With Space\""])),
                 default: items(&["\"Role With Space\"=UC/\"Role With Space\""]),
@@ -211,7 +210,6 @@ fn catalog() -> Catalog {
             name: "Sch ema".to_owned(),
             owner: owner.to_owned(),
             selected: true,
-            owner_is_default: false,
             acl: Acl {
                 acl: Some(items(&[
                     "\"Role With Space\"=UC/\"Role With Space\"",
