@@ -50,18 +50,17 @@ pub async fn load_privileges(client: &Client, cat: &mut Catalog) -> Result<(), D
     };
     let sql = format!(
         "SELECT 'n'::\"char\", n.oid, n.nspacl::text[], \
-                pg_catalog.acldefault('n', n.nspowner)::text[], {}, \
-                n.nspowner = 'pg_database_owner'::pg_catalog.regrole \
+                pg_catalog.acldefault('n', n.nspowner)::text[], {} \
          FROM pg_catalog.pg_namespace n \
          UNION ALL \
          SELECT 'r', c.oid, c.relacl::text[], \
                 pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's'::\"char\" \
-                                      ELSE 'r'::\"char\" END, c.relowner)::text[], {}, false \
+                                      ELSE 'r'::\"char\" END, c.relowner)::text[], {} \
          FROM unnest('{relations}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_class c ON c.oid = src.tbloid \
          UNION ALL \
          SELECT 'd', d.oid, d.datacl::text[], pg_catalog.acldefault('d', d.datdba)::text[], \
-                NULL, false \
+                NULL \
          FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
         init("pg_catalog.pg_namespace", "n.oid"),
         init("pg_catalog.pg_class", "c.oid"),
@@ -87,7 +86,6 @@ pub async fn load_privileges(client: &Client, cat: &mut Catalog) -> Result<(), D
         match kind {
             b'n' => {
                 if let Some(ns) = ns_index.get(&oid).map(|&i| &mut cat.namespaces[i]) {
-                    ns.owner_is_default = get(r, 5)?;
                     ns.acl = acl;
                     if ns.name == "public" {
                         ns.acl.init = Some(public_schema_base_acl(&ns.owner));

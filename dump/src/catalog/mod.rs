@@ -35,8 +35,6 @@ pub struct Namespace {
     /// pg_dump's `nsinfo->create`: CREATE SCHEMA is printed. False for `public`, which initdb
     /// creates, unless the selection options name schemas or tables.
     pub create: bool,
-    /// Owned by `pg_database_owner`, the public schema's owner in a new database.
-    pub owner_is_default: bool,
     pub acl: Acl,
 }
 
@@ -458,7 +456,6 @@ async fn load_namespaces(client: &Client) -> Result<Vec<Namespace>, DumpError> {
                 name,
                 owner: get(r, 2)?,
                 selected: true,
-                owner_is_default: false,
                 acl: Acl::default(),
             })
         })

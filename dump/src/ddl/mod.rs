@@ -422,8 +422,9 @@ impl Builder<'_> {
             return;
         }
         // pg_dump's selectDumpableNamespace/dumpNamespace: initdb's `public` keeps only its
-        // ownership, and that only when it is not the default owner.
-        if ns.create || !ns.owner_is_default {
+        // ownership, and that only when it is not the default owner (pg_database_owner in a
+        // new database).
+        if ns.create || ns.owner != "pg_database_owner" {
             let mut te = TocEntry::new(obj.id, "SCHEMA", ns.name.clone(), Section::PreData);
             te.catalog_id = obj.catalog_id;
             te.owner = Some(ns.owner.clone());

@@ -65,7 +65,6 @@ fn public(owner: &str, create: bool) -> Namespace {
         owner: owner.into(),
         selected: true,
         create,
-        owner_is_default: owner == "pg_database_owner",
         ..Namespace::default()
     }
 }

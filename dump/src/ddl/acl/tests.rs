@@ -184,7 +184,6 @@ fn catalog() -> Catalog {
             owner: owner.to_owned(),
             selected: true,
             create: false,
-            owner_is_default: false,
             acl: Acl {
                 acl: Some(items(&["\"Role With Space\"=UC/\"Role With Space\""])),
                 default: items(&["\"Role With Space\"=UC/\"Role With Space\""]),
@@ -197,7 +196,6 @@ fn catalog() -> Catalog {
             owner: owner.to_owned(),
             selected: true,
             create: true,
-            owner_is_default: false,
             acl: Acl {
                 acl: Some(items(&[
                     "\"Role With Space\"=UC/\"Role With Space\"",
