@@ -26,6 +26,7 @@ fn acl(major: u32) {
             &["--use-set-session-authorization"],
             &["-c", "-s"],
             &["-c", "--if-exists", "-s", "-O"],
+            &["--quote-all-identifiers", "-C"],
         ],
     );
 }
