@@ -187,39 +187,58 @@ fn is_matview(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
     })
 }
 
-/// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form, tried
-/// in upstream's order.
-fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: &mut Vec<String>) {
-    // A view and its ON SELECT rule alone: the rule stays inside CREATE VIEW.
+/// The repairs pg_dump makes when an object printed inside its owner's definition (a view's ON
+/// SELECT rule, a table's CHECK constraint or default) is in a loop: alone with its owner, the
+/// part's dependency on the owner is dropped and it stays inside; in a longer loop the owner
+/// lets go of it and the part becomes its own entry after the owner, in post-data when
+/// `post_data`. `part_of(graph, part, owner, longer)` recognises the pair.
+fn repair_part_loop(
+    graph: &mut ObjectGraph,
+    lp: &[DumpId],
+    part_of: impl Fn(&ObjectGraph, DumpId, DumpId, bool) -> bool,
+    post_data: bool,
+) -> bool {
     if lp.len() == 2 {
-        for (v, r) in [(lp[0], lp[1]), (lp[1], lp[0])] {
-            if view_and_rule(graph, cat, v, r, b"vm") {
-                remove_dep(graph, r, v);
-                return;
+        for (owner, part) in [(lp[0], lp[1]), (lp[1], lp[0])] {
+            if part_of(graph, part, owner, false) {
+                remove_dep(graph, part, owner);
+                return true;
+            }
+        }
+        return false;
+    }
+    for &owner in lp {
+        for &part in lp {
+            if part_of(graph, part, owner, true) {
+                remove_dep(graph, owner, part);
+                let post = graph
+                    .objects
+                    .iter()
+                    .find(|o| o.kind == ObjectKind::PostDataBoundary)
+                    .map(|o| o.id)
+                    .filter(|_| post_data);
+                if let Some(o) = graph.get_mut(part) {
+                    o.separate = true;
+                    o.deps.push(owner);
+                    o.deps.extend(post);
+                }
+                return true;
             }
         }
     }
-    // A longer loop through a view's rule: the view is created with a dummy body and the rule
-    // becomes a post-data CREATE OR REPLACE VIEW (not possible for materialized views).
-    if lp.len() > 2 {
-        for &v in lp {
-            for &r in lp {
-                if view_and_rule(graph, cat, v, r, b"v") {
-                    remove_dep(graph, v, r);
-                    let post = graph
-                        .objects
-                        .iter()
-                        .find(|o| o.kind == ObjectKind::PostDataBoundary)
-                        .map(|o| o.id);
-                    if let Some(o) = graph.get_mut(r) {
-                        o.separate = true;
-                        o.deps.push(v);
-                        o.deps.extend(post);
-                    }
-                    return;
-                }
-            }
-        }
+    false
+}
+
+/// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form, tried
+/// in upstream's order.
+fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: &mut Vec<String>) {
+    // A view and its ON SELECT rule. In a longer loop the view is created with a dummy body
+    // and the rule becomes a CREATE OR REPLACE VIEW (not possible for materialized views).
+    let view_rule = |g: &ObjectGraph, rule, view, longer: bool| {
+        view_and_rule(g, cat, view, rule, if longer { b"v" } else { b"vm" })
+    };
+    if repair_part_loop(graph, lp, view_rule, true) {
+        return;
     }
     // A materialized view in a loop through the pre-data boundary (it reads something
     // post-data, such as a primary key its GROUP BY relies on): the boundary lets go of the
@@ -239,63 +258,17 @@ fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: 
             return;
         }
     }
-    // A table and one of its CHECK constraints: the constraint stays inside CREATE TABLE
-    // (repairTableConstraintLoop); through other objects it becomes a separate post-data
-    // ALTER TABLE (repairTableConstraintMultiLoop).
+    // A table and one of its CHECK constraints (repairTableConstraintLoop / MultiLoop).
     let check_of =
-        |g: &ObjectGraph, c: DumpId, t: DumpId| g.get(c).is_some_and(|o| o.check_of == Some(t));
-    if lp.len() == 2 {
-        for (t, c) in [(lp[0], lp[1]), (lp[1], lp[0])] {
-            if check_of(graph, c, t) {
-                remove_dep(graph, c, t);
-                return;
-            }
-        }
+        |g: &ObjectGraph, c: DumpId, t: DumpId, _| g.get(c).is_some_and(|o| o.check_of == Some(t));
+    if repair_part_loop(graph, lp, check_of, true) {
+        return;
     }
-    if lp.len() > 2 {
-        for &t in lp {
-            for &c in lp {
-                if check_of(graph, c, t) {
-                    remove_dep(graph, t, c);
-                    let post = graph
-                        .objects
-                        .iter()
-                        .find(|o| o.kind == ObjectKind::PostDataBoundary)
-                        .map(|o| o.id);
-                    if let Some(o) = graph.get_mut(c) {
-                        o.separate = true;
-                        o.deps.push(t);
-                        o.deps.extend(post);
-                    }
-                    return;
-                }
-            }
-        }
-    }
-    // A table and one of its defaults: the default stays inside CREATE TABLE.
-    if lp.len() == 2 {
-        for (t, a) in [(lp[0], lp[1]), (lp[1], lp[0])] {
-            if attrdef_table(graph, a, t) {
-                remove_dep(graph, a, t);
-                return;
-            }
-        }
-    }
-    // A longer loop through a table's default (a serial column's sequence is owned by the
-    // table): the default becomes a separate ALTER TABLE after both.
-    if lp.len() > 2 {
-        for &t in lp {
-            for &a in lp {
-                if attrdef_table(graph, a, t) {
-                    remove_dep(graph, t, a);
-                    if let Some(o) = graph.get_mut(a) {
-                        o.separate = true;
-                        o.deps.push(t);
-                    }
-                    return;
-                }
-            }
-        }
+    // A table and one of its defaults (a serial column's sequence is owned by the table): the
+    // default becomes a separate ALTER TABLE, still pre-data.
+    let default_of = |g: &ObjectGraph, a, t, _| attrdef_table(g, a, t);
+    if repair_part_loop(graph, lp, default_of, false) {
+        return;
     }
     // A table depending on itself (column on column, or on the whole table): ignore.
     if lp.len() == 1 {
