@@ -2,13 +2,12 @@
 //! public schema, tables, partitioned tables, sequences, columns, the database with -C,
 //! large objects), and leaves them out as it does with -x; -O and --no-security-labels too.
 
-use tusk_tests::compare::assert_same_database;
-use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin};
+use tusk_tests::harness::{Cluster, run_unchecked, tusk_bin};
 use tusk_tests::parity::{assert_parity, load_fixture};
 
 fn acl(major: u32) {
     let c = Cluster::shared(major);
-    let db = load_fixture(c, "relations/acl.sql").unwrap();
+    let db = load_fixture(c, "relations.sql").unwrap();
     assert_parity(
         c,
         &db,
@@ -41,49 +40,6 @@ fn acl_pg18() {
     acl(18)
 }
 
-/// The ACL entries of tusk_dump's archives (large objects' per-object entries in the 1.14
-/// archives of a 15 server, groups in 1.16) restore with upstream pg_restore into the same
-/// privileges.
-fn archive_restores(major: u32) {
-    let c = Cluster::shared(major);
-    let src = load_fixture(c, "relations/acl.sql").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("acl.dump");
-    run(
-        "tusk_dump",
-        c.command(tusk_bin("tusk_dump").unwrap())
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&src),
-        None,
-    )
-    .unwrap();
-    let dst = c.new_database("acl_restored").unwrap();
-    run(
-        "pg_restore",
-        c.upstream("pg_restore").args(["-d", &dst]).arg(&archive),
-        None,
-    )
-    .unwrap();
-    assert_same_database((c, &src), (c, &dst));
-    let lo_acls = "SELECT string_agg(oid || ' ' || pg_catalog.pg_get_userbyid(lomowner) || ' ' \
-                   || coalesce(lomacl::text, '-'), ', ' ORDER BY oid) \
-                   FROM pg_catalog.pg_largeobject_metadata";
-    assert_eq!(
-        c.psql(&dst, lo_acls).unwrap(),
-        c.psql(&src, lo_acls).unwrap()
-    );
-}
-
-#[test]
-fn archive_restores_pg15() {
-    archive_restores(15)
-}
-
-#[test]
-fn archive_restores_pg18() {
-    archive_restores(18)
-}
 
 /// Privileges changed on pg_catalog's objects (which pg_dump dumps too) are refused, not
 /// silently left out; a fresh database has none.

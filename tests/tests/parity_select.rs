@@ -115,7 +115,7 @@ const FILTERS: &[(&str, bool)] = &[
 
 fn select(major: u32) {
     let c = Cluster::shared(major);
-    let db = load_fixture(c, "relations/select.sql").unwrap();
+    let db = load_fixture(c, "relations.sql").unwrap();
 
     let schema_cases: Vec<Vec<&str>> = SCHEMA_CASES
         .iter()

@@ -6,7 +6,7 @@ use tusk_tests::parity::{assert_parity, load_fixture};
 
 fn tables(major: u32) {
     let c = Cluster::shared(major);
-    let db = load_fixture(c, "relations/tables.sql").unwrap();
+    let db = load_fixture(c, "relations.sql").unwrap();
     assert_parity(
         c,
         &db,

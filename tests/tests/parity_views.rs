@@ -7,7 +7,7 @@ use tusk_tests::parity::{assert_parity, load_fixture};
 
 fn views(major: u32) {
     let c = Cluster::shared(major);
-    let db = load_fixture(c, "relations/views.sql").unwrap();
+    let db = load_fixture(c, "relations.sql").unwrap();
     assert_parity(
         c,
         &db,
