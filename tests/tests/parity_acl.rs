@@ -40,7 +40,6 @@ fn acl_pg18() {
     acl(18)
 }
 
-
 /// Privileges changed on pg_catalog's objects (which pg_dump dumps too) are refused, not
 /// silently left out; a fresh database has none.
 fn system_privileges_refused(major: u32) {
