@@ -61,6 +61,7 @@ fn statement_count(major: u32) {
     let many = create_tables(&cluster, 5000);
     let with_few = statements_of_dump(&cluster, &few, "tusk_count_few");
     let with_many = statements_of_dump(&cluster, &many, "tusk_count_many");
+    eprintln!("server {major}: {with_few} statements for 50 tables, {with_many} for 5000");
     // The log does show the dump's statements (setup, transaction, catalog queries).
     assert!(with_few >= 10, "only {with_few} statements logged");
     assert!(with_many < 60, "{with_many} statements to dump 5000 tables");
