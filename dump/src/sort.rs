@@ -211,12 +211,15 @@ fn repair_part_loop(
         for &part in lp {
             if part_of(graph, part, owner, true) {
                 remove_dep(graph, owner, part);
-                let post = graph
-                    .objects
-                    .iter()
-                    .find(|o| o.kind == ObjectKind::PostDataBoundary)
-                    .map(|o| o.id)
-                    .filter(|_| post_data);
+                let post = if post_data {
+                    graph
+                        .objects
+                        .iter()
+                        .find(|o| o.kind == ObjectKind::PostDataBoundary)
+                        .map(|o| o.id)
+                } else {
+                    None
+                };
                 if let Some(o) = graph.get_mut(part) {
                     o.separate = true;
                     o.deps.push(owner);

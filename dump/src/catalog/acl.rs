@@ -41,29 +41,30 @@ fn text_list(row: &tokio_postgres::Row, idx: usize) -> Result<Option<Vec<String>
 /// reads the security labels.
 pub async fn load_privileges(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
     let relations = oid_array(cat.relations.iter().map(|r| r.oid));
-    let init = |classid: &str, oid: &str| {
+    // A join rather than a subquery per object: the server hashes pg_init_privs once.
+    let init = |alias: &str, classid: &str, oid: &str| {
         format!(
-            "(SELECT pip.initprivs::text[] FROM pg_catalog.pg_init_privs pip \
-              WHERE pip.objoid = {oid} AND pip.classoid = '{classid}'::pg_catalog.regclass \
-              AND pip.objsubid = 0)"
+            "LEFT JOIN pg_catalog.pg_init_privs {alias} ON {alias}.objoid = {oid} \
+             AND {alias}.classoid = '{classid}'::pg_catalog.regclass AND {alias}.objsubid = 0"
         )
     };
     let sql = format!(
         "SELECT 'n'::\"char\", n.oid, n.nspacl::text[], \
-                pg_catalog.acldefault('n', n.nspowner)::text[], {} \
-         FROM pg_catalog.pg_namespace n \
+                pg_catalog.acldefault('n', n.nspowner)::text[], pn.initprivs::text[] \
+         FROM pg_catalog.pg_namespace n {} \
          UNION ALL \
          SELECT 'r', c.oid, c.relacl::text[], \
                 pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's'::\"char\" \
-                                      ELSE 'r'::\"char\" END, c.relowner)::text[], {} \
+                                      ELSE 'r'::\"char\" END, c.relowner)::text[], \
+                pc.initprivs::text[] \
          FROM unnest('{relations}'::pg_catalog.oid[]) AS src(tbloid) \
-         JOIN pg_catalog.pg_class c ON c.oid = src.tbloid \
+         JOIN pg_catalog.pg_class c ON c.oid = src.tbloid {} \
          UNION ALL \
          SELECT 'd', d.oid, d.datacl::text[], pg_catalog.acldefault('d', d.datdba)::text[], \
                 NULL \
          FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
-        init("pg_catalog.pg_namespace", "n.oid"),
-        init("pg_catalog.pg_class", "c.oid"),
+        init("pn", "pg_catalog.pg_namespace", "n.oid"),
+        init("pc", "pg_catalog.pg_class", "c.oid"),
     );
     let rows = client
         .query(&sql, &[])
