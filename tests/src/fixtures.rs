@@ -26,10 +26,12 @@ pub fn pgbench(cluster: &Cluster, scale: u32) -> Result<String> {
 /// paths of dump and restore.
 pub fn large_objects(cluster: &Cluster, grants: bool) -> Result<String> {
     let db = cluster.new_database("lo")?;
+    // Roles are cluster-wide and tests share clusters: the loser of a concurrent CREATE ROLE
+    // gets unique_violation, not duplicate_object.
     cluster.psql(
         &db,
-        "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tusk_reader') \
-             THEN CREATE ROLE tusk_reader; END IF; END$$; \
+        "DO $$BEGIN CREATE ROLE tusk_reader; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$; \
          SELECT lo_from_bytea(0, 'hello world'::bytea) AS a \\gset \n\
          SELECT lo_from_bytea(0, decode(repeat('ab', 20000), 'hex')) AS b \\gset \n\
          SELECT lo_from_bytea(0, ''::bytea) AS c \\gset \n\

@@ -15,11 +15,17 @@ pub fn fixture_path(name: &str) -> PathBuf {
 }
 
 /// Creates a new database on `cluster` and runs the SQL file `fixtures/<name>` in it.
-/// Fixtures create the roles they need idempotently, as roles are shared by the cluster.
+/// Fixtures create the roles and tablespaces they need idempotently, as the cluster shares
+/// them; loads are serialised because "create unless it exists" races between databases
+/// (CREATE TABLESPACE cannot even be wrapped in an exception block).
 pub fn load_fixture(cluster: &Cluster, name: &str) -> Result<String> {
+    static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let sql = std::fs::read_to_string(fixture_path(name))
         .unwrap_or_else(|e| panic!("reading fixture {name}: {e}"));
     let db = cluster.new_database(name.trim_end_matches(".sql"))?;
+    let _one_at_a_time = LOADING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     cluster.psql(&db, &sql)?;
     Ok(db)
 }
