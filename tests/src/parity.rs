@@ -178,3 +178,25 @@ pub fn assert_round_trips(source: &Cluster, src: &str, target: &Cluster) {
         );
     }
 }
+
+/// One test module per `name => function(major)` pair, with a test per server major: 15 and
+/// 18 always, 14, 16 and 17 when [`matrix_enabled`].
+#[macro_export]
+macro_rules! for_majors {
+    ($($name:ident => $f:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn pg15() { super::$f(15) }
+                #[test]
+                fn pg18() { super::$f(18) }
+                #[test]
+                fn pg14() { if $crate::parity::matrix_enabled() { super::$f(14) } }
+                #[test]
+                fn pg16() { if $crate::parity::matrix_enabled() { super::$f(16) } }
+                #[test]
+                fn pg17() { if $crate::parity::matrix_enabled() { super::$f(17) } }
+            }
+        )*
+    };
+}

@@ -4,7 +4,7 @@
 //! by default; 14, 16 and 17 with `TUSK_MATRIX=1`.
 
 use tusk_tests::harness::Cluster;
-use tusk_tests::parity::{assert_parity, assert_round_trips, load_fixture, matrix_enabled};
+use tusk_tests::parity::{assert_parity, assert_round_trips, load_fixture};
 
 const FIXTURE: &str = "relations.sql";
 
@@ -65,26 +65,7 @@ fn round_trips(major: u32) {
     assert_round_trips(c, &src, target);
 }
 
-macro_rules! majors {
-    ($($name:ident => $f:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[test]
-                fn pg15() { super::$f(15) }
-                #[test]
-                fn pg18() { super::$f(18) }
-                #[test]
-                fn pg14() { if super::matrix_enabled() { super::$f(14) } }
-                #[test]
-                fn pg16() { if super::matrix_enabled() { super::$f(16) } }
-                #[test]
-                fn pg17() { if super::matrix_enabled() { super::$f(17) } }
-            }
-        )*
-    };
-}
-
-majors! {
+tusk_tests::for_majors! {
     schema_equals_pg_dump_18 => schema_parity,
     options_equal_pg_dump_18 => options_parity,
     custom_archives_restored_by_upstream_and_tusk => round_trips,

@@ -244,20 +244,7 @@ fn script_matches_upstream(major: u32) {
     }
 }
 
-macro_rules! per_major {
-    ($($name:ident => $f:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[test]
-                fn pg15() { super::$f(15) }
-                #[test]
-                fn pg18() { super::$f(18) }
-            }
-        )*
-    };
-}
-
-per_major! {
+tusk_tests::for_majors! {
     tusk_dump_then_upstream_restore => tusk_dump_upstream_restore,
     upstream_dump_then_tusk_restore => upstream_dump_tusk_restore,
     tusk_dump_directory_then_upstream_restore => tusk_dump_directory_upstream_restore,
