@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId};
 use crate::catalog::{Catalog, classid, is_system_schema};
 
 mod indexes;
+mod types;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
 /// after the name in `DOTypeNameCompare`, so it must not be rearranged.
@@ -150,6 +151,10 @@ pub enum Subject {
     StatisticsExt(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
+    /// A type (`Catalog::types[i]`), or an array or multirange type derived from it.
+    Type(usize),
+    /// (type index, constraint index) of a domain's constraint.
+    DomainConstraint(usize, usize),
     None,
 }
 
@@ -286,6 +291,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    types::add_types(&mut g, cat, &mut by_catalog);
     let mut table_ids = Vec::with_capacity(cat.relations.len());
     for (i, rel) in cat.relations.iter().enumerate() {
         let cid = CatalogId {
@@ -650,6 +656,10 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ) else {
             continue;
         };
+        // A composite type's pg_class entry is the type itself here.
+        if from == to {
+            continue;
+        }
         if let Some(obj) = g.get_mut(from) {
             obj.deps.push(to);
         }
@@ -704,6 +714,9 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
+            Subject::Type(i) | Subject::DomainConstraint(i, _) => cat
+                .namespace(cat.types[i].namespace_oid)
+                .is_some_and(|n| n.selected),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -794,11 +807,13 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
             ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
-            ObjectKind::Constraint
-            | ObjectKind::FkConstraint
-            | ObjectKind::Rule
-            | ObjectKind::Trigger
-            | ObjectKind::Policy => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
+            ObjectKind::Constraint | ObjectKind::FkConstraint => a
+                .sort_num
+                .cmp(&b.sort_num)
+                .then_with(|| a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())),
+            ObjectKind::Rule | ObjectKind::Trigger | ObjectKind::Policy => {
+                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
+            }
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

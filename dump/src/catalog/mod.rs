@@ -17,11 +17,13 @@ mod acl;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
+pub mod types;
 mod views;
 
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
+pub use types::{DerivedType, TypeKind, UserType};
 pub use views::{RowType, Rule, ViewInfo};
 
 /// `pg_namespace`.
@@ -215,6 +217,10 @@ pub struct Catalog {
     pub data_excluded: HashSet<u32>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
+    /// Enum, composite, range and domain types, in OID order.
+    pub types: Vec<UserType>,
+    /// Array and multirange types of `types`: not dumped, but dependencies pass through them.
+    pub derived_types: Vec<DerivedType>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -343,6 +349,8 @@ pub async fn load_details(
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
+    (cat.types, cat.derived_types) = types::load_types(client).await?;
+    types::load_type_details(client, server_version, &mut cat.types).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;

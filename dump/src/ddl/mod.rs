@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 
-use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
+use crate::catalog::{
+    Catalog, Column, Constraint, Database, LargeObject, Relation, TypeKind, classid,
+};
 use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
@@ -15,6 +17,7 @@ mod index;
 mod policy;
 mod table;
 mod trigger;
+mod types;
 mod view;
 
 /// The few facts about the session that the special entries record.
@@ -173,6 +176,17 @@ impl Builder<'_> {
         match (obj.kind, obj.subject) {
             (ObjectKind::Namespace, Subject::Namespace(i)) if self.opts.schema => {
                 self.namespace(obj, i)
+            }
+            (ObjectKind::Type, Subject::Type(i)) if self.opts.schema => {
+                self.user_type(obj, &self.cat.types[i])
+            }
+            (ObjectKind::Constraint, Subject::DomainConstraint(t, c))
+                if self.opts.schema && obj.separate =>
+            {
+                let ty = &self.cat.types[t];
+                if let TypeKind::Domain(d) = &ty.kind {
+                    self.domain_constraint(obj, ty, &d.constraints[c]);
+                }
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
