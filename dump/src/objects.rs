@@ -155,6 +155,8 @@ pub enum Subject {
     Type(usize),
     /// (type index, constraint index) of a domain's constraint.
     DomainConstraint(usize, usize),
+    Collation(usize),
+    Conversion(usize),
     None,
 }
 
@@ -172,8 +174,9 @@ pub struct DumpObject {
     /// rules split off, and index-backed and foreign-key constraints, which always are.
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
-    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
-    /// constraints, rules, triggers and policies.
+    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, `collencoding` for
+    /// collations, the table name for constraints, rules, triggers and policies (domain
+    /// constraints first, with `sort_num` -1 and the domain's name).
     pub sort_num: i32,
     pub sort_table: String,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
@@ -292,6 +295,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     types::add_types(&mut g, cat, &mut by_catalog);
+    types::add_collations_and_conversions(&mut g, cat, &mut by_catalog);
     let mut table_ids = Vec::with_capacity(cat.relations.len());
     for (i, rel) in cat.relations.iter().enumerate() {
         let cid = CatalogId {
@@ -717,6 +721,12 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Type(i) | Subject::DomainConstraint(i, _) => cat
                 .namespace(cat.types[i].namespace_oid)
                 .is_some_and(|n| n.selected),
+            Subject::Collation(i) => cat
+                .namespace(cat.collations[i].namespace_oid)
+                .is_some_and(|n| n.selected),
+            Subject::Conversion(i) => cat
+                .namespace(cat.conversions[i].namespace_oid)
+                .is_some_and(|n| n.selected),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -806,7 +816,7 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
-            ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
+            ObjectKind::AttrDef | ObjectKind::Collation => a.sort_num.cmp(&b.sort_num),
             ObjectKind::Constraint | ObjectKind::FkConstraint => a
                 .sort_num
                 .cmp(&b.sort_num)

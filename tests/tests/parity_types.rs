@@ -1,5 +1,6 @@
-//! tusk_dump equals pg_dump 18 for enum, composite, range and domain types (the `types`
-//! section of fixtures/objects.sql), and its custom archive restores to the same schema.
+//! tusk_dump equals pg_dump 18 for enum, composite, range and domain types, collations and
+//! conversions (the `types` section of fixtures/objects.sql), and its custom archive restores
+//! to the same schema.
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};

@@ -13,6 +13,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod collation;
 mod index;
 mod policy;
 mod table;
@@ -179,6 +180,12 @@ impl Builder<'_> {
             }
             (ObjectKind::Type, Subject::Type(i)) if self.opts.schema => {
                 self.user_type(obj, &self.cat.types[i])
+            }
+            (ObjectKind::Collation, Subject::Collation(i)) if self.opts.schema => {
+                self.collation(obj, &self.cat.collations[i])
+            }
+            (ObjectKind::Conversion, Subject::Conversion(i)) if self.opts.schema => {
+                self.conversion(obj, &self.cat.conversions[i])
             }
             (ObjectKind::Constraint, Subject::DomainConstraint(t, c))
                 if self.opts.schema && obj.separate =>

@@ -86,3 +86,42 @@ pub(super) fn add_types(
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
 }
+
+/// Collation and conversion objects (getCollations, getConversions), a collation's encoding
+/// as its `DOTypeNameCompare` tie-breaker.
+pub(super) fn add_collations_and_conversions(
+    g: &mut ObjectGraph,
+    cat: &Catalog,
+    by_catalog: &mut HashMap<(u32, u32), DumpId>,
+) {
+    for (i, coll) in cat.collations.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_COLLATION,
+            oid: coll.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Collation,
+            cid,
+            &coll.name,
+            Some(&coll.schema),
+            Subject::Collation(i),
+        );
+        obj.sort_num = coll.encoding;
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, conv) in cat.conversions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_CONVERSION,
+            oid: conv.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Conversion,
+            cid,
+            &conv.name,
+            Some(&conv.schema),
+            Subject::Conversion(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+}
