@@ -15,6 +15,8 @@ pub enum AclType {
     Schema,
     Database,
     LargeObject,
+    /// Types and domains.
+    Type,
 }
 
 impl AclType {
@@ -26,6 +28,7 @@ impl AclType {
             AclType::Schema => "SCHEMA",
             AclType::Database => "DATABASE",
             AclType::LargeObject => "LARGE OBJECT",
+            AclType::Type => "TYPE",
         }
     }
 
@@ -53,6 +56,7 @@ impl AclType {
             AclType::Schema => &[(b'C', "CREATE"), (b'U', "USAGE")],
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
+            AclType::Type => &[(b'U', "USAGE")],
         }
     }
 }

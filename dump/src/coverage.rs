@@ -27,21 +27,19 @@ fn query() -> String {
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
-        format!(
-            "SELECT 'domain CHECK constraints', count(*) \
-             FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE k.contype = 'c' AND k.conrelid = 0 AND {USER_NAMESPACE}"
-        ),
+        // A range type's constructors (internal dependencies) and its cast to the multirange
+        // come with the type, as pg_dump's getFuncs and getCasts leave them out.
         format!(
             "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \
-             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NAMESPACE} AND {}",
+             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NAMESPACE} AND {} \
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
+               AND i.objid = p.oid AND i.deptype = 'i')",
             not_member("pg_catalog.pg_proc", "p.oid")
         ),
         format!(
-            "SELECT 'types or domains', count(*) FROM pg_catalog.pg_type t \
+            "SELECT 'base or shell types', count(*) FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_NAMESPACE} AND t.typelem = 0 AND \
-               (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c') \
+             WHERE {USER_NAMESPACE} AND t.typelem = 0 AND t.typtype NOT IN ('c', 'd', 'e', 'r', 'm') \
                AND {}",
             not_member("pg_catalog.pg_type", "t.oid")
         ),
@@ -52,10 +50,8 @@ fn query() -> String {
             not_member("pg_catalog.pg_am", "a.oid")
         ),
         format!(
-            "SELECT 'collations, conversions, operators, operator classes or text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_conversion o JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NAMESPACE}) \
+            "SELECT 'operators, operator classes or text search objects', \
+               (SELECT count(*) FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NAMESPACE}) \
              + (SELECT count(*) FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NAMESPACE}) \
              + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
              + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE})"
@@ -67,7 +63,8 @@ fn query() -> String {
          + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
               (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
          + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
-         + (SELECT count(*) FROM pg_catalog.pg_cast WHERE oid >= 16384)"
+         + (SELECT count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND NOT EXISTS \
+              (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))"
             .to_owned(),
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),

@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId};
 use crate::catalog::{Catalog, classid, is_system_schema};
 
 mod indexes;
+mod types;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
 /// after the name in `DOTypeNameCompare`, so it must not be rearranged.
@@ -150,6 +151,12 @@ pub enum Subject {
     StatisticsExt(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
+    /// A type (`Catalog::types[i]`), or an array or multirange type derived from it.
+    Type(usize),
+    /// (type index, constraint index) of a domain's constraint.
+    DomainConstraint(usize, usize),
+    Collation(usize),
+    Conversion(usize),
     None,
 }
 
@@ -167,8 +174,9 @@ pub struct DumpObject {
     /// rules split off, and index-backed and foreign-key constraints, which always are.
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
-    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
-    /// constraints, rules, triggers and policies.
+    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, `collencoding` for
+    /// collations, the table name for constraints, rules, triggers and policies (domain
+    /// constraints first, with `sort_num` -1 and the domain's name).
     pub sort_num: i32,
     pub sort_table: String,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
@@ -286,6 +294,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    types::add_types(&mut g, cat, &mut by_catalog);
+    types::add_collations_and_conversions(&mut g, cat, &mut by_catalog);
     let mut table_ids = Vec::with_capacity(cat.relations.len());
     for (i, rel) in cat.relations.iter().enumerate() {
         let cid = CatalogId {
@@ -650,6 +660,10 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ) else {
             continue;
         };
+        // A composite type's pg_class entry is the type itself here.
+        if from == to {
+            continue;
+        }
         if let Some(obj) = g.get_mut(from) {
             obj.deps.push(to);
         }
@@ -704,6 +718,15 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
+            Subject::Type(i) | Subject::DomainConstraint(i, _) => cat
+                .namespace(cat.types[i].namespace_oid)
+                .is_some_and(|n| n.selected),
+            Subject::Collation(i) => cat
+                .namespace(cat.collations[i].namespace_oid)
+                .is_some_and(|n| n.selected),
+            Subject::Conversion(i) => cat
+                .namespace(cat.conversions[i].namespace_oid)
+                .is_some_and(|n| n.selected),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -793,12 +816,14 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
-            ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
-            ObjectKind::Constraint
-            | ObjectKind::FkConstraint
-            | ObjectKind::Rule
-            | ObjectKind::Trigger
-            | ObjectKind::Policy => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
+            ObjectKind::AttrDef | ObjectKind::Collation => a.sort_num.cmp(&b.sort_num),
+            ObjectKind::Constraint | ObjectKind::FkConstraint => a
+                .sort_num
+                .cmp(&b.sort_num)
+                .then_with(|| a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())),
+            ObjectKind::Rule | ObjectKind::Trigger | ObjectKind::Policy => {
+                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
+            }
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

@@ -14,14 +14,18 @@ pub mod policies;
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
+pub mod collations;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
+pub mod types;
 mod views;
 
+pub use collations::{Collation, Conversion};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
+pub use types::{DerivedType, TypeKind, UserType};
 pub use views::{RowType, Rule, ViewInfo};
 
 /// `pg_namespace`.
@@ -215,6 +219,13 @@ pub struct Catalog {
     pub data_excluded: HashSet<u32>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
+    /// Enum, composite, range and domain types, in OID order.
+    pub types: Vec<UserType>,
+    /// Array and multirange types of `types`: not dumped, but dependencies pass through them.
+    pub derived_types: Vec<DerivedType>,
+    /// In OID order.
+    pub collations: Vec<Collation>,
+    pub conversions: Vec<Conversion>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -270,6 +281,8 @@ pub mod classid {
     pub const PG_REWRITE: u32 = 2618;
     pub const PG_TYPE: u32 = 1247;
     pub const PG_STATISTIC_EXT: u32 = 3381;
+    pub const PG_COLLATION: u32 = 3456;
+    pub const PG_CONVERSION: u32 = 2607;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -343,6 +356,10 @@ pub async fn load_details(
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
+    (cat.types, cat.derived_types) = types::load_types(client).await?;
+    types::load_type_details(client, server_version, &mut cat.types).await?;
+    cat.collations = collations::load_collations(client, server_version).await?;
+    cat.conversions = collations::load_conversions(client).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;

@@ -6,15 +6,19 @@ use std::collections::{HashMap, HashSet};
 use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, DumpId, Section, TocEntry};
 
-use crate::catalog::{Catalog, Column, Constraint, Database, LargeObject, Relation, classid};
+use crate::catalog::{
+    Catalog, Column, Constraint, Database, LargeObject, Relation, TypeKind, classid,
+};
 use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod collation;
 mod index;
 mod policy;
 mod table;
 mod trigger;
+mod types;
 mod view;
 
 /// The few facts about the session that the special entries record.
@@ -173,6 +177,23 @@ impl Builder<'_> {
         match (obj.kind, obj.subject) {
             (ObjectKind::Namespace, Subject::Namespace(i)) if self.opts.schema => {
                 self.namespace(obj, i)
+            }
+            (ObjectKind::Type, Subject::Type(i)) if self.opts.schema => {
+                self.user_type(obj, &self.cat.types[i])
+            }
+            (ObjectKind::Collation, Subject::Collation(i)) if self.opts.schema => {
+                self.collation(obj, &self.cat.collations[i])
+            }
+            (ObjectKind::Conversion, Subject::Conversion(i)) if self.opts.schema => {
+                self.conversion(obj, &self.cat.conversions[i])
+            }
+            (ObjectKind::Constraint, Subject::DomainConstraint(t, c))
+                if self.opts.schema && obj.separate =>
+            {
+                let ty = &self.cat.types[t];
+                if let TypeKind::Domain(d) = &ty.kind {
+                    self.domain_constraint(obj, ty, &d.constraints[c]);
+                }
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
