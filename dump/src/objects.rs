@@ -150,6 +150,8 @@ pub enum Subject {
     StatisticsExt(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
+    /// A function or procedure (index in `Catalog::functions`).
+    Function(usize),
     None,
 }
 
@@ -171,6 +173,8 @@ pub struct DumpObject {
     /// constraints, rules, triggers and policies.
     pub sort_num: i32,
     pub sort_table: String,
+    /// Tie-breaker for functions: (schema, name) of each argument type (`pgTypeNameCompare`).
+    pub sort_types: Vec<(String, String)>,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
     pub check_of: Option<DumpId>,
     /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
@@ -235,6 +239,7 @@ fn object(
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
+        sort_types: Vec::new(),
         check_of: None,
         dump: true,
     }
@@ -284,6 +289,22 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             None,
             Subject::Namespace(i),
         ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, f) in cat.functions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_PROC,
+            oid: f.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Func,
+            cid,
+            &f.name,
+            Some(&f.schema),
+            Subject::Function(i),
+        );
+        obj.sort_types = f.arg_type_keys.clone();
+        let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     let mut table_ids = Vec::with_capacity(cat.relations.len());
@@ -704,6 +725,9 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
+            Subject::Function(i) => cat
+                .namespace(cat.functions[i].namespace_oid)
+                .is_some_and(|n| n.selected),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -799,6 +823,11 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             | ObjectKind::Rule
             | ObjectKind::Trigger
             | ObjectKind::Policy => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
+            ObjectKind::Func | ObjectKind::Agg => a
+                .sort_types
+                .len()
+                .cmp(&b.sort_types.len())
+                .then_with(|| a.sort_types.cmp(&b.sort_types)),
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

@@ -14,11 +14,13 @@ pub mod policies;
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
+pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use functions::Function;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -215,6 +217,8 @@ pub struct Catalog {
     pub data_excluded: HashSet<u32>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
+    /// Functions and procedures (not aggregates), in OID order.
+    pub functions: Vec<Function>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -270,6 +274,7 @@ pub mod classid {
     pub const PG_REWRITE: u32 = 2618;
     pub const PG_TYPE: u32 = 1247;
     pub const PG_STATISTIC_EXT: u32 = 3381;
+    pub const PG_PROC: u32 = 1255;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -345,6 +350,7 @@ pub async fn load_details(
     cat.statistics = indexes::load_statistics(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
+    cat.functions = functions::load_functions(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod function;
 mod index;
 mod policy;
 mod table;
@@ -184,6 +185,9 @@ impl Builder<'_> {
                     self.table(obj, rel);
                 }
                 self.relation_privileges(obj, rel);
+            }
+            (ObjectKind::Func, Subject::Function(i)) if self.opts.schema => {
+                self.function(obj, &self.cat.functions[i])
             }
             (ObjectKind::TableAttach, Subject::Relation(i)) if self.opts.schema => {
                 self.table_attach(obj, &self.cat.relations[i])
