@@ -152,6 +152,7 @@ pub enum Subject {
     LargeObjects(usize, usize),
     /// A function or procedure (index in `Catalog::functions`).
     Function(usize),
+    EventTrigger(usize),
     None,
 }
 
@@ -291,22 +292,6 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
-    for (i, f) in cat.functions.iter().enumerate() {
-        let cid = CatalogId {
-            tableoid: classid::PG_PROC,
-            oid: f.oid,
-        };
-        let mut obj = object(
-            ObjectKind::Func,
-            cid,
-            &f.name,
-            Some(&f.schema),
-            Subject::Function(i),
-        );
-        obj.sort_types = f.arg_type_keys.clone();
-        let id = g.push(obj);
-        by_catalog.insert((cid.tableoid, cid.oid), id);
-    }
     let mut table_ids = Vec::with_capacity(cat.relations.len());
     for (i, rel) in cat.relations.iter().enumerate() {
         let cid = CatalogId {
@@ -322,6 +307,22 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
+    }
+    for (i, f) in cat.functions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_PROC,
+            oid: f.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Func,
+            cid,
+            &f.name,
+            Some(&f.schema),
+            Subject::Function(i),
+        );
+        obj.sort_types = f.arg_type_keys.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
@@ -346,6 +347,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             ));
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
+    }
+    // Dump ids in getSchemaData's order: tables, functions, types, ..., event triggers.
+    for (i, et) in cat.event_triggers.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_EVENT_TRIGGER,
+            oid: et.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::EventTrigger,
+            cid,
+            &et.name,
+            None,
+            Subject::EventTrigger(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     for i in 0..cat.relations.len() {
         if let Some(attach) = partition_attach(cat, i, &table_ids) {
@@ -728,6 +744,7 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Function(i) => cat
                 .namespace(cat.functions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
+            Subject::EventTrigger(_) => cat.include_everything,
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }

@@ -14,12 +14,14 @@ pub mod policies;
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
+pub mod event_triggers;
 pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use event_triggers::EventTrigger;
 pub use functions::Function;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
@@ -219,6 +221,11 @@ pub struct Catalog {
     pub seclabels: Vec<SecLabel>,
     /// Functions and procedures (not aggregates), in OID order.
     pub functions: Vec<Function>,
+    /// In OID order.
+    pub event_triggers: Vec<EventTrigger>,
+    /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
+    /// (event triggers, casts, languages) are dumped only then.
+    pub include_everything: bool,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -275,6 +282,7 @@ pub mod classid {
     pub const PG_TYPE: u32 = 1247;
     pub const PG_STATISTIC_EXT: u32 = 3381;
     pub const PG_PROC: u32 = 1255;
+    pub const PG_EVENT_TRIGGER: u32 = 3466;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -351,6 +359,7 @@ pub async fn load_details(
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;
+    cat.event_triggers = event_triggers::load_event_triggers(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod event_trigger;
 mod function;
 mod index;
 mod policy;
@@ -188,6 +189,9 @@ impl Builder<'_> {
             }
             (ObjectKind::Func, Subject::Function(i)) if self.opts.schema => {
                 self.function(obj, &self.cat.functions[i])
+            }
+            (ObjectKind::EventTrigger, Subject::EventTrigger(i)) if self.opts.schema => {
+                self.event_trigger(obj, &self.cat.event_triggers[i])
             }
             (ObjectKind::TableAttach, Subject::Relation(i)) if self.opts.schema => {
                 self.table_attach(obj, &self.cat.relations[i])
