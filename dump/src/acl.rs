@@ -17,6 +17,8 @@ pub enum AclType {
     LargeObject,
     /// Types and domains.
     Type,
+    Function,
+    Procedure,
 }
 
 impl AclType {
@@ -29,6 +31,8 @@ impl AclType {
             AclType::Database => "DATABASE",
             AclType::LargeObject => "LARGE OBJECT",
             AclType::Type => "TYPE",
+            AclType::Function => "FUNCTION",
+            AclType::Procedure => "PROCEDURE",
         }
     }
 
@@ -57,6 +61,7 @@ impl AclType {
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
             AclType::Type => &[(b'U', "USAGE")],
+            AclType::Function | AclType::Procedure => &[(b'X', "EXECUTE")],
         }
     }
 }

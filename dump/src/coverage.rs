@@ -27,13 +27,10 @@ fn query() -> String {
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
-        // A range type's constructors (internal dependencies) and its cast to the multirange
-        // come with the type, as pg_dump's getFuncs and getCasts leave them out.
         format!(
-            "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \
-             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NAMESPACE} AND {} \
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
-               AND i.objid = p.oid AND i.deptype = 'i')",
+            "SELECT 'aggregates', count(*) FROM pg_catalog.pg_proc p \
+             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE p.prokind = 'a' AND {USER_NAMESPACE} AND {}",
             not_member("pg_catalog.pg_proc", "p.oid")
         ),
         format!(
@@ -56,13 +53,14 @@ fn query() -> String {
              + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
              + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE})"
         ),
-        "SELECT 'foreign-data wrappers, servers, publications, subscriptions, event triggers or casts', \
+        // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
+        // it out).
+        "SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
          + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
          + (SELECT count(*) FROM pg_catalog.pg_publication) \
          + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
               (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
-         + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
          + (SELECT count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND NOT EXISTS \
               (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))"
             .to_owned(),

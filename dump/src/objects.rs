@@ -157,6 +157,9 @@ pub enum Subject {
     DomainConstraint(usize, usize),
     Collation(usize),
     Conversion(usize),
+    /// A function or procedure (index in `Catalog::functions`).
+    Function(usize),
+    EventTrigger(usize),
     None,
 }
 
@@ -179,6 +182,8 @@ pub struct DumpObject {
     /// constraints first, with `sort_num` -1 and the domain's name).
     pub sort_num: i32,
     pub sort_table: String,
+    /// Tie-breaker for functions: (schema, name) of each argument type (`pgTypeNameCompare`).
+    pub sort_types: Vec<(String, String)>,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
     pub check_of: Option<DumpId>,
     /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
@@ -243,6 +248,7 @@ fn object(
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
+        sort_types: Vec::new(),
         check_of: None,
         dump: true,
     }
@@ -312,6 +318,22 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
     }
+    for (i, f) in cat.functions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_PROC,
+            oid: f.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Func,
+            cid,
+            &f.name,
+            Some(&f.schema),
+            Subject::Function(i),
+        );
+        obj.sort_types = f.arg_type_keys.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
     for rt in &cat.row_types {
@@ -335,6 +357,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             ));
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
+    }
+    // Dump ids in getSchemaData's order: tables, functions, types, ..., event triggers.
+    for (i, et) in cat.event_triggers.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_EVENT_TRIGGER,
+            oid: et.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::EventTrigger,
+            cid,
+            &et.name,
+            None,
+            Subject::EventTrigger(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     for i in 0..cat.relations.len() {
         if let Some(attach) = partition_attach(cat, i, &table_ids) {
@@ -727,6 +764,10 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Conversion(i) => cat
                 .namespace(cat.conversions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
+            Subject::Function(i) => cat
+                .namespace(cat.functions[i].namespace_oid)
+                .is_some_and(|n| n.selected),
+            Subject::EventTrigger(_) => cat.include_everything,
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -824,6 +865,11 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             ObjectKind::Rule | ObjectKind::Trigger | ObjectKind::Policy => {
                 a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
             }
+            ObjectKind::Func | ObjectKind::Agg => a
+                .sort_types
+                .len()
+                .cmp(&b.sort_types.len())
+                .then_with(|| a.sort_types.cmp(&b.sort_types)),
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

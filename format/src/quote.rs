@@ -246,6 +246,20 @@ pub fn literal(value: &str, std_strings: bool) -> String {
     out
 }
 
+/// A dollar-quoted string literal as `appendStringLiteralDQ` writes it: `$$`, or `$_$`,
+/// `$_X$`... growing until the opening delimiter (without its closing `$`) is not in `value`.
+pub fn dollar_quoted(value: &str) -> String {
+    const SUFFIXES: &[u8] = b"_XXXXXXX";
+    let mut delim = String::from("$");
+    let mut next = 0;
+    while value.contains(delim.as_str()) {
+        delim.push(char::from(SUFFIXES[next]));
+        next = (next + 1) % SUFFIXES.len();
+    }
+    delim.push('$');
+    format!("{delim}{value}{delim}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +297,13 @@ mod tests {
         assert_eq!(literal("it's", true), "'it''s'");
         assert_eq!(literal("a\\b", true), "'a\\b'");
         assert_eq!(literal("a\\b'", false), "E'a\\\\b'''");
+    }
+
+    #[test]
+    fn dollar_quoting_avoids_the_delimiter() {
+        assert_eq!(dollar_quoted("SELECT 1"), "$$SELECT 1$$");
+        assert_eq!(dollar_quoted("it's $1"), "$_$it's $1$_$");
+        assert_eq!(dollar_quoted("$_ and $_X"), "$_XX$$_ and $_X$_XX$");
+        assert_eq!(dollar_quoted("ends in $"), "$_$ends in $$_$");
     }
 }

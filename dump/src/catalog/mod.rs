@@ -15,6 +15,8 @@ pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
 pub mod collations;
+pub mod event_triggers;
+pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
@@ -22,6 +24,8 @@ pub mod types;
 mod views;
 
 pub use collations::{Collation, Conversion};
+pub use event_triggers::EventTrigger;
+pub use functions::Function;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -226,6 +230,13 @@ pub struct Catalog {
     /// In OID order.
     pub collations: Vec<Collation>,
     pub conversions: Vec<Conversion>,
+    /// Functions and procedures (not aggregates), in OID order.
+    pub functions: Vec<Function>,
+    /// In OID order.
+    pub event_triggers: Vec<EventTrigger>,
+    /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
+    /// (event triggers, casts, languages) are dumped only then.
+    pub include_everything: bool,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -283,6 +294,8 @@ pub mod classid {
     pub const PG_STATISTIC_EXT: u32 = 3381;
     pub const PG_COLLATION: u32 = 3456;
     pub const PG_CONVERSION: u32 = 2607;
+    pub const PG_PROC: u32 = 1255;
+    pub const PG_EVENT_TRIGGER: u32 = 3466;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -362,6 +375,8 @@ pub async fn load_details(
     cat.conversions = collations::load_conversions(client).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
+    cat.functions = functions::load_functions(client).await?;
+    cat.event_triggers = event_triggers::load_event_triggers(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

@@ -14,6 +14,8 @@ use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
 mod collation;
+mod event_trigger;
+mod function;
 mod index;
 mod policy;
 mod table;
@@ -205,6 +207,12 @@ impl Builder<'_> {
                     self.table(obj, rel);
                 }
                 self.relation_privileges(obj, rel);
+            }
+            (ObjectKind::Func, Subject::Function(i)) if self.opts.schema => {
+                self.function(obj, &self.cat.functions[i])
+            }
+            (ObjectKind::EventTrigger, Subject::EventTrigger(i)) if self.opts.schema => {
+                self.event_trigger(obj, &self.cat.event_triggers[i])
             }
             (ObjectKind::TableAttach, Subject::Relation(i)) if self.opts.schema => {
                 self.table_attach(obj, &self.cat.relations[i])
