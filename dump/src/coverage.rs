@@ -52,13 +52,17 @@ fn query() -> String {
             not_member("pg_catalog.pg_am", "a.oid")
         ),
         format!(
-            "SELECT 'collations, conversions, operators, operator classes or text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_conversion o JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE})"
+            "SELECT 'collations', count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE}"
+        ),
+        format!(
+            "SELECT 'conversions', count(*) FROM pg_catalog.pg_conversion o JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE {USER_NAMESPACE}"
+        ),
+        format!(
+            "SELECT 'text search objects', \
+               (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_parser o JOIN pg_catalog.pg_namespace n ON n.oid = o.prsnamespace WHERE {USER_NAMESPACE}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_template o JOIN pg_catalog.pg_namespace n ON n.oid = o.tmplnamespace WHERE {USER_NAMESPACE})"
         ),
         "SELECT 'foreign-data wrappers, servers, publications, subscriptions, event triggers or casts', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \

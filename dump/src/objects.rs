@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId};
 use crate::catalog::{Catalog, classid, is_system_schema};
 
 mod indexes;
+mod operators;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
 /// after the name in `DOTypeNameCompare`, so it must not be rearranged.
@@ -148,6 +149,10 @@ pub enum Subject {
     /// A partition's index attached to its parent's: (partition index, parent index).
     IndexAttach(usize, usize),
     StatisticsExt(usize),
+    /// Indexes into `Catalog::operators`, `opclasses`, `opfamilies`.
+    Operator(usize),
+    OpClass(usize),
+    OpFamily(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     None,
@@ -167,10 +172,12 @@ pub struct DumpObject {
     /// rules split off, and index-backed and foreign-key constraints, which always are.
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
-    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
-    /// constraints, rules, triggers and policies.
+    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults (the negated `oprkind` for
+    /// operators), the table name for constraints, rules, triggers and policies (the access
+    /// method's for operator classes and families), argument types as (schema, type name).
     pub sort_num: i32,
     pub sort_table: String,
+    pub sort_args: Vec<(String, String)>,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
     pub check_of: Option<DumpId>,
     /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
@@ -235,6 +242,7 @@ fn object(
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
+        sort_args: Vec::new(),
         check_of: None,
         dump: true,
     }
@@ -326,6 +334,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
     }
+    operators::add_operators(&mut g, cat, &mut by_catalog);
     for i in 0..cat.relations.len() {
         if let Some(attach) = partition_attach(cat, i, &table_ids) {
             g.push(attach);
@@ -704,9 +713,17 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
+            Subject::Operator(i) => in_dumped_schema(cat, cat.operators[i].namespace_oid),
+            Subject::OpClass(i) => in_dumped_schema(cat, cat.opclasses[i].namespace_oid),
+            Subject::OpFamily(i) => in_dumped_schema(cat, cat.opfamilies[i].namespace_oid),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
+}
+
+/// `selectDumpableObject` for an object in a schema: dumped with the schema's contents.
+fn in_dumped_schema(cat: &Catalog, namespace_oid: u32) -> bool {
+    cat.namespace(namespace_oid).is_some_and(|n| n.selected)
 }
 
 /// pg_dump's `addBoundaryDependencies`: dummy objects that keep pre-data before data before
@@ -794,6 +811,13 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
             ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
+            ObjectKind::Operator => a
+                .sort_num
+                .cmp(&b.sort_num)
+                .then_with(|| type_names_order(&a.sort_args, &b.sort_args)),
+            ObjectKind::OpClass | ObjectKind::OpFamily => {
+                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
+            }
             ObjectKind::Constraint
             | ObjectKind::FkConstraint
             | ObjectKind::Rule
@@ -802,4 +826,17 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))
+}
+
+/// `pgTypeNameCompare` over argument lists of the same length: schema, then type name.
+fn type_names_order(a: &[(String, String)], b: &[(String, String)]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|((sa, na), (sb, nb))| {
+            sa.as_bytes()
+                .cmp(sb.as_bytes())
+                .then_with(|| na.as_bytes().cmp(nb.as_bytes()))
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }

@@ -9,6 +9,7 @@ use crate::acl::Acl;
 use crate::error::DumpError;
 
 mod indexes;
+pub mod operators;
 pub mod policies;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
@@ -19,6 +20,7 @@ pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -215,6 +217,10 @@ pub struct Catalog {
     pub data_excluded: HashSet<u32>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
+    /// User operators, operator classes and families (extension members excluded), by OID.
+    pub operators: Vec<Operator>,
+    pub opclasses: Vec<OpClass>,
+    pub opfamilies: Vec<OpFamily>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -270,6 +276,9 @@ pub mod classid {
     pub const PG_REWRITE: u32 = 2618;
     pub const PG_TYPE: u32 = 1247;
     pub const PG_STATISTIC_EXT: u32 = 3381;
+    pub const PG_OPERATOR: u32 = 2617;
+    pub const PG_OPCLASS: u32 = 2616;
+    pub const PG_OPFAMILY: u32 = 2753;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -343,6 +352,7 @@ pub async fn load_details(
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
+    operators::load_operators(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
