@@ -15,6 +15,8 @@ pub enum AclType {
     Schema,
     Database,
     LargeObject,
+    /// Functions, procedures and aggregates (GRANT has no AGGREGATE keyword).
+    Function,
 }
 
 impl AclType {
@@ -26,6 +28,7 @@ impl AclType {
             AclType::Schema => "SCHEMA",
             AclType::Database => "DATABASE",
             AclType::LargeObject => "LARGE OBJECT",
+            AclType::Function => "FUNCTION",
         }
     }
 
@@ -53,6 +56,7 @@ impl AclType {
             AclType::Schema => &[(b'C', "CREATE"), (b'U', "USAGE")],
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
+            AclType::Function => &[(b'X', "EXECUTE")],
         }
     }
 }

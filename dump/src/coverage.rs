@@ -33,8 +33,9 @@ fn query() -> String {
              WHERE k.contype = 'c' AND k.conrelid = 0 AND {USER_NAMESPACE}"
         ),
         format!(
-            "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \
-             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NAMESPACE} AND {}",
+            "SELECT 'functions or procedures', count(*) FROM pg_catalog.pg_proc p \
+             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE p.prokind <> 'a' AND {USER_NAMESPACE} AND {}",
             not_member("pg_catalog.pg_proc", "p.oid")
         ),
         format!(

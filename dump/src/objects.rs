@@ -149,7 +149,8 @@ pub enum Subject {
     /// A partition's index attached to its parent's: (partition index, parent index).
     IndexAttach(usize, usize),
     StatisticsExt(usize),
-    /// Indexes into `Catalog::operators`, `opclasses`, `opfamilies`.
+    /// Indexes into `Catalog::aggregates`, `operators`, `opclasses`, `opfamilies`.
+    Aggregate(usize),
     Operator(usize),
     OpClass(usize),
     OpFamily(usize),
@@ -172,8 +173,8 @@ pub struct DumpObject {
     /// rules split off, and index-backed and foreign-key constraints, which always are.
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
-    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults (the negated `oprkind` for
-    /// operators), the table name for constraints, rules, triggers and policies (the access
+    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults (the number of arguments for
+    /// aggregates, the negated `oprkind` for operators), the table name for constraints, rules, triggers and policies (the access
     /// method's for operator classes and families), argument types as (schema, type name).
     pub sort_num: i32,
     pub sort_table: String,
@@ -713,6 +714,7 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
+            Subject::Aggregate(i) => in_dumped_schema(cat, cat.aggregates[i].namespace_oid),
             Subject::Operator(i) => in_dumped_schema(cat, cat.operators[i].namespace_oid),
             Subject::OpClass(i) => in_dumped_schema(cat, cat.opclasses[i].namespace_oid),
             Subject::OpFamily(i) => in_dumped_schema(cat, cat.opfamilies[i].namespace_oid),
@@ -811,7 +813,7 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
             ObjectKind::AttrDef => a.sort_num.cmp(&b.sort_num),
-            ObjectKind::Operator => a
+            ObjectKind::Agg | ObjectKind::Operator => a
                 .sort_num
                 .cmp(&b.sort_num)
                 .then_with(|| type_names_order(&a.sort_args, &b.sort_args)),

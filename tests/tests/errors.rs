@@ -147,7 +147,7 @@ fn objects_tusk_cannot_dump_are_refused_not_dropped() {
     let out = dir.path().join("x.dump");
     let err = dump_fails(c, &["-Fc", "-f", out.to_str().unwrap(), &db]);
     assert!(
-        err.contains("cannot dump yet: 1 functions, procedures or aggregates"),
+        err.contains("cannot dump yet: 1 functions or procedures"),
         "{err}"
     );
     assert!(err.contains("default privileges"), "{err}");

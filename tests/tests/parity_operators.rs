@@ -1,4 +1,4 @@
-//! tusk_dump equals pg_dump 18 for operators, operator classes and operator families (the
+//! tusk_dump equals pg_dump 18 for aggregates, operators, operator classes and families (the
 //! `operators` section of fixtures/objects.sql), and its custom archive restored by upstream
 //! pg_restore gives back the same schema.
 

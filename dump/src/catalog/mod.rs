@@ -8,6 +8,7 @@ use tokio_postgres::{Client, Row};
 use crate::acl::Acl;
 use crate::error::DumpError;
 
+pub mod aggregates;
 mod indexes;
 pub mod operators;
 pub mod policies;
@@ -20,6 +21,7 @@ pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use aggregates::Aggregate;
 pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
@@ -221,6 +223,7 @@ pub struct Catalog {
     pub operators: Vec<Operator>,
     pub opclasses: Vec<OpClass>,
     pub opfamilies: Vec<OpFamily>,
+    pub aggregates: Vec<Aggregate>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -279,6 +282,7 @@ pub mod classid {
     pub const PG_OPERATOR: u32 = 2617;
     pub const PG_OPCLASS: u32 = 2616;
     pub const PG_OPFAMILY: u32 = 2753;
+    pub const PG_PROC: u32 = 1255;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -353,6 +357,7 @@ pub async fn load_details(
     cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
     operators::load_operators(client, cat).await?;
+    cat.aggregates = aggregates::load_aggregates(client).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;

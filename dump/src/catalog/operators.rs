@@ -116,7 +116,11 @@ pub struct OpFamily {
     pub members: Members,
 }
 
-fn pair(r: &tokio_postgres::Row, idx: usize) -> Result<Option<(String, String)>, DumpError> {
+/// Two text columns from `idx` as (schema, name), when both are set.
+pub(super) fn pair(
+    r: &tokio_postgres::Row,
+    idx: usize,
+) -> Result<Option<(String, String)>, DumpError> {
     Ok(
         match (
             get::<Option<String>>(r, idx)?,
@@ -128,8 +132,8 @@ fn pair(r: &tokio_postgres::Row, idx: usize) -> Result<Option<(String, String)>,
     )
 }
 
-/// `regprocedure` and `regtype` print `-` for no object.
-fn reg(r: &tokio_postgres::Row, idx: usize) -> Result<Option<String>, DumpError> {
+/// `regproc`, `regprocedure` and `regtype` print `-` for no object.
+pub(super) fn reg(r: &tokio_postgres::Row, idx: usize) -> Result<Option<String>, DumpError> {
     let s: String = get(r, idx)?;
     Ok((s != "-").then_some(s))
 }

@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod aggregate;
 mod index;
 mod operator;
 mod policy;
@@ -243,6 +244,9 @@ impl Builder<'_> {
             }
             (ObjectKind::SequenceSet, Subject::Relation(i)) if self.opts.data => {
                 self.sequence_set(&self.cat.relations[i]);
+            }
+            (ObjectKind::Agg, Subject::Aggregate(i)) if self.opts.schema => {
+                self.aggregate(obj, &self.cat.aggregates[i])
             }
             (ObjectKind::Operator, Subject::Operator(i)) if self.opts.schema => {
                 self.operator(obj, &self.cat.operators[i])

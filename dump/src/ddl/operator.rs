@@ -79,7 +79,7 @@ fn proc_name(proc: &str) -> &str {
 }
 
 /// `getFormattedOperatorName`: always schema-qualified.
-fn operator_ref((schema, name): &(String, String)) -> String {
+pub(super) fn operator_ref((schema, name): &(String, String)) -> String {
     format!("OPERATOR({}.{name})", ident(schema))
 }
 

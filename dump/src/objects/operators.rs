@@ -1,6 +1,7 @@
-//! Operator objects (getOperators, getOpclasses, getOpfamilies): schema-bound, dumped with
-//! their schema, sorted with pg_dump_sort.c's tie-breaks (operator kind and argument types;
-//! access method name).
+//! Aggregates, operators, operator classes and families (getAggregates, getOperators,
+//! getOpclasses, getOpfamilies): schema-bound, dumped with their schema, sorted with
+//! pg_dump_sort.c's tie-breaks (argument count or operator kind, then argument types; access
+//! method name).
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use tusk_format::{CatalogId, DumpId};
 use super::{ObjectGraph, ObjectKind, Subject, object};
 use crate::catalog::{Catalog, classid};
 
-/// Adds the operators, then the operator classes, then the families, as pg_dump reads them.
+/// Adds the aggregates, operators, operator classes, then families, as pg_dump reads them.
 pub(super) fn add_operators(
     g: &mut ObjectGraph,
     cat: &Catalog,
@@ -19,6 +20,22 @@ pub(super) fn add_operators(
         let key = (obj.catalog_id.tableoid, obj.catalog_id.oid);
         by_catalog.insert(key, g.push(obj));
     };
+    for (i, agg) in cat.aggregates.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_PROC,
+            oid: agg.oid,
+        };
+        let mut obj = object(
+            ObjectKind::Agg,
+            cid,
+            &agg.name,
+            Some(&agg.schema),
+            Subject::Aggregate(i),
+        );
+        obj.sort_num = i32::try_from(agg.arg_keys.len()).unwrap_or(i32::MAX);
+        obj.sort_args = agg.arg_keys.clone();
+        add(g, obj);
+    }
     for (i, op) in cat.operators.iter().enumerate() {
         let cid = CatalogId {
             tableoid: classid::PG_OPERATOR,
