@@ -28,12 +28,6 @@ fn query() -> String {
              WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
         ),
         format!(
-            "SELECT 'aggregates', count(*) FROM pg_catalog.pg_proc p \
-             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE p.prokind = 'a' AND {USER_NAMESPACE} AND {}",
-            not_member("pg_catalog.pg_proc", "p.oid")
-        ),
-        format!(
             "SELECT 'base or shell types', count(*) FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
              WHERE {USER_NAMESPACE} AND t.typelem = 0 AND t.typtype NOT IN ('c', 'd', 'e', 'r', 'm') \
@@ -47,11 +41,11 @@ fn query() -> String {
             not_member("pg_catalog.pg_am", "a.oid")
         ),
         format!(
-            "SELECT 'operators, operator classes or text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE})"
+            "SELECT 'text search objects', \
+               (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_parser o JOIN pg_catalog.pg_namespace n ON n.oid = o.prsnamespace WHERE {USER_NAMESPACE}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_template o JOIN pg_catalog.pg_namespace n ON n.oid = o.tmplnamespace WHERE {USER_NAMESPACE})"
         ),
         // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
         // it out).

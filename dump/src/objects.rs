@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId};
 use crate::catalog::{Catalog, classid, is_system_schema};
 
 mod indexes;
+mod operators;
 mod types;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
@@ -149,6 +150,11 @@ pub enum Subject {
     /// A partition's index attached to its parent's: (partition index, parent index).
     IndexAttach(usize, usize),
     StatisticsExt(usize),
+    /// Indexes into `Catalog::aggregates`, `operators`, `opclasses`, `opfamilies`.
+    Aggregate(usize),
+    Operator(usize),
+    OpClass(usize),
+    OpFamily(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     /// A type (`Catalog::types[i]`), or an array or multirange type derived from it.
@@ -178,12 +184,15 @@ pub struct DumpObject {
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, `collencoding` for
-    /// collations, the table name for constraints, rules, triggers and policies (domain
-    /// constraints first, with `sort_num` -1 and the domain's name).
+    /// collations, the number of arguments for functions and aggregates and the negated
+    /// `oprkind` for operators, the table name for constraints, rules, triggers and policies
+    /// (domain constraints first, with `sort_num` -1 and the domain's name), the access
+    /// method's for operator classes and families.
     pub sort_num: i32,
     pub sort_table: String,
-    /// Tie-breaker for functions: (schema, name) of each argument type (`pgTypeNameCompare`).
-    pub sort_types: Vec<(String, String)>,
+    /// Last tie-breaker of functions, aggregates and operators: (schema, name) of each
+    /// argument type (`pgTypeNameCompare`).
+    pub sort_args: Vec<(String, String)>,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
     pub check_of: Option<DumpId>,
     /// Whether the object is dumped. Objects that are not stay in the graph, as in pg_dump,
@@ -248,7 +257,7 @@ fn object(
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
-        sort_types: Vec::new(),
+        sort_args: Vec::new(),
         check_of: None,
         dump: true,
     }
@@ -330,7 +339,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             Some(&f.schema),
             Subject::Function(i),
         );
-        obj.sort_types = f.arg_type_keys.clone();
+        obj.sort_num = i32::try_from(f.arg_type_keys.len()).unwrap_or(i32::MAX);
+        obj.sort_args = f.arg_type_keys.clone();
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -358,6 +368,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
     }
+    operators::add_operators(&mut g, cat, &mut by_catalog);
     // Dump ids in getSchemaData's order: tables, functions, types, ..., event triggers.
     for (i, et) in cat.event_triggers.iter().enumerate() {
         let cid = CatalogId {
@@ -755,22 +766,25 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
-            Subject::Type(i) | Subject::DomainConstraint(i, _) => cat
-                .namespace(cat.types[i].namespace_oid)
-                .is_some_and(|n| n.selected),
-            Subject::Collation(i) => cat
-                .namespace(cat.collations[i].namespace_oid)
-                .is_some_and(|n| n.selected),
-            Subject::Conversion(i) => cat
-                .namespace(cat.conversions[i].namespace_oid)
-                .is_some_and(|n| n.selected),
-            Subject::Function(i) => cat
-                .namespace(cat.functions[i].namespace_oid)
-                .is_some_and(|n| n.selected),
+            Subject::Aggregate(i) => in_dumped_schema(cat, cat.aggregates[i].namespace_oid),
+            Subject::Operator(i) => in_dumped_schema(cat, cat.operators[i].namespace_oid),
+            Subject::OpClass(i) => in_dumped_schema(cat, cat.opclasses[i].namespace_oid),
+            Subject::OpFamily(i) => in_dumped_schema(cat, cat.opfamilies[i].namespace_oid),
+            Subject::Type(i) | Subject::DomainConstraint(i, _) => {
+                in_dumped_schema(cat, cat.types[i].namespace_oid)
+            }
+            Subject::Collation(i) => in_dumped_schema(cat, cat.collations[i].namespace_oid),
+            Subject::Conversion(i) => in_dumped_schema(cat, cat.conversions[i].namespace_oid),
+            Subject::Function(i) => in_dumped_schema(cat, cat.functions[i].namespace_oid),
             Subject::EventTrigger(_) => cat.include_everything,
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
+}
+
+/// `selectDumpableObject` for an object in a schema: dumped with the schema's contents.
+fn in_dumped_schema(cat: &Catalog, namespace_oid: u32) -> bool {
+    cat.namespace(namespace_oid).is_some_and(|n| n.selected)
 }
 
 /// pg_dump's `addBoundaryDependencies`: dummy objects that keep pre-data before data before
@@ -858,19 +872,33 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
         .then_with(|| a.kind.type_order().cmp(&b.kind.type_order()))
         .then_with(|| match a.kind {
             ObjectKind::AttrDef | ObjectKind::Collation => a.sort_num.cmp(&b.sort_num),
+            ObjectKind::Func | ObjectKind::Agg | ObjectKind::Operator => a
+                .sort_num
+                .cmp(&b.sort_num)
+                .then_with(|| type_names_order(&a.sort_args, &b.sort_args)),
             ObjectKind::Constraint | ObjectKind::FkConstraint => a
                 .sort_num
                 .cmp(&b.sort_num)
                 .then_with(|| a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())),
-            ObjectKind::Rule | ObjectKind::Trigger | ObjectKind::Policy => {
-                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
-            }
-            ObjectKind::Func | ObjectKind::Agg => a
-                .sort_types
-                .len()
-                .cmp(&b.sort_types.len())
-                .then_with(|| a.sort_types.cmp(&b.sort_types)),
+            ObjectKind::Rule
+            | ObjectKind::Trigger
+            | ObjectKind::Policy
+            | ObjectKind::OpClass
+            | ObjectKind::OpFamily => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))
+}
+
+/// `pgTypeNameCompare` over argument lists of the same length: schema, then type name.
+fn type_names_order(a: &[(String, String)], b: &[(String, String)]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|((sa, na), (sb, nb))| {
+            sa.as_bytes()
+                .cmp(sb.as_bytes())
+                .then_with(|| na.as_bytes().cmp(nb.as_bytes()))
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }

@@ -8,7 +8,9 @@ use tokio_postgres::{Client, Row};
 use crate::acl::Acl;
 use crate::error::DumpError;
 
+pub mod aggregates;
 mod indexes;
+pub mod operators;
 pub mod policies;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
@@ -23,9 +25,11 @@ pub mod triggers;
 pub mod types;
 mod views;
 
+pub use aggregates::Aggregate;
 pub use collations::{Collation, Conversion};
 pub use event_triggers::EventTrigger;
 pub use functions::Function;
+pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -237,6 +241,11 @@ pub struct Catalog {
     /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
     /// (event triggers, casts, languages) are dumped only then.
     pub include_everything: bool,
+    /// User operators, operator classes and families (extension members excluded), by OID.
+    pub operators: Vec<Operator>,
+    pub opclasses: Vec<OpClass>,
+    pub opfamilies: Vec<OpFamily>,
+    pub aggregates: Vec<Aggregate>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -296,6 +305,9 @@ pub mod classid {
     pub const PG_CONVERSION: u32 = 2607;
     pub const PG_PROC: u32 = 1255;
     pub const PG_EVENT_TRIGGER: u32 = 3466;
+    pub const PG_OPERATOR: u32 = 2617;
+    pub const PG_OPCLASS: u32 = 2616;
+    pub const PG_OPFAMILY: u32 = 2753;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -373,6 +385,8 @@ pub async fn load_details(
     types::load_type_details(client, server_version, &mut cat.types).await?;
     cat.collations = collations::load_collations(client, server_version).await?;
     cat.conversions = collations::load_conversions(client).await?;
+    operators::load_operators(client, cat).await?;
+    cat.aggregates = aggregates::load_aggregates(client).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;

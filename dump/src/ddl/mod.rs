@@ -13,10 +13,12 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod aggregate;
 mod collation;
 mod event_trigger;
 mod function;
 mod index;
+mod operator;
 mod policy;
 mod table;
 mod trigger;
@@ -271,6 +273,18 @@ impl Builder<'_> {
             }
             (ObjectKind::SequenceSet, Subject::Relation(i)) if self.opts.data => {
                 self.sequence_set(&self.cat.relations[i]);
+            }
+            (ObjectKind::Agg, Subject::Aggregate(i)) if self.opts.schema => {
+                self.aggregate(obj, &self.cat.aggregates[i])
+            }
+            (ObjectKind::Operator, Subject::Operator(i)) if self.opts.schema => {
+                self.operator(obj, &self.cat.operators[i])
+            }
+            (ObjectKind::OpClass, Subject::OpClass(i)) if self.opts.schema => {
+                self.opclass(obj, &self.cat.opclasses[i])
+            }
+            (ObjectKind::OpFamily, Subject::OpFamily(i)) if self.opts.schema => {
+                self.opfamily(obj, &self.cat.opfamilies[i])
             }
             (ObjectKind::LargeObject, Subject::LargeObjects(a, b)) => {
                 if let (Some(layout), Some(los)) =

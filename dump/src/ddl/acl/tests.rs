@@ -46,7 +46,7 @@ fn object(id: i32, kind: ObjectKind, oid: u32, tableoid: u32, subject: Subject) 
         separate: false,
         sort_num: 0,
         sort_table: String::new(),
-        sort_types: Vec::new(),
+        sort_args: Vec::new(),
         dump: true,
         check_of: None,
     }

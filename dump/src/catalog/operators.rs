@@ -1,0 +1,342 @@
+//! Operators (`pg_operator`), operator classes (`pg_opclass`) and families (`pg_opfamily`)
+//! with their members (`pg_amop`, `pg_amproc`), as getOperators/getOpclasses/getOpfamilies
+//! and dumpOpr/dumpOpclass/dumpOpfamily read them: one query per catalog for all objects.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Client;
+
+use super::{Catalog, get};
+use crate::error::DumpError;
+
+/// Objects in schemas pg_dump may dump that are not extension members (those are dumped
+/// with their extension). `{oid}` is the object's OID column, `{ns}` its namespace's alias.
+pub(super) fn user_object(catalog: &str, oid: &str, ns: &str) -> String {
+    format!(
+        "{ns}.nspname !~ '^pg_' AND {ns}.nspname <> 'information_schema' \
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+             WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
+               AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+}
+
+/// `FirstNormalObjectId`: objects below are made by initdb, never by users.
+const FIRST_NORMAL_OID: u32 = 16384;
+
+/// A type as pg_dump's sort compares it (`pgTypeNameCompare`): (schema, pg_type name).
+pub type TypeKey = (String, String);
+
+/// A `pg_operator` row.
+#[derive(Debug, Clone, Default)]
+pub struct Operator {
+    pub oid: u32,
+    pub namespace_oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+    /// `oprkind`: 'b' infix, 'l' prefix, 'r' postfix (servers before 14 only).
+    pub kind: u8,
+    /// `oprleft`/`oprright` as `regtype` (`-` when absent).
+    pub left: String,
+    pub right: String,
+    /// The same types for the sort; empty for an absent one.
+    pub left_key: TypeKey,
+    pub right_key: TypeKey,
+    /// `oprcode` as `regprocedure`; `None` for a shell operator (made by a reference from
+    /// COMMUTATOR or NEGATOR and never defined), which pg_dump does not print.
+    pub function: Option<String>,
+    /// (schema, name) of the commutator and negator.
+    pub commutator: Option<(String, String)>,
+    pub negator: Option<(String, String)>,
+    /// `oprrest`/`oprjoin` as `regprocedure`, `None` when unset.
+    pub restrict: Option<String>,
+    pub join: Option<String>,
+    pub merges: bool,
+    pub hashes: bool,
+}
+
+/// A `pg_amop` row printed with its class or family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmOp {
+    pub strategy: i16,
+    /// `amopopr::regoperator`.
+    pub operator: String,
+    /// The btree family of an ordering operator (FOR ORDER BY): (schema, name).
+    pub sort_family: Option<(String, String)>,
+}
+
+/// A `pg_amproc` row printed with its class or family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmProc {
+    pub number: i16,
+    /// `amproc::regprocedure`.
+    pub function: String,
+    /// `amproclefttype`/`amprocrighttype` as `regtype`.
+    pub left: String,
+    pub right: String,
+}
+
+/// The members tied to one class or family by pg_depend: a class prints those bound to it, a
+/// family the loose ones (ALTER OPERATOR FAMILY ... ADD).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Members {
+    pub operators: Vec<AmOp>,
+    pub functions: Vec<AmProc>,
+}
+
+/// A `pg_opclass` row.
+#[derive(Debug, Clone, Default)]
+pub struct OpClass {
+    pub oid: u32,
+    pub namespace_oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+    /// The access method's name.
+    pub method: String,
+    /// `opcintype::regtype`.
+    pub input_type: String,
+    /// `opckeytype::regtype`, when set.
+    pub storage: Option<String>,
+    pub default: bool,
+    /// (schema, name) of its family.
+    pub family: Option<(String, String)>,
+    pub members: Members,
+}
+
+/// A `pg_opfamily` row.
+#[derive(Debug, Clone, Default)]
+pub struct OpFamily {
+    pub oid: u32,
+    pub namespace_oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+    pub method: String,
+    pub members: Members,
+}
+
+/// Two text columns from `idx` as (schema, name), when both are set.
+pub(super) fn pair(
+    r: &tokio_postgres::Row,
+    idx: usize,
+) -> Result<Option<(String, String)>, DumpError> {
+    Ok(
+        match (
+            get::<Option<String>>(r, idx)?,
+            get::<Option<String>>(r, idx + 1)?,
+        ) {
+            (Some(schema), Some(name)) => Some((schema, name)),
+            _ => None,
+        },
+    )
+}
+
+/// `regproc`, `regprocedure` and `regtype` print `-` for no object.
+pub(super) fn reg(r: &tokio_postgres::Row, idx: usize) -> Result<Option<String>, DumpError> {
+    let s: String = get(r, idx)?;
+    Ok((s != "-").then_some(s))
+}
+
+/// Reads the operators, operator classes and families with their members.
+pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
+    cat.operators = load_operator_rows(client).await?;
+    cat.opclasses = load_opclasses(client).await?;
+    cat.opfamilies = load_opfamilies(client).await?;
+    let mut owners: HashMap<(bool, u32), &mut Members> = HashMap::new();
+    for c in &mut cat.opclasses {
+        owners.insert((true, c.oid), &mut c.members);
+    }
+    for f in &mut cat.opfamilies {
+        owners.insert((false, f.oid), &mut f.members);
+    }
+    // Only members tied to the class or family by pg_depend, and not through an ordering
+    // operator's sort family (a dependency too): dumpOpclass/dumpOpfamily's member queries.
+    let tied = "FROM pg_catalog.pg_depend d \
+                LEFT JOIN pg_catalog.pg_opclass oc ON d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass \
+                     AND oc.oid = d.refobjid";
+    let ops = client
+        .query(
+            &format!(
+                "SELECT d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass, d.refobjid, \
+                        ao.amopstrategy, ao.amopopr::pg_catalog.regoperator::text, \
+                        n.nspname::text, f.opfname::text \
+                 {tied} \
+                 JOIN pg_catalog.pg_amop ao ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass \
+                      AND d.objid = ao.oid \
+                 LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = ao.amopsortfamily \
+                 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
+                 WHERE d.refobjid >= {FIRST_NORMAL_OID} \
+                   AND ((oc.oid IS NOT NULL AND ao.amopfamily = oc.opcfamily) \
+                        OR (d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass \
+                            AND ao.amopfamily = d.refobjid)) \
+                 ORDER BY 1, 2, ao.amopstrategy"
+            ),
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading operator class and family operators"))?;
+    for r in &ops {
+        if let Some(m) = owners.get_mut(&(get(r, 0)?, get(r, 1)?)) {
+            m.operators.push(AmOp {
+                strategy: get(r, 2)?,
+                operator: get(r, 3)?,
+                sort_family: pair(r, 4)?,
+            });
+        }
+    }
+    let procs = client
+        .query(
+            &format!(
+            "SELECT d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass, d.refobjid, \
+                    ap.amprocnum, ap.amproc::pg_catalog.regprocedure::text, \
+                    ap.amproclefttype::pg_catalog.regtype::text, \
+                    ap.amprocrighttype::pg_catalog.regtype::text \
+             FROM pg_catalog.pg_depend d \
+             JOIN pg_catalog.pg_amproc ap ON d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass \
+                  AND d.objid = ap.oid \
+             WHERE d.refclassid IN ('pg_catalog.pg_opclass'::pg_catalog.regclass, \
+                                    'pg_catalog.pg_opfamily'::pg_catalog.regclass) \
+               AND d.refobjid >= {FIRST_NORMAL_OID} \
+             ORDER BY 1, 2, ap.amprocnum"),
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading operator class and family functions"))?;
+    for r in &procs {
+        if let Some(m) = owners.get_mut(&(get(r, 0)?, get(r, 1)?)) {
+            m.functions.push(AmProc {
+                number: get(r, 2)?,
+                function: get(r, 3)?,
+                left: get(r, 4)?,
+                right: get(r, 5)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn load_operator_rows(client: &Client) -> Result<Vec<Operator>, DumpError> {
+    let type_key = |alias: &str, col: &str| {
+        format!(
+            "(SELECT tn.nspname::text FROM pg_catalog.pg_type t \
+              JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace WHERE t.oid = {alias}.{col}), \
+             (SELECT t.typname::text FROM pg_catalog.pg_type t WHERE t.oid = {alias}.{col})"
+        )
+    };
+    let other = |col: &str| {
+        format!(
+            "(SELECT qn.nspname::text FROM pg_catalog.pg_operator q \
+              JOIN pg_catalog.pg_namespace qn ON qn.oid = q.oprnamespace WHERE q.oid = o.{col}), \
+             (SELECT q.oprname::text FROM pg_catalog.pg_operator q WHERE q.oid = o.{col})"
+        )
+    };
+    let sql = format!(
+        "SELECT o.oid, o.oprnamespace, n.nspname::text, o.oprname::text, \
+                pg_catalog.pg_get_userbyid(o.oprowner)::text, o.oprkind, \
+                o.oprleft::pg_catalog.regtype::text, o.oprright::pg_catalog.regtype::text, \
+                {}, {}, \
+                o.oprcode::pg_catalog.regprocedure::text, {}, {}, \
+                o.oprrest::pg_catalog.regprocedure::text, o.oprjoin::pg_catalog.regprocedure::text, \
+                o.oprcanmerge, o.oprcanhash \
+         FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
+         WHERE {} ORDER BY o.oid",
+        type_key("o", "oprleft"),
+        type_key("o", "oprright"),
+        other("oprcom"),
+        other("oprnegate"),
+        user_object("pg_operator", "o.oid", "n"),
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading operators"))?;
+    rows.iter()
+        .map(|r| {
+            let key = |i| -> Result<TypeKey, DumpError> { Ok(pair(r, i)?.unwrap_or_default()) };
+            Ok(Operator {
+                oid: get(r, 0)?,
+                namespace_oid: get(r, 1)?,
+                schema: get(r, 2)?,
+                name: get(r, 3)?,
+                owner: get(r, 4)?,
+                kind: get::<i8>(r, 5)? as u8,
+                left: get(r, 6)?,
+                right: get(r, 7)?,
+                left_key: key(8)?,
+                right_key: key(10)?,
+                function: reg(r, 12)?,
+                commutator: pair(r, 13)?,
+                negator: pair(r, 15)?,
+                restrict: reg(r, 17)?,
+                join: reg(r, 18)?,
+                merges: get(r, 19)?,
+                hashes: get(r, 20)?,
+            })
+        })
+        .collect()
+}
+
+async fn load_opclasses(client: &Client) -> Result<Vec<OpClass>, DumpError> {
+    let sql = format!(
+        "SELECT c.oid, c.opcnamespace, n.nspname::text, c.opcname::text, \
+                pg_catalog.pg_get_userbyid(c.opcowner)::text, a.amname::text, \
+                c.opcintype::pg_catalog.regtype::text, c.opckeytype::pg_catalog.regtype::text, \
+                c.opcdefault, fn.nspname::text, f.opfname::text \
+         FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace \
+         JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod \
+         LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily \
+         LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
+         WHERE {} ORDER BY c.oid",
+        user_object("pg_opclass", "c.oid", "n")
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading operator classes"))?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpClass {
+                oid: get(r, 0)?,
+                namespace_oid: get(r, 1)?,
+                schema: get(r, 2)?,
+                name: get(r, 3)?,
+                owner: get(r, 4)?,
+                method: get(r, 5)?,
+                input_type: get(r, 6)?,
+                storage: reg(r, 7)?,
+                default: get(r, 8)?,
+                family: pair(r, 9)?,
+                members: Members::default(),
+            })
+        })
+        .collect()
+}
+
+async fn load_opfamilies(client: &Client) -> Result<Vec<OpFamily>, DumpError> {
+    let sql = format!(
+        "SELECT f.oid, f.opfnamespace, n.nspname::text, f.opfname::text, \
+                pg_catalog.pg_get_userbyid(f.opfowner)::text, a.amname::text \
+         FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
+         JOIN pg_catalog.pg_am a ON a.oid = f.opfmethod \
+         WHERE {} ORDER BY f.oid",
+        user_object("pg_opfamily", "f.oid", "n")
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading operator families"))?;
+    rows.iter()
+        .map(|r| {
+            Ok(OpFamily {
+                oid: get(r, 0)?,
+                namespace_oid: get(r, 1)?,
+                schema: get(r, 2)?,
+                name: get(r, 3)?,
+                owner: get(r, 4)?,
+                method: get(r, 5)?,
+                members: Members::default(),
+            })
+        })
+        .collect()
+}
