@@ -30,7 +30,8 @@ fn query() -> String {
         format!(
             "SELECT 'domain CHECK constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \
-             WHERE k.contype = 'c' AND k.conrelid = 0 AND {USER_NAMESPACE}"
+             WHERE k.contype = 'c' AND k.conrelid = 0 AND {USER_NAMESPACE} AND {}",
+            not_member("pg_catalog.pg_type", "k.contypid")
         ),
         format!(
             "SELECT 'functions, procedures or aggregates', count(*) FROM pg_catalog.pg_proc p \
@@ -45,7 +46,6 @@ fn query() -> String {
                AND {}",
             not_member("pg_catalog.pg_type", "t.oid")
         ),
-        "SELECT 'extensions', count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'".to_owned(),
         // Tables using one are dumped; the access method itself is not yet.
         format!(
             "SELECT 'access methods', count(*) FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
@@ -53,22 +53,29 @@ fn query() -> String {
         ),
         format!(
             "SELECT 'collations, conversions, operators, operator classes or text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_conversion o JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE})"
+               (SELECT count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_conversion o JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE} AND {})",
+            not_member("pg_catalog.pg_collation", "o.oid"),
+            not_member("pg_catalog.pg_conversion", "o.oid"),
+            not_member("pg_catalog.pg_operator", "o.oid"),
+            not_member("pg_catalog.pg_opfamily", "o.oid"),
+            not_member("pg_catalog.pg_ts_config", "o.oid"),
+            not_member("pg_catalog.pg_ts_dict", "o.oid"),
         ),
-        "SELECT 'foreign-data wrappers, servers, publications, subscriptions, event triggers or casts', \
+        format!("SELECT 'foreign-data wrappers, servers, publications, subscriptions, event triggers or casts', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
          + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
          + (SELECT count(*) FROM pg_catalog.pg_publication) \
          + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
               (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
          + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
-         + (SELECT count(*) FROM pg_catalog.pg_cast WHERE oid >= 16384)"
-            .to_owned(),
+         + (SELECT count(*) FROM pg_catalog.pg_cast o WHERE o.oid >= 16384 AND {})",
+            not_member("pg_catalog.pg_cast", "o.oid")
+        ),
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),
         {

@@ -133,6 +133,7 @@ impl ObjectKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Namespace(usize),
+    Extension(usize),
     Relation(usize),
     /// (relation index, column index)
     Column(usize, usize),
@@ -268,6 +269,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut g = ObjectGraph::default();
     let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
 
+    // pg_dump reads extensions first (getSchemaData), so they take the first dump ids.
+    for (i, ext) in cat.extensions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_EXTENSION,
+            oid: ext.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Extension,
+            cid,
+            &ext.name,
+            None,
+            Subject::Extension(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     for (i, ns) in cat.namespaces.iter().enumerate() {
         // pg_catalog is kept for its privileges, which pg_dump dumps when changed.
         if is_system_schema(&ns.name) && ns.name != "pg_catalog" {
@@ -643,10 +659,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         None => {}
     }
 
+    // Extension members are not dumped objects; what depends on one depends on its extension,
+    // as pg_dump's member objects depend on theirs.
+    let member_of: HashMap<(u32, u32), DumpId> = cat
+        .extension_members
+        .iter()
+        .filter_map(|m| {
+            let ext = by_catalog.get(&(classid::PG_EXTENSION, m.extension))?;
+            Some(((m.classid, m.objid), *ext))
+        })
+        .collect();
     for d in &cat.depends {
+        let target = (d.refclassid, d.refobjid);
         let (Some(&from), Some(&to)) = (
             by_catalog.get(&(d.classid, d.objid)),
-            by_catalog.get(&(d.refclassid, d.refobjid)),
+            by_catalog.get(&target).or_else(|| member_of.get(&target)),
         ) else {
             continue;
         };
@@ -683,6 +710,7 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
     for obj in &mut g.objects {
         obj.dump = match obj.subject {
             Subject::Namespace(i) => cat.namespaces[i].selected,
+            Subject::Extension(i) => cat.extensions[i].selected,
             Subject::Relation(i) | Subject::Column(i, _) => cat.relations[i].selected,
             Subject::Constraint(i) => cat
                 .relation(cat.constraints[i].table_oid)

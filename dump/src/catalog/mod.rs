@@ -15,10 +15,12 @@ pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
+pub mod extensions;
 pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use extensions::{Extension, Member as ExtensionMember};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -194,6 +196,10 @@ pub struct Catalog {
     /// In pg_dump's order: by owner, ACL text, OID.
     pub large_objects: Vec<LargeObject>,
     pub namespaces: Vec<Namespace>,
+    /// In OID order.
+    pub extensions: Vec<Extension>,
+    /// Objects belonging to extensions, by (classid, objid).
+    pub extension_members: Vec<ExtensionMember>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
     /// Ordered by table OID, then name.
@@ -270,6 +276,7 @@ pub mod classid {
     pub const PG_REWRITE: u32 = 2618;
     pub const PG_TYPE: u32 = 1247;
     pub const PG_STATISTIC_EXT: u32 = 3381;
+    pub const PG_EXTENSION: u32 = 3079;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -306,8 +313,8 @@ fn oid_array(oids: impl Iterator<Item = u32>) -> String {
     format!("{{{}}}", list.join(","))
 }
 
-/// Reads the schemas and the relations that may be dumped: the first step, after which the
-/// caller locks the tables before trusting the rest of the catalog.
+/// Reads the schemas, the extensions and the relations that may be dumped: the first step, after
+/// which the caller locks the tables before trusting the rest of the catalog.
 pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     let relations = load_relation_rows(client).await?;
     let relation_by_oid = relations
@@ -317,6 +324,7 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
         .collect();
     Ok(Catalog {
         namespaces: load_namespaces(client).await?,
+        extensions: extensions::load_extensions(client).await?,
         relations,
         relation_by_oid,
         ..Catalog::default()
@@ -345,6 +353,7 @@ pub async fn load_details(
     cat.statistics = indexes::load_statistics(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
+    cat.extension_members = extensions::load_members(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

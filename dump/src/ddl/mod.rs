@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod extension;
 mod index;
 mod policy;
 mod table;
@@ -173,6 +174,9 @@ impl Builder<'_> {
         match (obj.kind, obj.subject) {
             (ObjectKind::Namespace, Subject::Namespace(i)) if self.opts.schema => {
                 self.namespace(obj, i)
+            }
+            (ObjectKind::Extension, Subject::Extension(i)) if self.opts.schema => {
+                self.extension(obj, &self.cat.extensions[i])
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
