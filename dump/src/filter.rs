@@ -630,6 +630,7 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
         };
         ext.selected = !ext.builtin() && included && !m.exclude_extensions.contains(&ext.oid);
     }
+    select_extension_data(cat, m, &contents);
     cat.data_excluded = m.exclude_table_data.clone();
     if filter.no_unlogged_table_data {
         cat.data_excluded.extend(
@@ -639,6 +640,49 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
                 .map(|r| r.oid),
         );
     }
+}
+
+/// `processExtensionTables`: an extension's configuration tables are never dumped themselves,
+/// but their rows are, when the extension is, or when the table or its schema is asked for
+/// (and neither is excluded). An extension left out by `-e` or `--exclude-extension` takes
+/// its rows with it.
+fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<String, bool>) {
+    let config = crate::catalog::extensions::config_tables(&cat.extensions);
+    let schema_oid: HashMap<&str, u32> = cat
+        .namespaces
+        .iter()
+        .map(|n| (n.name.as_str(), n.oid))
+        .collect();
+    let mut data = HashMap::new();
+    for ext in &cat.extensions {
+        if m.include_extensions
+            .as_ref()
+            .is_some_and(|i| !i.contains(&ext.oid))
+            || m.exclude_extensions.contains(&ext.oid)
+        {
+            continue;
+        }
+        for (oid, condition) in &ext.config {
+            let Some(rel) = cat.relation(*oid) else {
+                continue;
+            };
+            let asked = m.include_tables.as_ref().is_some_and(|t| t.contains(oid))
+                || contents.get(&rel.schema).copied().unwrap_or(false);
+            let excluded = m.exclude_tables.contains(oid)
+                || schema_oid
+                    .get(rel.schema.as_str())
+                    .is_some_and(|s| m.exclude_schemas.contains(s));
+            if (ext.selected || asked) && !excluded {
+                data.insert(*oid, condition.clone());
+            }
+        }
+    }
+    for rel in &mut cat.relations {
+        if config.contains(&rel.oid) {
+            rel.selected = false;
+        }
+    }
+    cat.extension_data = data;
 }
 
 /// The schemas whose objects may be dumped: those whose contents are, and those of the tables

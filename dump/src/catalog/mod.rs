@@ -219,6 +219,9 @@ pub struct Catalog {
     pub matview_refs: Vec<(u32, u32)>,
     /// Tables whose data is not dumped (`--exclude-table-data`, `--no-unlogged-table-data`).
     pub data_excluded: HashSet<u32>,
+    /// Extensions' configuration tables whose rows are dumped, with the condition (possibly
+    /// empty) that picks them (pg_dump's processExtensionTables).
+    pub extension_data: HashMap<u32, String>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
     /// `relations` by OID, so per-object lookups are not scans.
@@ -498,9 +501,11 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.deptype IN ('a', 'i') \
              WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') \
                AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
-               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+               AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                      AND e.objid = c.oid AND e.deptype = 'e') \
+                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension x \
+                   WHERE c.oid = ANY(x.extconfig))) \
              ORDER BY c.oid",
             &[],
         )
@@ -673,7 +678,7 @@ async fn load_sequences(
     let seqs: Vec<(u32, String)> = relations
         .iter()
         // Only dumped sequences: reading another's value may not even be allowed.
-        .filter(|r| r.relkind == b'S' && r.selected)
+        .filter(|r| r.relkind == b'S' && (r.selected || cat.extension_data.contains_key(&r.oid)))
         .map(|r| (r.oid, tusk_format::quote::qualified(&r.schema, &r.name)))
         .collect();
     if seqs.is_empty() {

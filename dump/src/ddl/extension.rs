@@ -50,4 +50,36 @@ mod tests {
         let (create, drop) = extension_sql(&ext);
         insta::assert_snapshot!(format!("{create}{drop}"));
     }
+
+    #[test]
+    fn configuration_rows_are_selected() {
+        use crate::catalog::{Column, Relation};
+        let column = |name: &str, generated| Column {
+            name: name.into(),
+            generated,
+            ..Column::default()
+        };
+        let rel = Relation {
+            schema: "Cfg".into(),
+            name: "Settings".into(),
+            columns: vec![
+                column("k", None),
+                column("System", None),
+                column("g", Some(b's')),
+            ],
+            ..Relation::default()
+        };
+        let bare = Relation {
+            columns: Vec::new(),
+            ..rel.clone()
+        };
+        insta::assert_snapshot!(
+            [
+                super::super::copy_query(&rel, None),
+                super::super::copy_query(&rel, Some("WHERE NOT \"System\"")),
+                super::super::copy_query(&bare, Some("WHERE true")),
+            ]
+            .join("\n")
+        );
+    }
 }

@@ -929,6 +929,23 @@ pub fn copy_column_list(rel: &Relation) -> String {
     }
 }
 
+/// `dumpTableData_copy`'s query: the table as it is, or, with a row filter (an extension's
+/// configuration table), a SELECT of the same columns.
+pub fn copy_query(rel: &Relation, filter: Option<&str>) -> String {
+    let qual = qualified(&rel.schema, &rel.name);
+    let columns = copy_column_list(rel);
+    match filter {
+        None => format!("COPY {qual} {columns} TO stdout;"),
+        Some(cond) => {
+            let select = columns
+                .strip_prefix('(')
+                .and_then(|c| c.strip_suffix(')'))
+                .unwrap_or("*");
+            format!("COPY (SELECT {select} FROM {qual} {cond}) TO stdout;")
+        }
+    }
+}
+
 /// `appendReloptionsArray`: `name='value'` pairs, every value quoted as a literal.
 fn reloptions(opts: &[String], prefix: &str) -> String {
     opts.iter()
