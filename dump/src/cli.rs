@@ -325,6 +325,11 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             c if c == ch('N') => o.filter.exclude_schemas.push(arg),
             c if c == ch('t') => o.filter.include_tables.push(arg),
             c if c == ch('T') => o.filter.exclude_tables.push(arg),
+            c if c == ch('e') => {
+                o.filter.include_extensions.push(arg);
+                o.filter.extension_switch = true;
+            }
+            EXCLUDE_EXTENSION => o.filter.exclude_extensions.push(arg),
             TABLE_AND_CHILDREN => o.filter.include_tables_and_children.push(arg),
             EXCLUDE_TABLE_AND_CHILDREN => o.filter.exclude_tables_and_children.push(arg),
             EXCLUDE_TABLE_DATA => o.filter.exclude_table_data.push(arg),

@@ -34,7 +34,6 @@ fn query() -> String {
                AND {}",
             not_member("pg_catalog.pg_type", "t.oid")
         ),
-        "SELECT 'extensions', count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'".to_owned(),
         // Tables using one are dumped; the access method itself is not yet.
         format!(
             "SELECT 'access methods', count(*) FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
@@ -42,22 +41,27 @@ fn query() -> String {
         ),
         format!(
             "SELECT 'text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_parser o JOIN pg_catalog.pg_namespace n ON n.oid = o.prsnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_template o JOIN pg_catalog.pg_namespace n ON n.oid = o.tmplnamespace WHERE {USER_NAMESPACE})"
+               (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_parser o JOIN pg_catalog.pg_namespace n ON n.oid = o.prsnamespace WHERE {USER_NAMESPACE} AND {}) \
+             + (SELECT count(*) FROM pg_catalog.pg_ts_template o JOIN pg_catalog.pg_namespace n ON n.oid = o.tmplnamespace WHERE {USER_NAMESPACE} AND {})",
+            not_member("pg_catalog.pg_ts_config", "o.oid"),
+            not_member("pg_catalog.pg_ts_dict", "o.oid"),
+            not_member("pg_catalog.pg_ts_parser", "o.oid"),
+            not_member("pg_catalog.pg_ts_template", "o.oid"),
         ),
         // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
         // it out).
-        "SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
+        format!("SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
          + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
          + (SELECT count(*) FROM pg_catalog.pg_publication) \
          + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
               (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
-         + (SELECT count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND NOT EXISTS \
-              (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))"
-            .to_owned(),
+         + (SELECT count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND {} AND NOT EXISTS \
+              (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))",
+            not_member("pg_catalog.pg_cast", "c.oid")
+        ),
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),
         {

@@ -29,6 +29,12 @@ pub struct ObjectFilter {
     /// `-B`: no large objects.
     pub no_large_objects: bool,
     pub no_unlogged_table_data: bool,
+    /// `-e` and `--exclude-extension`, with their `--filter` form.
+    pub include_extensions: Vec<String>,
+    pub exclude_extensions: Vec<String>,
+    /// `-e` was given on the command line: unlike a filter file's `include extension`, it
+    /// makes the dump no longer one of everything.
+    pub extension_switch: bool,
 }
 
 impl ObjectFilter {
@@ -37,6 +43,7 @@ impl ObjectFilter {
         self.include_schemas.is_empty()
             && self.include_tables.is_empty()
             && self.include_tables_and_children.is_empty()
+            && !self.extension_switch
     }
 
     /// Whether large objects are dumped (when data is): by default in a dump of everything,
@@ -176,6 +183,18 @@ pub fn schema_pattern(pattern: &str) -> Result<NamePattern, String> {
     })
 }
 
+/// An `-e`/`--exclude-extension` pattern (`expand_extension_name_patterns`): a single name,
+/// `None` for `*`.
+pub fn extension_pattern(pattern: &str) -> Result<Option<String>, String> {
+    let c = convert(pattern, 1, false);
+    if c.dots > 0 {
+        return Err(format!(
+            "improper qualified name (too many dotted names): {pattern}"
+        ));
+    }
+    Ok(c.parts.into_iter().next().filter(|n| n != ANY))
+}
+
 /// A `-t`/`-T` pattern (`expand_table_name_patterns`): `[[database.]schema.]table`, regex
 /// characters always quoted; a database part must name the connected database.
 pub fn table_pattern(pattern: &str, dbname: &str) -> Result<NamePattern, String> {
@@ -210,6 +229,9 @@ pub struct Matched {
     pub include_tables: Option<HashSet<u32>>,
     pub exclude_tables: HashSet<u32>,
     pub exclude_table_data: HashSet<u32>,
+    /// `None` when no `-e` was given.
+    pub include_extensions: Option<HashSet<u32>>,
+    pub exclude_extensions: HashSet<u32>,
 }
 
 /// Which list a table pattern belongs to, in the order pg_dump expands them.
@@ -241,7 +263,11 @@ pub async fn expand(
             schema_patterns.push(schema_pattern(p));
         }
     }
-    let schema_hits = match_schemas(client, &schema_patterns).await?;
+    let schema_names: Vec<_> = schema_patterns
+        .iter()
+        .map(|p| p.as_ref().map(|p| p.name.clone()).map_err(Clone::clone))
+        .collect();
+    let schema_hits = match_names(client, NameCatalog::Schema, &schema_names).await?;
 
     let table_lists = [
         (&filter.include_tables, false, TableList::Include),
@@ -337,36 +363,104 @@ pub async fn expand(
         }
     }
     m.include_tables = include;
+    expand_extensions(client, filter, &mut m).await?;
     Ok(m)
 }
 
-/// Schema OIDs matched, by pattern position (malformed patterns match nothing).
-async fn match_schemas(
+/// The extension patterns: includes (strict with `--strict-names`, and one must match), then
+/// excludes.
+async fn expand_extensions(
     client: &Client,
-    patterns: &[Result<NamePattern, String>],
+    filter: &ObjectFilter,
+    m: &mut Matched,
+) -> Result<(), DumpError> {
+    let lists = [&filter.include_extensions, &filter.exclude_extensions];
+    let patterns: Vec<_> = lists
+        .iter()
+        .flat_map(|l| l.iter().map(|p| extension_pattern(p)))
+        .collect();
+    let hits = match_names(client, NameCatalog::Extension, &patterns).await?;
+    let mut n = 0;
+    for (k, list) in lists.iter().enumerate() {
+        let mut oids = HashSet::new();
+        for p in list.iter() {
+            if let Err(e) = &patterns[n] {
+                return Err(DumpError::Selection(e.clone()));
+            }
+            let found = hits.get(&n).map(Vec::as_slice).unwrap_or_default();
+            if k == 0 && filter.strict_names && found.is_empty() {
+                return Err(DumpError::Selection(format!(
+                    "no matching extensions were found for pattern \"{p}\""
+                )));
+            }
+            oids.extend(found.iter().map(|h| h.oid));
+            n += 1;
+        }
+        if k == 0 {
+            if !list.is_empty() && oids.is_empty() {
+                return Err(DumpError::Selection(
+                    "no matching extensions were found".into(),
+                ));
+            }
+            m.include_extensions = (!list.is_empty()).then_some(oids);
+        } else {
+            m.exclude_extensions = oids;
+        }
+    }
+    Ok(())
+}
+
+/// Catalogs whose objects are matched by a bare name pattern.
+#[derive(Clone, Copy)]
+enum NameCatalog {
+    Schema,
+    Extension,
+}
+
+/// Schema or extension OIDs matched by name regexes (`None`: anything), by pattern position
+/// (malformed patterns match nothing). An extension's hit carries its schema.
+async fn match_names(
+    client: &Client,
+    catalog: NameCatalog,
+    patterns: &[Result<Option<String>, String>],
 ) -> Result<HashMap<usize, Vec<Hit>>, DumpError> {
     let mut ids = Vec::new();
     let mut names = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
         if let Ok(p) = p {
             ids.push(i32::try_from(i).unwrap_or(i32::MAX));
-            names.push(p.name.clone());
+            names.push(p.clone());
         }
     }
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let (from, column, schema, what) = match catalog {
+        NameCatalog::Schema => (
+            "pg_catalog.pg_namespace o",
+            "o.nspname",
+            "o.nspname",
+            "matching schema patterns",
+        ),
+        NameCatalog::Extension => (
+            "pg_catalog.pg_extension o JOIN pg_catalog.pg_namespace s \
+                 ON s.oid OPERATOR(pg_catalog.=) o.extnamespace",
+            "o.extname",
+            "s.nspname",
+            "matching extension patterns",
+        ),
+    };
+    let sql = format!(
+        "SELECT p.n, o.oid, {schema}::pg_catalog.text FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), \
+            pg_catalog.unnest($2::pg_catalog.text[])) AS p(n, name_re) \
+         JOIN {from} ON p.name_re IS NULL \
+            OR {column} OPERATOR(pg_catalog.~) p.name_re COLLATE pg_catalog.default \
+         ORDER BY p.n, o.oid"
+    );
     let rows = client
-        .query(
-            "SELECT p.n, n.oid, n.nspname::pg_catalog.text FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.int4[]), \
-                pg_catalog.unnest($2::pg_catalog.text[])) AS p(n, name_re) \
-             JOIN pg_catalog.pg_namespace n ON p.name_re IS NULL \
-                OR n.nspname OPERATOR(pg_catalog.~) p.name_re COLLATE pg_catalog.default \
-             ORDER BY p.n, n.oid",
-            &[&ids, &names],
-        )
+        .query(&sql, &[&ids, &names])
         .await
-        .map_err(DumpError::query("matching schema patterns"))?;
+        .map_err(DumpError::query(what))?;
     collect_hits(&rows)
 }
 
@@ -530,6 +624,14 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
             };
         }
     }
+    for ext in &mut cat.extensions {
+        let included = match &m.include_extensions {
+            Some(include) => include.contains(&ext.oid),
+            None => filter.include_everything(),
+        };
+        ext.selected = !ext.builtin() && included && !m.exclude_extensions.contains(&ext.oid);
+    }
+    select_extension_data(cat, m, &contents);
     cat.data_excluded = m.exclude_table_data.clone();
     if filter.no_unlogged_table_data {
         cat.data_excluded.extend(
@@ -539,6 +641,49 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
                 .map(|r| r.oid),
         );
     }
+}
+
+/// `processExtensionTables`: an extension's configuration tables are never dumped themselves,
+/// but their rows are, when the extension is, or when the table or its schema is asked for
+/// (and neither is excluded). An extension left out by `-e` or `--exclude-extension` takes
+/// its rows with it.
+fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<String, bool>) {
+    let config = crate::catalog::extensions::config_tables(&cat.extensions);
+    let schema_oid: HashMap<&str, u32> = cat
+        .namespaces
+        .iter()
+        .map(|n| (n.name.as_str(), n.oid))
+        .collect();
+    let mut data = HashMap::new();
+    for ext in &cat.extensions {
+        if m.include_extensions
+            .as_ref()
+            .is_some_and(|i| !i.contains(&ext.oid))
+            || m.exclude_extensions.contains(&ext.oid)
+        {
+            continue;
+        }
+        for (oid, condition) in &ext.config {
+            let Some(rel) = cat.relation(*oid) else {
+                continue;
+            };
+            let asked = m.include_tables.as_ref().is_some_and(|t| t.contains(oid))
+                || contents.get(&rel.schema).copied().unwrap_or(false);
+            let excluded = m.exclude_tables.contains(oid)
+                || schema_oid
+                    .get(rel.schema.as_str())
+                    .is_some_and(|s| m.exclude_schemas.contains(s));
+            if (ext.selected || asked) && !excluded {
+                data.insert(*oid, condition.clone());
+            }
+        }
+    }
+    for rel in &mut cat.relations {
+        if config.contains(&rel.oid) {
+            rel.selected = false;
+        }
+    }
+    cat.extension_data = data;
 }
 
 /// The schemas whose objects may be dumped: those whose contents are, and those of the tables
@@ -816,9 +961,8 @@ fn parse_filter(
             (false, "table_and_children") => &mut filter.exclude_tables_and_children,
             (false, "table_data") => &mut filter.exclude_table_data,
             (false, "table_data_and_children") => &mut filter.exclude_table_data_and_children,
-            (_, "extension") => {
-                return Err("extension filters are not supported by tusk_dump yet".into());
-            }
+            (true, "extension") => &mut filter.include_extensions,
+            (false, "extension") => &mut filter.exclude_extensions,
             (true, "foreign_data") => {
                 return Err("foreign data filters are not supported by tusk_dump yet".into());
             }
@@ -899,6 +1043,33 @@ mod tests {
             table_pattern("a.b.c.d", "db").unwrap_err(),
             "improper relation name (too many dotted names): a.b.c.d"
         );
+    }
+
+    #[test]
+    fn extension_patterns_are_bare_names() {
+        assert_eq!(extension_pattern("Hs*"), Ok(Some("^(hs.*)$".into())));
+        assert_eq!(
+            extension_pattern("\"uuid-ossp\""),
+            Ok(Some("^(uuid-ossp)$".into()))
+        );
+        assert_eq!(extension_pattern("*"), Ok(None));
+        assert_eq!(
+            extension_pattern("public.hstore"),
+            Err("improper qualified name (too many dotted names): public.hstore".into())
+        );
+    }
+
+    #[test]
+    fn only_the_switch_narrows_the_dump() {
+        let f = parse_filter("include extension hstore\nexclude extension cube\n").unwrap();
+        assert_eq!(f.include_extensions, ["hstore"]);
+        assert_eq!(f.exclude_extensions, ["cube"]);
+        assert!(f.include_everything());
+        let f = ObjectFilter {
+            extension_switch: true,
+            ..f
+        };
+        assert!(!f.include_everything() && !f.large_objects());
     }
 
     fn parse_filter(text: &str) -> Result<ObjectFilter, String> {

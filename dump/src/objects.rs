@@ -135,6 +135,7 @@ impl ObjectKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Namespace(usize),
+    Extension(usize),
     Relation(usize),
     /// (relation index, column index)
     Column(usize, usize),
@@ -291,6 +292,23 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     let mut g = ObjectGraph::default();
     let mut by_catalog: HashMap<(u32, u32), DumpId> = HashMap::new();
 
+    // pg_dump reads extensions first (getSchemaData), so they take the first dump ids.
+    let mut extension_ids = Vec::with_capacity(cat.extensions.len());
+    for (i, ext) in cat.extensions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_EXTENSION,
+            oid: ext.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Extension,
+            cid,
+            &ext.name,
+            None,
+            Subject::Extension(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+        extension_ids.push(id);
+    }
     for (i, ns) in cat.namespaces.iter().enumerate() {
         // pg_catalog is kept for its privileges, which pg_dump dumps when changed.
         if is_system_schema(&ns.name) && ns.name != "pg_catalog" {
@@ -343,6 +361,17 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         obj.sort_args = f.arg_type_keys.clone();
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    // A configuration table belongs to its extension (pg_dump's checkExtensionMembership).
+    for (ext, &ext_id) in cat.extensions.iter().zip(&extension_ids) {
+        for (oid, _) in &ext.config {
+            if let Some(t) = cat
+                .relation_index(*oid)
+                .and_then(|i| g.get_mut(table_ids[i]))
+            {
+                t.deps.push(ext_id);
+            }
+        }
     }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
@@ -589,7 +618,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             };
             // pg_dump's makeTableDataInfo: only for dumped relations whose data is wanted.
             if matches!(rel.relkind, b'p' | b'v')
-                || !rel.selected
+                || !(rel.selected || cat.extension_data.contains_key(&rel.oid))
                 || cat.data_excluded.contains(&rel.oid)
             {
                 continue;
@@ -612,6 +641,23 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         // A refresh reads the materialized views it depends on, so they are refreshed first.
         for (mv, reads) in &cat.matview_refs {
             if let (Some(&from), Some(&to)) = (data_ids.get(mv), data_ids.get(reads)) {
+                if let Some(o) = g.get_mut(from) {
+                    o.deps.push(to);
+                }
+            }
+        }
+        // A configuration table's rows load after those of the configuration tables it
+        // references: its foreign keys came with CREATE EXTENSION. (pg_dump orders these
+        // before it knows which other tables' data it dumps, so only they are ordered.)
+        for con in cat.constraints.iter().filter(|c| {
+            c.contype == b'f'
+                && cat.extension_data.contains_key(&c.table_oid)
+                && cat.extension_data.contains_key(&c.ref_table_oid)
+        }) {
+            if let (Some(&from), Some(&to)) = (
+                data_ids.get(&con.table_oid),
+                data_ids.get(&con.ref_table_oid),
+            ) {
                 if let Some(o) = g.get_mut(from) {
                     o.deps.push(to);
                 }
@@ -701,10 +747,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         None => {}
     }
 
+    // Extension members are not dumped objects; what depends on one depends on its extension,
+    // as pg_dump's member objects depend on theirs.
+    let member_of: HashMap<(u32, u32), DumpId> = cat
+        .extension_members
+        .iter()
+        .filter_map(|m| {
+            let ext = by_catalog.get(&(classid::PG_EXTENSION, m.extension))?;
+            Some(((m.classid, m.objid), *ext))
+        })
+        .collect();
     for d in &cat.depends {
+        let target = (d.refclassid, d.refobjid);
         let (Some(&from), Some(&to)) = (
             by_catalog.get(&(d.classid, d.objid)),
-            by_catalog.get(&(d.refclassid, d.refobjid)),
+            by_catalog.get(&target).or_else(|| member_of.get(&target)),
         ) else {
             continue;
         };
@@ -745,6 +802,14 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
     for obj in &mut g.objects {
         obj.dump = match obj.subject {
             Subject::Namespace(i) => cat.namespaces[i].selected,
+            Subject::Extension(i) => cat.extensions[i].selected,
+            // Only the rows of an extension's configuration table are dumped.
+            Subject::Relation(i)
+                if matches!(obj.kind, ObjectKind::TableData | ObjectKind::SequenceSet) =>
+            {
+                let rel = &cat.relations[i];
+                rel.selected || cat.extension_data.contains_key(&rel.oid)
+            }
             Subject::Relation(i) | Subject::Column(i, _) => cat.relations[i].selected,
             Subject::Constraint(i) => cat
                 .relation(cat.constraints[i].table_oid)

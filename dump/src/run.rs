@@ -458,11 +458,13 @@ impl LiveData<'_> {
         let rel = self.cat.relation(te.catalog_id.oid).ok_or_else(|| {
             DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
         })?;
-        let sql = format!(
-            "COPY {} {} TO stdout;",
-            tusk_format::quote::qualified(&rel.schema, &rel.name),
-            ddl::copy_column_list(rel)
-        );
+        let filter = self
+            .cat
+            .extension_data
+            .get(&rel.oid)
+            .map(String::as_str)
+            .filter(|c| !c.is_empty());
+        let sql = ddl::copy_query(rel, filter);
         let action = format!("dumping the contents of table \"{}\"", rel.name);
         self.session
             .copy_out(&sql, |chunk| out(chunk))

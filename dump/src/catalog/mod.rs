@@ -20,6 +20,7 @@ pub mod collations;
 pub mod event_triggers;
 pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
+pub mod extensions;
 pub mod tables;
 pub mod triggers;
 pub mod types;
@@ -28,6 +29,7 @@ mod views;
 pub use aggregates::Aggregate;
 pub use collations::{Collation, Conversion};
 pub use event_triggers::EventTrigger;
+pub use extensions::{Extension, Member as ExtensionMember};
 pub use functions::Function;
 pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
@@ -206,6 +208,10 @@ pub struct Catalog {
     /// In pg_dump's order: by owner, ACL text, OID.
     pub large_objects: Vec<LargeObject>,
     pub namespaces: Vec<Namespace>,
+    /// In OID order.
+    pub extensions: Vec<Extension>,
+    /// Objects belonging to extensions, by (classid, objid).
+    pub extension_members: Vec<ExtensionMember>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
     /// Ordered by table OID, then name.
@@ -225,6 +231,9 @@ pub struct Catalog {
     pub matview_refs: Vec<(u32, u32)>,
     /// Tables whose data is not dumped (`--exclude-table-data`, `--no-unlogged-table-data`).
     pub data_excluded: HashSet<u32>,
+    /// Extensions' configuration tables whose rows are dumped, with the condition (possibly
+    /// empty) that picks them (pg_dump's processExtensionTables).
+    pub extension_data: HashMap<u32, String>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
     /// Enum, composite, range and domain types, in OID order.
@@ -308,6 +317,7 @@ pub mod classid {
     pub const PG_OPERATOR: u32 = 2617;
     pub const PG_OPCLASS: u32 = 2616;
     pub const PG_OPFAMILY: u32 = 2753;
+    pub const PG_EXTENSION: u32 = 3079;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -344,8 +354,8 @@ fn oid_array(oids: impl Iterator<Item = u32>) -> String {
     format!("{{{}}}", list.join(","))
 }
 
-/// Reads the schemas and the relations that may be dumped: the first step, after which the
-/// caller locks the tables before trusting the rest of the catalog.
+/// Reads the schemas, the extensions and the relations that may be dumped: the first step, after
+/// which the caller locks the tables before trusting the rest of the catalog.
 pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     let relations = load_relation_rows(client).await?;
     let relation_by_oid = relations
@@ -355,6 +365,7 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
         .collect();
     Ok(Catalog {
         namespaces: load_namespaces(client).await?,
+        extensions: extensions::load_extensions(client).await?,
         relations,
         relation_by_oid,
         ..Catalog::default()
@@ -391,6 +402,7 @@ pub async fn load_details(
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
+    cat.extension_members = extensions::load_members(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())
@@ -535,9 +547,11 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.deptype IN ('a', 'i') \
              WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') \
                AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
-               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+               AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                      AND e.objid = c.oid AND e.deptype = 'e') \
+                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension x \
+                   WHERE c.oid = ANY(x.extconfig))) \
              ORDER BY c.oid",
             &[],
         )
@@ -710,7 +724,7 @@ async fn load_sequences(
     let seqs: Vec<(u32, String)> = relations
         .iter()
         // Only dumped sequences: reading another's value may not even be allowed.
-        .filter(|r| r.relkind == b'S' && r.selected)
+        .filter(|r| r.relkind == b'S' && (r.selected || cat.extension_data.contains_key(&r.oid)))
         .map(|r| (r.oid, tusk_format::quote::qualified(&r.schema, &r.name)))
         .collect();
     if seqs.is_empty() {

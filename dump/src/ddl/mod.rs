@@ -16,6 +16,7 @@ mod acl;
 mod aggregate;
 mod collation;
 mod event_trigger;
+mod extension;
 mod function;
 mod index;
 mod operator;
@@ -198,6 +199,9 @@ impl Builder<'_> {
                 if let TypeKind::Domain(d) = &ty.kind {
                     self.domain_constraint(obj, ty, &d.constraints[c]);
                 }
+            }
+            (ObjectKind::Extension, Subject::Extension(i)) if self.opts.schema => {
+                self.extension(obj, &self.cat.extensions[i])
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
@@ -965,6 +969,23 @@ pub fn copy_column_list(rel: &Relation) -> String {
         String::new()
     } else {
         format!("({})", cols.join(", "))
+    }
+}
+
+/// `dumpTableData_copy`'s query: the table as it is, or, with a row filter (an extension's
+/// configuration table), a SELECT of the same columns.
+pub fn copy_query(rel: &Relation, filter: Option<&str>) -> String {
+    let qual = qualified(&rel.schema, &rel.name);
+    let columns = copy_column_list(rel);
+    match filter {
+        None => format!("COPY {qual} {columns} TO stdout;"),
+        Some(cond) => {
+            let select = columns
+                .strip_prefix('(')
+                .and_then(|c| c.strip_suffix(')'))
+                .unwrap_or("*");
+            format!("COPY (SELECT {select} FROM {qual} {cond}) TO stdout;")
+        }
     }
 }
 
