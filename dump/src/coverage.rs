@@ -66,8 +66,6 @@ fn query() -> String {
          + (SELECT count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND NOT EXISTS \
               (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))"
             .to_owned(),
-        "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
-            .to_owned(),
         {
             // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
             // their initial privileges, or the default when they have none); tusk_dump does

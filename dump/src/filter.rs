@@ -477,6 +477,7 @@ fn collect_hits(rows: &[tokio_postgres::Row]) -> Result<HashMap<usize, Vec<Hit>>
 /// Marks what is dumped (`selectDumpableNamespace`, `selectDumpableTable`, `getOwnedSeqs`)
 /// and whose data is left out.
 pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
+    cat.include_everything = filter.include_everything();
     let mut contents: HashMap<String, bool> = HashMap::new();
     for ns in &mut cat.namespaces {
         let mut dump = if m.include_tables.is_some() {

@@ -157,6 +157,7 @@ pub enum Subject {
     DomainConstraint(usize, usize),
     Collation(usize),
     Conversion(usize),
+    DefaultAcl(usize),
     None,
 }
 
@@ -175,7 +176,8 @@ pub struct DumpObject {
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, `collencoding` for
-    /// collations, the table name for constraints, rules, triggers and policies (domain
+    /// collations, the table name for constraints, rules, triggers and policies, the role for
+    /// default privileges (domain
     /// constraints first, with `sort_num` -1 and the domain's name).
     pub sort_num: i32,
     pub sort_table: String,
@@ -531,6 +533,23 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    // Named by object type, sorted by role among those (getDefaultACLs).
+    for (i, d) in cat.default_acls.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_DEFAULT_ACL,
+            oid: d.oid,
+        };
+        let mut obj = object(
+            ObjectKind::DefaultAcl,
+            cid,
+            &char::from(d.objtype).to_string(),
+            d.schema.as_deref(),
+            Subject::DefaultAcl(i),
+        );
+        obj.sort_table = d.role.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
         for (i, rel) in cat.relations.iter().enumerate() {
@@ -727,6 +746,14 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Conversion(i) => cat
                 .namespace(cat.conversions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
+            // A schema's default privileges go with its contents, global ones with a dump of
+            // everything.
+            Subject::DefaultAcl(i) => match cat.default_acls[i].namespace_oid {
+                0 => cat.include_everything,
+                oid => cat
+                    .namespace(oid)
+                    .is_some_and(|n| n.selected && !is_system_schema(&n.name)),
+            },
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -821,9 +848,10 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
                 .sort_num
                 .cmp(&b.sort_num)
                 .then_with(|| a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())),
-            ObjectKind::Rule | ObjectKind::Trigger | ObjectKind::Policy => {
-                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
-            }
+            ObjectKind::Rule
+            | ObjectKind::Trigger
+            | ObjectKind::Policy
+            | ObjectKind::DefaultAcl => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

@@ -1,6 +1,6 @@
-//! tusk_dump equals pg_dump 18 for enum, composite, range and domain types, collations and
-//! conversions (the `types` section of fixtures/objects.sql), and its custom archive restores
-//! to the same schema.
+//! tusk_dump equals pg_dump 18 for enum, composite, range and domain types, collations,
+//! conversions and default privileges (the `types` section of fixtures/objects.sql), and its
+//! custom archive restores to the same schema.
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
@@ -22,10 +22,12 @@ fn types(major: u32) {
             &["-s", "--no-comments"],
             &["-s", "--no-security-labels"],
             &["-s", "-n", "typ_other"],
+            &["-s", "-n", "\"Typ Schema\"", "-n", "typ_other"],
             &["-s", "-N", "typ_other"],
             &["-s", "-t", "\"Typ Schema\".uses_types"],
             &["-s", "--quote-all-identifiers"],
             &[],
+            &["-a"],
         ],
     );
 }

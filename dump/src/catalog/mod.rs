@@ -15,6 +15,7 @@ pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
 pub mod collations;
+pub mod default_acl;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
@@ -22,6 +23,7 @@ pub mod types;
 mod views;
 
 pub use collations::{Collation, Conversion};
+pub use default_acl::DefaultAcl;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -226,6 +228,11 @@ pub struct Catalog {
     /// In OID order.
     pub collations: Vec<Collation>,
     pub conversions: Vec<Conversion>,
+    /// In OID order.
+    pub default_acls: Vec<DefaultAcl>,
+    /// pg_dump's `include_everything` (no -n, -t or inclusion filter): global default
+    /// privileges are dumped only then.
+    pub include_everything: bool,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -283,6 +290,7 @@ pub mod classid {
     pub const PG_STATISTIC_EXT: u32 = 3381;
     pub const PG_COLLATION: u32 = 3456;
     pub const PG_CONVERSION: u32 = 2607;
+    pub const PG_DEFAULT_ACL: u32 = 826;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -360,6 +368,7 @@ pub async fn load_details(
     types::load_type_details(client, server_version, &mut cat.types).await?;
     cat.collations = collations::load_collations(client, server_version).await?;
     cat.conversions = collations::load_conversions(client).await?;
+    cat.default_acls = default_acl::load_default_acls(client).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;
