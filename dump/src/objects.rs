@@ -176,9 +176,9 @@ pub struct DumpObject {
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, `collencoding` for
-    /// collations, the table name for constraints, rules, triggers and policies, the role for
-    /// default privileges (domain
-    /// constraints first, with `sort_num` -1 and the domain's name).
+    /// collations, the table name for constraints, rules, triggers and policies (domain
+    /// constraints first, with `sort_num` -1 and the domain's name), the role for default
+    /// privileges.
     pub sort_num: i32,
     pub sort_table: String,
     /// For a CHECK constraint: its table's dump id, for the loop repairs of the sort.
@@ -679,7 +679,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ) else {
             continue;
         };
-        // A composite type's pg_class entry is the type itself here.
+        // A composite type's pg_class entry is the type itself here, and a column's
+        // dependency on its own table means nothing for the order.
         if from == to {
             continue;
         }

@@ -13,21 +13,9 @@ impl Builder<'_> {
         if !self.opts.privileges {
             return;
         }
-        let Some((_, objects)) = object_type(d.objtype) else {
-            self.fail(DumpError::Catalog(format!(
-                "unrecognized object type in default privileges: {}",
-                d.objtype
-            )));
-            return;
-        };
-        let sql = match default_acl_sql(d) {
-            Ok(sql) => sql,
-            Err(e) => {
-                self.fail(DumpError::Catalog(format!(
-                    "could not parse default ACL list ({e})"
-                )));
-                return;
-            }
+        let (objects, sql) = match default_acl_sql(d) {
+            Ok(entry) => entry,
+            Err(e) => return self.fail(DumpError::Catalog(e.to_string())),
         };
         let mut te = TocEntry::new(
             obj.id,
@@ -43,35 +31,39 @@ impl Builder<'_> {
     }
 }
 
-/// The privileges and the keyword of a `defaclobjtype`.
-fn object_type(objtype: u8) -> Option<(AclType, &'static str)> {
-    Some(match objtype {
+/// A default ACL that cannot be turned into commands.
+#[derive(Debug, thiserror::Error)]
+pub enum DefaultAclError {
+    #[error("unrecognized object type in default privileges: {0}")]
+    ObjectType(char),
+    #[error("could not parse default ACL list ({0})")]
+    Acl(#[from] AclError),
+}
+
+/// `buildDefaultACLCommands` for one entry, with the keyword of its object type.
+pub fn default_acl_sql(d: &DefaultAcl) -> Result<(&'static str, String), DefaultAclError> {
+    let (kind, objects) = match d.objtype {
         b'r' => (AclType::Table, "TABLES"),
         b'S' => (AclType::Sequence, "SEQUENCES"),
         b'f' => (AclType::Function, "FUNCTIONS"),
         b'T' => (AclType::Type, "TYPES"),
         b'n' => (AclType::Schema, "SCHEMAS"),
         b'L' => (AclType::LargeObject, "LARGE OBJECTS"),
-        _ => return None,
-    })
-}
-
-/// `buildDefaultACLCommands` for one entry.
-pub fn default_acl_sql(d: &DefaultAcl) -> Result<String, AclError> {
-    let Some((kind, objects)) = object_type(d.objtype) else {
-        return Ok(String::new());
+        other => return Err(DefaultAclError::ObjectType(char::from(other))),
     };
-    let Some(acl) = &d.acl.acl else {
-        return Ok(String::new());
+    // A NULL list is the built-in default: nothing to do.
+    let sql = match &d.acl.acl {
+        Some(acl) => default_acl_commands(
+            kind,
+            objects,
+            &d.role,
+            d.schema.as_deref(),
+            acl,
+            &d.acl.default,
+        )?,
+        None => String::new(),
     };
-    default_acl_commands(
-        kind,
-        objects,
-        &d.role,
-        d.schema.as_deref(),
-        acl,
-        &d.acl.default,
-    )
+    Ok((objects, sql))
 }
 
 #[cfg(test)]
@@ -128,7 +120,10 @@ mod tests {
         ];
         let all: Vec<String> = cases
             .iter()
-            .map(|d| default_acl_sql(d).unwrap_or_else(|e| e.to_string()))
+            .map(|d| match default_acl_sql(d) {
+                Ok((_, sql)) => sql,
+                Err(e) => e.to_string(),
+            })
             .collect();
         insta::assert_snapshot!(all.join("--\n"));
     }
