@@ -1,1 +1,2 @@
-/dev/fd/3: line 132: -h: command not found
+/dev/fd/3: line 181: eval: -h: invalid option
+eval: usage: eval [arg ...]

@@ -124,11 +124,46 @@ pub fn build_acl_commands(
     acls: Option<&[String]>,
     base: &[String],
 ) -> Result<String, AclError> {
+    commands(target, acls, base, "", &on_clause(target))
+}
+
+/// `buildDefaultACLCommands`: `ALTER DEFAULT PRIVILEGES FOR ROLE role [IN SCHEMA schema]`
+/// before each GRANT and REVOKE, on `objects` (`TABLES`, `FUNCTIONS`...) with `kind`'s
+/// privileges. The base is the type's default for a global entry, nothing for a schema's.
+pub fn default_acl_commands(
+    kind: AclType,
+    objects: &str,
+    role: &str,
+    schema: Option<&str>,
+    acl: &[String],
+    base: &[String],
+) -> Result<String, AclError> {
+    let mut prefix = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {} ", ident(role));
+    if let Some(s) = schema {
+        prefix.push_str(&format!("IN SCHEMA {} ", ident(s)));
+    }
+    let target = AclTarget {
+        kind,
+        name: "",
+        subname: None,
+        schema: None,
+        owner: Some(role),
+    };
+    commands(&target, Some(acl), base, &prefix, &format!("{objects} "))
+}
+
+/// `buildACLCommands` with each GRANT and REVOKE after `prefix` and naming `on`.
+fn commands(
+    target: &AclTarget<'_>,
+    acls: Option<&[String]>,
+    base: &[String],
+    prefix: &str,
+    on: &str,
+) -> Result<String, AclError> {
     let Some(acls) = acls else {
         return Ok(String::new());
     };
     let owner = target.owner.filter(|o| !o.is_empty());
-    let on = on_clause(target);
     let mut first = String::new();
     let mut second = String::new();
 
@@ -136,7 +171,7 @@ pub fn build_acl_commands(
         let parsed = parse_acl_item(item, target.kind, target.subname, false)?;
         if !parsed.privs.is_empty() {
             first.push_str(&format!(
-                "REVOKE {} ON {on}FROM {};\n",
+                "{prefix}REVOKE {} ON {on}FROM {};\n",
                 parsed.privs,
                 grantee_sql(&parsed.grantee)
             ));
@@ -164,11 +199,11 @@ pub fn build_acl_commands(
         }
         let to = grantee_sql(&parsed.grantee);
         if !parsed.privs.is_empty() {
-            sql.push_str(&format!("GRANT {} ON {on}TO {to};\n", parsed.privs));
+            sql.push_str(&format!("{prefix}GRANT {} ON {on}TO {to};\n", parsed.privs));
         }
         if !parsed.privs_with_grant.is_empty() {
             sql.push_str(&format!(
-                "GRANT {} ON {on}TO {to} WITH GRANT OPTION;\n",
+                "{prefix}GRANT {} ON {on}TO {to} WITH GRANT OPTION;\n",
                 parsed.privs_with_grant
             ));
         }

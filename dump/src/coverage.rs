@@ -52,7 +52,8 @@ fn query() -> String {
         ),
         // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
         // it out).
-        format!("SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
+        format!(
+            "SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
          + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
          + (SELECT count(*) FROM pg_catalog.pg_publication) \
@@ -62,8 +63,6 @@ fn query() -> String {
               (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))",
             not_member("pg_catalog.pg_cast", "c.oid")
         ),
-        "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
-            .to_owned(),
         {
             // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
             // their initial privileges, or the default when they have none); tusk_dump does
@@ -95,8 +94,20 @@ fn query() -> String {
                     "relowner",
                     &format!("o.relnamespace = {sys}"),
                 ),
-                changed("pg_proc", "'f'", "proacl", "proowner", &format!("o.pronamespace = {sys}")),
-                changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys}")),
+                changed(
+                    "pg_proc",
+                    "'f'",
+                    "proacl",
+                    "proowner",
+                    &format!("o.pronamespace = {sys}")
+                ),
+                changed(
+                    "pg_type",
+                    "'T'",
+                    "typacl",
+                    "typowner",
+                    &format!("o.typnamespace = {sys}")
+                ),
             )
         },
     ];

@@ -167,6 +167,7 @@ pub enum Subject {
     /// A function or procedure (index in `Catalog::functions`).
     Function(usize),
     EventTrigger(usize),
+    DefaultAcl(usize),
     None,
 }
 
@@ -188,7 +189,7 @@ pub struct DumpObject {
     /// collations, the number of arguments for functions and aggregates and the negated
     /// `oprkind` for operators, the table name for constraints, rules, triggers and policies
     /// (domain constraints first, with `sort_num` -1 and the domain's name), the access
-    /// method's for operator classes and families.
+    /// method's for operator classes and families, the role for default privileges.
     pub sort_num: i32,
     pub sort_table: String,
     /// Last tie-breaker of functions, aggregates and operators: (schema, name) of each
@@ -608,6 +609,23 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    // Named by object type, sorted by role among those (getDefaultACLs).
+    for (i, d) in cat.default_acls.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_DEFAULT_ACL,
+            oid: d.oid,
+        };
+        let mut obj = object(
+            ObjectKind::DefaultAcl,
+            cid,
+            &char::from(d.objtype).to_string(),
+            d.schema.as_deref(),
+            Subject::DefaultAcl(i),
+        );
+        obj.sort_table = d.role.clone();
+        let id = g.push(obj);
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
         for (i, rel) in cat.relations.iter().enumerate() {
@@ -765,7 +783,8 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ) else {
             continue;
         };
-        // A composite type's pg_class entry is the type itself here.
+        // A composite type's pg_class entry is the type itself here, and a column's
+        // dependency on its own table means nothing for the order.
         if from == to {
             continue;
         }
@@ -842,6 +861,14 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Conversion(i) => in_dumped_schema(cat, cat.conversions[i].namespace_oid),
             Subject::Function(i) => in_dumped_schema(cat, cat.functions[i].namespace_oid),
             Subject::EventTrigger(_) => cat.include_everything,
+            // A schema's default privileges go with its contents, global ones with a dump of
+            // everything.
+            Subject::DefaultAcl(i) => match cat.default_acls[i].namespace_oid {
+                0 => cat.include_everything,
+                oid => cat
+                    .namespace(oid)
+                    .is_some_and(|n| n.selected && !is_system_schema(&n.name)),
+            },
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }
@@ -949,7 +976,8 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             | ObjectKind::Trigger
             | ObjectKind::Policy
             | ObjectKind::OpClass
-            | ObjectKind::OpFamily => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
+            | ObjectKind::OpFamily
+            | ObjectKind::DefaultAcl => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

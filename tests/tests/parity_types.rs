@@ -1,5 +1,6 @@
-//! tusk_dump equals pg_dump 18 for enum, composite, range and domain types, collations and
-//! conversions (the `types` section of fixtures/objects.sql; round trips: tests/objects.rs).
+//! tusk_dump equals pg_dump 18 for enum, composite, range and domain types, collations,
+//! conversions and default privileges (the `types` section of fixtures/objects.sql; round
+//! trips: tests/objects.rs).
 
 use tusk_tests::harness::Cluster;
 use tusk_tests::parity::{assert_parity, load_fixture};
@@ -20,10 +21,12 @@ fn types(major: u32) {
             &["-s", "--no-comments"],
             &["-s", "--no-security-labels"],
             &["-s", "-n", "typ_other"],
+            &["-s", "-n", "\"Typ Schema\"", "-n", "typ_other"],
             &["-s", "-N", "typ_other"],
             &["-s", "-t", "\"Typ Schema\".uses_types"],
             &["-s", "--quote-all-identifiers"],
             &[],
+            &["-a"],
         ],
     );
 }

@@ -17,6 +17,7 @@ pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
 pub mod collations;
+pub mod default_acl;
 pub mod event_triggers;
 pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
@@ -28,6 +29,7 @@ mod views;
 
 pub use aggregates::Aggregate;
 pub use collations::{Collation, Conversion};
+pub use default_acl::DefaultAcl;
 pub use event_triggers::EventTrigger;
 pub use extensions::{Extension, Member as ExtensionMember};
 pub use functions::Function;
@@ -247,14 +249,17 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     /// In OID order.
     pub event_triggers: Vec<EventTrigger>,
-    /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
-    /// (event triggers, casts, languages) are dumped only then.
+    /// pg_dump's `include_everything` (no `-n`, `-t` or inclusion filter): objects outside
+    /// schemas (event triggers, casts, languages, global default privileges) are dumped only
+    /// then.
     pub include_everything: bool,
     /// User operators, operator classes and families (extension members excluded), by OID.
     pub operators: Vec<Operator>,
     pub opclasses: Vec<OpClass>,
     pub opfamilies: Vec<OpFamily>,
     pub aggregates: Vec<Aggregate>,
+    /// In OID order.
+    pub default_acls: Vec<DefaultAcl>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -318,6 +323,7 @@ pub mod classid {
     pub const PG_OPCLASS: u32 = 2616;
     pub const PG_OPFAMILY: u32 = 2753;
     pub const PG_EXTENSION: u32 = 3079;
+    pub const PG_DEFAULT_ACL: u32 = 826;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -398,6 +404,7 @@ pub async fn load_details(
     cat.conversions = collations::load_conversions(client).await?;
     operators::load_operators(client, cat).await?;
     cat.aggregates = aggregates::load_aggregates(client).await?;
+    cat.default_acls = default_acl::load_default_acls(client).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;

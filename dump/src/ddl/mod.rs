@@ -15,6 +15,7 @@ use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 mod acl;
 mod aggregate;
 mod collation;
+mod default_acl;
 mod event_trigger;
 mod extension;
 mod function;
@@ -191,6 +192,9 @@ impl Builder<'_> {
             }
             (ObjectKind::Conversion, Subject::Conversion(i)) if self.opts.schema => {
                 self.conversion(obj, &self.cat.conversions[i])
+            }
+            (ObjectKind::DefaultAcl, Subject::DefaultAcl(i)) if self.opts.schema => {
+                self.default_acl(obj, &self.cat.default_acls[i])
             }
             (ObjectKind::Constraint, Subject::DomainConstraint(t, c))
                 if self.opts.schema && obj.separate =>

@@ -125,3 +125,145 @@ pub(super) fn add_collations_and_conversions(
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acl::Acl;
+    use crate::catalog::types::{DomainConstraint, DomainInfo};
+    use crate::catalog::{Depend, DerivedType, Namespace, UserType};
+    use crate::objects::{DumpObject, Wanted, build, type_name_order};
+
+    fn user_type(oid: u32, name: &str, kind: TypeKind) -> UserType {
+        UserType {
+            oid,
+            namespace_oid: 2200,
+            schema: "public".to_owned(),
+            name: name.to_owned(),
+            owner: "o".to_owned(),
+            acl: Acl::default(),
+            kind,
+        }
+    }
+
+    fn depend(classid: u32, objid: u32, refobjid: u32) -> Depend {
+        Depend {
+            classid,
+            objid,
+            refclassid: classid::PG_TYPE,
+            refobjid,
+            deptype: b'n',
+        }
+    }
+
+    /// A domain with a valid and a NOT VALID constraint, its array type, and a composite type
+    /// with an attribute of the domain.
+    fn catalog() -> Catalog {
+        let constraint = |oid, name: &str, validated| DomainConstraint {
+            oid,
+            name: name.to_owned(),
+            contype: b'c',
+            definition: "CHECK ((VALUE > 0))".to_owned(),
+            validated,
+        };
+        let mut cat = Catalog::default();
+        cat.namespaces = vec![Namespace {
+            oid: 2200,
+            name: "public".to_owned(),
+            selected: true,
+            ..Namespace::default()
+        }];
+        cat.types = vec![
+            user_type(
+                600,
+                "d",
+                TypeKind::Domain(DomainInfo {
+                    base: "integer".to_owned(),
+                    constraints: vec![constraint(700, "a", true), constraint(701, "later", false)],
+                    ..DomainInfo::default()
+                }),
+            ),
+            user_type(
+                610,
+                "pair",
+                TypeKind::Composite {
+                    relid: 620,
+                    attributes: Vec::new(),
+                },
+            ),
+        ];
+        cat.derived_types = vec![DerivedType {
+            oid: 601,
+            name: "_d".to_owned(),
+            schema: "public".to_owned(),
+            base_oid: 600,
+        }];
+        cat.depends = vec![
+            depend(classid::PG_TYPE, 601, 600),
+            depend(classid::PG_CLASS, 620, 601),
+            // The composite's pg_class entry depends internally on its type.
+            depend(classid::PG_CLASS, 620, 610),
+        ];
+        cat
+    }
+
+    fn id_of(objects: &[DumpObject], kind: ObjectKind, name: &str) -> DumpId {
+        objects
+            .iter()
+            .find(|o| o.kind == kind && o.name == name)
+            .map(|o| o.id)
+            .unwrap_or_else(|| panic!("no {kind:?} {name}"))
+    }
+
+    #[test]
+    fn domains_need_their_valid_constraints_and_composites_their_attribute_types() {
+        let g = build(
+            &catalog(),
+            Wanted {
+                schema: true,
+                data: false,
+                large_objects: None,
+            },
+        );
+        let o = &g.objects;
+        let domain = id_of(o, ObjectKind::Type, "d");
+        let valid = id_of(o, ObjectKind::Constraint, "a");
+        let later = id_of(o, ObjectKind::Constraint, "later");
+        let deps = |id| g.get(id).map(|o| o.deps.clone()).unwrap_or_default();
+        assert!(deps(domain).contains(&valid));
+        assert!(!deps(domain).contains(&later));
+        let later = g.get(later).expect("constraint");
+        assert!(later.separate && later.check_of == Some(domain));
+        assert_eq!(later.sort_table, "d");
+        // Through the array type; the type's own pg_class entry is no dependency.
+        let pair = id_of(o, ObjectKind::Type, "pair");
+        let array = id_of(o, ObjectKind::DummyType, "_d");
+        assert!(deps(pair).contains(&array) && !deps(pair).contains(&pair));
+        assert!(deps(array).contains(&domain));
+    }
+
+    #[test]
+    fn domain_constraints_sort_before_table_constraints_of_one_name() {
+        let g = build(
+            &catalog(),
+            Wanted {
+                schema: true,
+                data: false,
+                large_objects: None,
+            },
+        );
+        let domain_con = g
+            .get(id_of(&g.objects, ObjectKind::Constraint, "later"))
+            .expect("constraint")
+            .clone();
+        let table_con = DumpObject {
+            sort_num: 0,
+            sort_table: "a_table".to_owned(),
+            ..domain_con.clone()
+        };
+        assert_eq!(
+            type_name_order(&domain_con, &table_con),
+            std::cmp::Ordering::Less
+        );
+    }
+}
