@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId};
 use crate::catalog::{Catalog, classid, is_system_schema};
 
 mod indexes;
+mod stats;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
 /// after the name in `DOTypeNameCompare`, so it must not be rearranged.
@@ -150,6 +151,8 @@ pub enum Subject {
     StatisticsExt(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
+    /// A relation's or index's statistics: `Catalog::relation_stats.relations[i]`.
+    RelStats(usize),
     None,
 }
 
@@ -301,6 +304,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
+        stats::push_stats(&mut g, cat, rel.oid, id);
     }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
@@ -573,6 +577,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 }
             }
         }
+        stats::after_refreshes(&mut g, cat, &data_ids);
     }
 
     match wanted.large_objects {
@@ -704,7 +709,8 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 cat.namespace(st.namespace_oid).is_some_and(|n| n.selected)
                     && cat.relation(st.table_oid).is_some_and(|r| r.selected)
             }
-            Subject::LargeObjects(..) | Subject::None => true,
+            // Statistics exist only for what is dumped (getRelationStatistics).
+            Subject::RelStats(_) | Subject::LargeObjects(..) | Subject::None => true,
         };
     }
 }

@@ -129,6 +129,14 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         ))?;
     }
 
+    if opts.dump_statistics {
+        cat.relation_stats = session.run(catalog::stats::load_statistics(
+            session.client(),
+            server_version,
+            &cat,
+        ))?;
+    }
+
     let header = header(&session, opts, &params, server_version)?;
     // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
     // follows the archive version: plain output prints what pg_dump 18 prints.

@@ -10,6 +10,7 @@ use crate::error::DumpError;
 
 mod indexes;
 pub mod policies;
+pub mod stats;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
@@ -203,6 +204,8 @@ pub struct Catalog {
     /// In pg_dump's order: by table OID, then name.
     pub indexes: Vec<Index>,
     pub statistics: Vec<StatisticsExt>,
+    /// Relation and column statistics, read only for `--statistics`.
+    pub relation_stats: stats::Statistics,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
     /// Rewrite rules of the relations, views' ON SELECT rules included, in OID order.

@@ -13,6 +13,7 @@ use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 mod acl;
 mod index;
 mod policy;
+mod stats;
 mod table;
 mod trigger;
 mod view;
@@ -243,6 +244,7 @@ impl Builder<'_> {
             (ObjectKind::SequenceSet, Subject::Relation(i)) if self.opts.data => {
                 self.sequence_set(&self.cat.relations[i]);
             }
+            (ObjectKind::RelStats, Subject::RelStats(i)) => self.relation_stats(obj, i),
             (ObjectKind::LargeObject, Subject::LargeObjects(a, b)) => {
                 if let (Some(layout), Some(los)) =
                     (self.opts.large_objects, self.cat.large_objects.get(a..b))

@@ -58,6 +58,7 @@ pub(super) fn add_indexes(
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
         index_ids.insert(idx.oid, (i, id));
+        super::stats::push_stats(g, cat, idx.oid, id);
         if let Some(con) = &idx.constraint {
             let cid = CatalogId {
                 tableoid: classid::PG_CONSTRAINT,
