@@ -356,7 +356,7 @@ impl Builder<'_> {
             te.owner = Some(db.owner.clone());
             te.defn = Some(props);
             te.drop_stmt = Some(drop);
-            te.dependencies = vec![db_id];
+            // No dependencies: upstream passes the database's dump id without a count.
             self.entries.push(te);
         }
     }

@@ -10,9 +10,14 @@ use crate::catalog::Catalog;
 
 /// `getRelationStatistics`: the statistics of relation or index `oid`, if they are dumped,
 /// depending on `owner` (its object). An index's are post-data.
-pub(super) fn push_stats(g: &mut ObjectGraph, cat: &Catalog, oid: u32, owner: DumpId) {
+pub(super) fn push_stats(
+    g: &mut ObjectGraph,
+    cat: &Catalog,
+    oid: u32,
+    owner: DumpId,
+) -> Option<DumpId> {
     let stats = &cat.relation_stats;
-    let Some(i) = stats.index_of(oid) else { return };
+    let i = stats.index_of(oid)?;
     let rs = &stats.relations[i];
     // A nil catalog id, so that no pg_depend row matches it.
     let mut obj = object(
@@ -24,7 +29,7 @@ pub(super) fn push_stats(g: &mut ObjectGraph, cat: &Catalog, oid: u32, owner: Du
     );
     obj.separate = rs.is_index;
     obj.deps.push(owner);
-    g.push(obj);
+    Some(g.push(obj))
 }
 
 /// A refresh replaces a materialized view's storage and resets its statistics, so they are
