@@ -76,6 +76,42 @@ fn database(major: u32) {
             &["-C", "--statistics-only"],
         ],
     );
+    // Properties CREATE DATABASE fixes, on databases of their own: a template with its
+    // collation and character type apart, and the locale providers the server has (this
+    // build of 18 has no ICU; the builtin provider is 17+).
+    let mut extra = vec![(
+        "stats \"template\"",
+        "IS_TEMPLATE true CONNECTION LIMIT 3 LC_COLLATE 'C' LC_CTYPE 'POSIX'",
+    )];
+    if major < 18 {
+        extra.push((
+            "stats icu",
+            "LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C'",
+        ));
+    } else {
+        extra.push((
+            "stats builtin",
+            "LOCALE_PROVIDER builtin BUILTIN_LOCALE 'C.UTF-8' LOCALE 'C'",
+        ));
+    }
+    for (name, properties) in extra {
+        let quoted = name.replace('"', "\"\"");
+        c.psql(
+            "postgres",
+            &format!("CREATE DATABASE \"{quoted}\" TEMPLATE template0 {properties}"),
+        )
+        .unwrap();
+        c.psql(
+            name,
+            &format!("COMMENT ON DATABASE \"{quoted}\" IS 'made by parity_statistics'"),
+        )
+        .unwrap();
+        assert_parity(
+            c,
+            name,
+            &[&["-C", "-s"], &["-C", "-s", "-c", "--if-exists"]],
+        );
+    }
 }
 
 #[test]

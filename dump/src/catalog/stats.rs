@@ -70,7 +70,7 @@ impl Statistics {
 }
 
 /// The relations whose statistics pg_dump dumps: (oid, schema, name, is index). Tables,
-/// partitioned tables and materialized views being dumped; and the indexes of the tables
+/// partitioned tables, materialized views and foreign tables being dumped; and the indexes of the tables
 /// pg_dump calls interesting: dumped ones, their direct parents, the owners of dumped sequences.
 fn candidates(cat: &Catalog) -> Vec<(u32, String, String, bool)> {
     let mut interesting: HashSet<u32> = HashSet::new();
@@ -84,7 +84,7 @@ fn candidates(cat: &Catalog) -> Vec<(u32, String, String, bool)> {
     let tables = cat
         .relations
         .iter()
-        .filter(|r| r.selected && matches!(r.relkind, b'r' | b'p' | b'm'))
+        .filter(|r| r.selected && matches!(r.relkind, b'r' | b'p' | b'm' | b'f'))
         .map(|r| (r.oid, r.schema.clone(), r.name.clone(), false));
     let indexes = cat.indexes.iter().filter_map(|idx| {
         let table = cat

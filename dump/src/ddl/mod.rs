@@ -838,6 +838,8 @@ fn attr_name(rel: &Relation, num: i16) -> String {
 /// (`variable_is_guc_list_quote`): each element becomes its own literal.
 const LIST_QUOTED_SETTINGS: &[&str] = &[
     "local_preload_libraries",
+    "oauth_validator_libraries",
+    "output_plugin_libraries",
     "search_path",
     "session_preload_libraries",
     "shared_preload_libraries",
@@ -856,7 +858,9 @@ fn alter_config(kind: &str, name: &str, in_database: Option<&str>, item: &str) -
     }
     cmd.push_str(&format!("SET {} TO ", ident(setting)));
     if LIST_QUOTED_SETTINGS.contains(&setting.to_ascii_lowercase().as_str()) {
+        // A list that does not parse leaves nothing after TO, as upstream.
         let parts: Vec<String> = split_guc_list(value)
+            .unwrap_or_default()
             .iter()
             .map(|p| literal(p, true))
             .collect();
@@ -868,48 +872,54 @@ fn alter_config(kind: &str, name: &str, in_database: Option<&str>, item: &str) -
     cmd
 }
 
+/// C's `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
 /// `SplitGUCList`: comma-separated elements, each possibly double-quoted (with `""` for a
-/// quote); unquoted elements are taken as they are, blanks around them dropped.
-fn split_guc_list(value: &str) -> Vec<String> {
+/// quote); unquoted elements end at a comma or a blank, blanks around elements are dropped.
+/// An empty value is an empty list; `None` for what upstream rejects (an unterminated quote,
+/// an empty unquoted element, anything else after an element).
+fn split_guc_list(value: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    let mut chars = value.chars().peekable();
+    let mut rest = value.trim_start_matches(is_c_space);
+    if rest.is_empty() {
+        return Some(out);
+    }
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut item = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                if c == '"' {
-                    if chars.peek() == Some(&'"') {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut item = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let end = loop {
+                match chars.next()? {
+                    (_, '"') if chars.peek().is_some_and(|&(_, c)| c == '"') => {
                         chars.next();
                         item.push('"');
-                    } else {
-                        break;
                     }
-                } else {
-                    item.push(c);
+                    (i, '"') => break i + 1,
+                    (_, c) => item.push(c),
                 }
-            }
+            };
+            out.push(item);
+            rest = &quoted[end..];
         } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' || c.is_whitespace() {
-                    break;
-                }
-                item.push(c);
-                chars.next();
+            let end = rest
+                .find(|c: char| c == ',' || is_c_space(c))
+                .unwrap_or(rest.len());
+            if end == 0 {
+                return None;
             }
+            out.push(rest[..end].to_owned());
+            rest = &rest[end..];
         }
-        out.push(item);
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.next() != Some(',') {
-            break;
+        rest = rest.trim_start_matches(is_c_space);
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next.trim_start_matches(is_c_space),
+            None if rest.is_empty() => return Some(out),
+            None => return None,
         }
     }
-    out
 }
 
 /// `fmtCopyColumnList`: the columns COPY moves (not dropped, not generated), or "" if none.
@@ -976,5 +986,7 @@ fn collect_deps(
     }
 }
 
+#[cfg(test)]
+mod database_tests;
 #[cfg(test)]
 mod namespace_tests;
