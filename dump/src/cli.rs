@@ -2,7 +2,7 @@
 
 use tusk_connect::ConnectOptions;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
-use tusk_format::select::OnlyFlags;
+use tusk_format::select::{OnlyFlags, Sections};
 use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
 
 use crate::filter::{self, ObjectFilter};
@@ -48,6 +48,8 @@ pub struct Options {
     pub extra_float_digits: Option<i32>,
     pub restrict_key: Option<String>,
     pub sequence_data: bool,
+    /// `--section`; `None` means all sections.
+    pub sections: Option<Sections>,
     pub no_sync: bool,
     /// `--archive-version` (a tusk extension): the archive version to write.
     pub archive_version: Option<ArchiveVersion>,
@@ -302,6 +304,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         extra_float_digits: None,
         restrict_key: None,
         sequence_data: false,
+        sections: None,
         no_sync: false,
         archive_version: None,
         allow_incomplete: false,
@@ -371,6 +374,11 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             NO_SCHEMA => only.no_schema = true,
             NO_STATISTICS => only.no_statistics = true,
             STATISTICS => only.with_statistics = true,
+            SECTION => Sections::add_named(&mut o.sections, &arg).map_err(|message| CliError {
+                message,
+                hint: true,
+                from_getopt: false,
+            })?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,

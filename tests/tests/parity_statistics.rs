@@ -38,6 +38,16 @@ fn statistics(major: u32) {
                 "\"Stats \"\"Schema\"\"\".stat_mv",
             ],
             &["--statistics", "--quote-all-identifiers"],
+            // Table statistics are data, index and refreshed materialized view ones post-data.
+            &["--section=pre-data"],
+            &["--section=data", "--statistics"],
+            &["--section=post-data", "--statistics"],
+            &[
+                "--section=pre-data",
+                "--section=post-data",
+                "--statistics",
+                "-c",
+            ],
         ],
     );
     // pg_dump 18 refuses these combinations.
@@ -48,6 +58,7 @@ fn statistics(major: u32) {
             &["-s", "--statistics"],
             &["-a", "--statistics"],
             &["--statistics-only", "--no-statistics"],
+            &["--section=bogus"],
         ],
     );
 }

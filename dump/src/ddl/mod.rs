@@ -45,7 +45,8 @@ pub struct DdlOptions {
     pub security_labels: bool,
 }
 
-/// Builds every TOC entry of the dump, in order.
+/// Builds every TOC entry of the dump, in order, with their explicit dependencies; the rest
+/// come from `build_archive_dependencies` once it is known which entries the archive keeps.
 pub fn toc_entries(
     cat: &Catalog,
     graph: &ObjectGraph,
@@ -80,9 +81,7 @@ pub fn toc_entries(
     if let Some(e) = b.failure {
         return Err(e);
     }
-    let mut entries = b.entries;
-    build_archive_dependencies(&mut entries, graph);
-    Ok(entries)
+    Ok(b.entries)
 }
 
 struct Builder<'a> {
@@ -951,7 +950,7 @@ fn reloptions(opts: &[String], prefix: &str) -> String {
 /// `BuildArchiveDependencies`: an entry without explicit dependencies gets the dump ids of its
 /// object's dependencies that are themselves in the archive, looking through objects that are
 /// not (boundaries excepted).
-fn build_archive_dependencies(entries: &mut [TocEntry], graph: &ObjectGraph) {
+pub fn build_archive_dependencies(entries: &mut [TocEntry], graph: &ObjectGraph) {
     let present: HashSet<DumpId> = entries.iter().map(|e| e.dump_id).collect();
     for te in entries.iter_mut().filter(|e| e.dependencies.is_empty()) {
         let Some(obj) = graph.get(te.dump_id) else {
