@@ -63,6 +63,32 @@ fn statistics(major: u32) {
     );
 }
 
+/// Every relation kind of the relations fixture, analyzed (its tables are too small for
+/// autovacuum to analyze them again between the two dumps).
+fn relations_statistics(major: u32) {
+    let c = Cluster::shared(major);
+    let db = load_fixture(c, "relations.sql").unwrap();
+    c.psql(&db, "ANALYZE").unwrap();
+    assert_parity(
+        c,
+        &db,
+        &[
+            &["--statistics"],
+            &["--statistics-only", "-c", "--if-exists"],
+        ],
+    );
+}
+
+#[test]
+fn relations_statistics_pg15() {
+    relations_statistics(15)
+}
+
+#[test]
+fn relations_statistics_pg18() {
+    relations_statistics(18)
+}
+
 #[test]
 fn statistics_pg15() {
     statistics(15)
