@@ -116,10 +116,24 @@ fn database(major: u32) {
     // Properties CREATE DATABASE fixes, on databases of their own: a template with its
     // collation and character type apart, and the locale providers the server has (this
     // build of 18 has no ICU; the builtin provider is 17+).
-    let mut extra = vec![(
-        "stats \"template\"",
-        "IS_TEMPLATE true CONNECTION LIMIT 3 LC_COLLATE 'C' LC_CTYPE 'POSIX'",
-    )];
+    // A tablespace in the data directory, once per cluster.
+    c.psql(
+        "postgres",
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = 'stats space') \
+             AS need_tablespace \\gset\n\
+         \\if :need_tablespace\n\
+         SET allow_in_place_tablespaces = on;\n\
+         CREATE TABLESPACE \"stats space\" LOCATION '';\n\
+         \\endif\n",
+    )
+    .unwrap();
+    let mut extra = vec![
+        (
+            "stats \"template\"",
+            "IS_TEMPLATE true CONNECTION LIMIT 3 LC_COLLATE 'C' LC_CTYPE 'POSIX'",
+        ),
+        ("stats spaced", "TABLESPACE \"stats space\""),
+    ];
     if major < 18 {
         extra.push((
             "stats icu",
@@ -146,7 +160,11 @@ fn database(major: u32) {
         assert_parity(
             c,
             name,
-            &[&["-C", "-s"], &["-C", "-s", "-c", "--if-exists"]],
+            &[
+                &["-C", "-s"],
+                &["-C", "-s", "-c", "--if-exists"],
+                &["-C", "-s", "--no-tablespaces"],
+            ],
         );
     }
 }
