@@ -2,7 +2,7 @@
 
 use tusk_connect::ConnectOptions;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
-use tusk_format::select::OnlyFlags;
+use tusk_format::select::{OnlyFlags, Sections};
 use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
 
 use crate::filter::{self, ObjectFilter};
@@ -48,6 +48,8 @@ pub struct Options {
     pub extra_float_digits: Option<i32>,
     pub restrict_key: Option<String>,
     pub sequence_data: bool,
+    /// `--section`; `None` means all sections.
+    pub sections: Option<Sections>,
     pub no_sync: bool,
     /// `--archive-version` (a tusk extension): the archive version to write.
     pub archive_version: Option<ArchiveVersion>,
@@ -302,6 +304,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         extra_float_digits: None,
         restrict_key: None,
         sequence_data: false,
+        sections: None,
         no_sync: false,
         archive_version: None,
         allow_incomplete: false,
@@ -376,6 +379,11 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             NO_SCHEMA => only.no_schema = true,
             NO_STATISTICS => only.no_statistics = true,
             STATISTICS => only.with_statistics = true,
+            SECTION => Sections::add_named(&mut o.sections, &arg).map_err(|message| CliError {
+                message,
+                hint: true,
+                from_getopt: false,
+            })?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,
@@ -397,6 +405,14 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                         )));
                     }
                 });
+            }
+            // pg_upgrade's mode writes catalog internals (OIDs, relfilenodes, frozen xids)
+            // that only pg_upgrade can use: out of scope for tusk, not merely unfinished.
+            BINARY_UPGRADE => {
+                return Err(CliError::fatal(
+                    "option --binary-upgrade is not supported by tusk_dump \
+                     (out of scope: use pg_dump for pg_upgrade)",
+                ));
             }
             // Options that change what is selected or how data is written; they arrive with
             // the catalog and data work. Refusing is better than silently ignoring them.
@@ -473,15 +489,10 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             "parallel backup only supported by the directory format",
         ));
     }
-    if o.serializable_deferrable || o.snapshot.is_some() || o.dump_statistics {
-        let what = if o.dump_statistics {
-            "statistics"
-        } else {
-            "snapshot options"
-        };
-        return Err(CliError::fatal(format!(
-            "{what} are not supported by tusk_dump yet"
-        )));
+    if o.serializable_deferrable || o.snapshot.is_some() {
+        return Err(CliError::fatal(
+            "snapshot options are not supported by tusk_dump yet",
+        ));
     }
     Ok(Command::Dump(Box::new(o)))
 }

@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, classid, is_system_schema};
 
 mod indexes;
 mod operators;
+mod stats;
 mod types;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
@@ -168,6 +169,8 @@ pub enum Subject {
     Function(usize),
     EventTrigger(usize),
     DefaultAcl(usize),
+    /// A relation's or index's statistics: `Catalog::relation_stats.relations[i]`.
+    RelStats(usize),
     None,
 }
 
@@ -345,6 +348,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
+        stats::push_stats(&mut g, cat, rel.oid, id);
     }
     for (i, f) in cat.functions.iter().enumerate() {
         let cid = CatalogId {
@@ -695,6 +699,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 }
             }
         }
+        stats::after_refreshes(&mut g, cat, &data_ids);
     }
 
     match wanted.large_objects {
@@ -869,7 +874,8 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                     .namespace(oid)
                     .is_some_and(|n| n.selected && !is_system_schema(&n.name)),
             },
-            Subject::LargeObjects(..) | Subject::None => true,
+            // Statistics exist only for what is dumped (getRelationStatistics).
+            Subject::RelStats(_) | Subject::LargeObjects(..) | Subject::None => true,
         };
     }
 }

@@ -129,6 +129,14 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         ))?;
     }
 
+    if opts.dump_statistics {
+        cat.relation_stats = session.run(catalog::stats::load_statistics(
+            session.client(),
+            server_version,
+            &cat,
+        ))?;
+    }
+
     let header = header(&session, opts, &params, server_version)?;
     // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
     // follows the archive version: plain output prints what pg_dump 18 prints.
@@ -169,7 +177,15 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             security_labels: !opts.no_security_labels,
         },
     )?;
-    let toc = Toc { header, entries };
+    let mut toc = Toc { header, entries };
+    if opts.format != Format::Plain && opts.sections.is_some() {
+        // An archive holds only the sections asked for (WriteToc skips unmarked entries);
+        // DATABASE entries stay, archives always carrying them.
+        let reqs = tusk_format::select::required_components(&toc, &selection(opts), true);
+        toc.entries
+            .retain(|te| reqs.get(&te.dump_id).is_some_and(|r| r.any()));
+    }
+    ddl::build_archive_dependencies(&mut toc.entries, &graph);
 
     let mut data = LiveData {
         session: &session,
@@ -387,17 +403,7 @@ fn local_time_now() -> CreateTime {
 /// The restore options pg_dump passes to its own archiver for plain output.
 fn script_options(opts: &Options) -> ScriptOptions {
     ScriptOptions {
-        selection: Selection {
-            dump_schema: opts.dump_schema,
-            dump_data: opts.dump_data,
-            dump_statistics: opts.dump_statistics,
-            acls_skip: opts.no_privileges,
-            no_comments: opts.no_comments,
-            no_policies: opts.no_policies,
-            no_security_labels: opts.no_security_labels,
-            sequence_data: opts.sequence_data,
-            ..Selection::default()
-        },
+        selection: selection(opts),
         clean: opts.clean,
         if_exists: opts.if_exists,
         create_db: opts.create,
@@ -413,6 +419,23 @@ fn script_options(opts: &Options) -> ScriptOptions {
                 .clone()
                 .unwrap_or_else(generate_restrict_key),
         ),
+    }
+}
+
+/// The entries pg_dump's own archiver keeps (it marks them as a restore would, with the dump's
+/// options, before printing a script or writing an archive).
+fn selection(opts: &Options) -> Selection {
+    Selection {
+        dump_schema: opts.dump_schema,
+        dump_data: opts.dump_data,
+        dump_statistics: opts.dump_statistics,
+        acls_skip: opts.no_privileges,
+        no_comments: opts.no_comments,
+        no_policies: opts.no_policies,
+        no_security_labels: opts.no_security_labels,
+        sequence_data: opts.sequence_data,
+        sections: opts.sections.unwrap_or_default(),
+        ..Selection::default()
     }
 }
 

@@ -187,6 +187,44 @@ fn is_matview(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
     })
 }
 
+fn is_matview_stats(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
+    graph.get(id).is_some_and(|o| {
+        matches!(o.subject, Subject::RelStats(i)
+            if cat.relation(cat.relation_stats.relations[i].oid).is_some_and(|r| r.relkind == b'm'))
+    })
+}
+
+/// Recognises the objects a boundary loop repair may postpone to post-data.
+type Postponable = fn(&ObjectGraph, &Catalog, DumpId) -> bool;
+
+/// In a loop of more than two holding a postponable object and `boundary`, the boundary
+/// drops its dependency on the next object in the loop, which is postponed if it can be.
+fn postpone_after_boundary(
+    graph: &mut ObjectGraph,
+    cat: &Catalog,
+    lp: &[DumpId],
+    is_postponable: Postponable,
+    boundary: ObjectKind,
+) -> bool {
+    if lp.len() <= 2 || !lp.iter().any(|&m| is_postponable(graph, cat, m)) {
+        return false;
+    }
+    let Some(j) = lp
+        .iter()
+        .position(|&b| graph.get(b).map(|o| o.kind) == Some(boundary))
+    else {
+        return false;
+    };
+    let next = lp[(j + 1) % lp.len()];
+    remove_dep(graph, lp[j], next);
+    if is_postponable(graph, cat, next) {
+        if let Some(o) = graph.get_mut(next) {
+            o.separate = true;
+        }
+    }
+    true
+}
+
 /// The repairs pg_dump makes when an object printed inside its owner's definition (a view's ON
 /// SELECT rule, a table's CHECK constraint or default) is in a loop: alone with its owner, the
 /// part's dependency on the owner is dropped and it stays inside; in a longer loop the owner
@@ -244,20 +282,16 @@ fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: 
         return;
     }
     // A materialized view in a loop through the pre-data boundary (it reads something
-    // post-data, such as a primary key its GROUP BY relies on): the boundary lets go of the
-    // next object, and a materialized view there is postponed to post-data.
-    if lp.len() > 2 && lp.iter().any(|&m| is_matview(graph, cat, m)) {
-        if let Some(j) = lp
-            .iter()
-            .position(|&b| graph.get(b).map(|o| o.kind) == Some(ObjectKind::PreDataBoundary))
-        {
-            let next = lp[(j + 1) % lp.len()];
-            remove_dep(graph, lp[j], next);
-            if is_matview(graph, cat, next) {
-                if let Some(o) = graph.get_mut(next) {
-                    o.separate = true;
-                }
-            }
+    // post-data, such as a primary key its GROUP BY relies on), or its statistics (in data
+    // when its data is not dumped) in a loop through the post-data boundary once the view is
+    // postponed there: the boundary lets go of the next object, and a view or statistics
+    // there are postponed to post-data (repairMatViewBoundaryMultiLoop).
+    let postponable: [(Postponable, ObjectKind); 2] = [
+        (is_matview, ObjectKind::PreDataBoundary),
+        (is_matview_stats, ObjectKind::PostDataBoundary),
+    ];
+    for (is_postponable, boundary) in postponable {
+        if postpone_after_boundary(graph, cat, lp, is_postponable, boundary) {
             return;
         }
     }

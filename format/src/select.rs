@@ -42,6 +42,25 @@ pub struct Sections {
     pub post_data: bool,
 }
 
+impl Sections {
+    /// `set_dump_section`, for `--section=name`: the first one replaces "all sections" by the
+    /// section named, later ones add theirs.
+    pub fn add_named(current: &mut Option<Sections>, name: &str) -> Result<(), String> {
+        let s = current.get_or_insert(Sections {
+            pre_data: false,
+            data: false,
+            post_data: false,
+        });
+        match name {
+            "pre-data" => s.pre_data = true,
+            "data" => s.data = true,
+            "post-data" => s.post_data = true,
+            _ => return Err(format!("unrecognized section name: \"{name}\"")),
+        }
+        Ok(())
+    }
+}
+
 impl Default for Sections {
     fn default() -> Self {
         Sections {

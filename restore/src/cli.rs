@@ -211,26 +211,13 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             c if c == ch('x') => o.no_privileges = true,
             c if c == ch('1') => o.single_transaction = true,
             ROLE => o.role = Some(arg),
-            SECTION => {
-                // The first --section clears the default "all sections".
-                let s = o.sections.get_or_insert(tusk_format::select::Sections {
-                    pre_data: false,
-                    data: false,
-                    post_data: false,
-                });
-                match arg.as_str() {
-                    "pre-data" => s.pre_data = true,
-                    "data" => s.data = true,
-                    "post-data" => s.post_data = true,
-                    _ => {
-                        return Err(CliError {
-                            message: format!("unrecognized section name: \"{arg}\""),
-                            hint: true,
-                            from_getopt: false,
-                        });
-                    }
-                }
-            }
+            SECTION => tusk_format::select::Sections::add_named(&mut o.sections, &arg).map_err(
+                |message| CliError {
+                    message,
+                    hint: true,
+                    from_getopt: false,
+                },
+            )?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,

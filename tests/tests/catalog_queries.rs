@@ -26,19 +26,21 @@ fn create_tables(cluster: &Cluster, n: usize) -> String {
     db
 }
 
-/// Runs `tusk_dump -s` on `db` under `app` as application name and counts the statements the
-/// server logged for it.
-fn statements_of_dump(cluster: &Cluster, db: &str, app: &str) -> usize {
+/// Runs `tusk_dump -s` (or `--statistics-only` with `statistics`) on `db` under `app` as
+/// application name and counts the statements the server logged for it.
+fn statements_of_dump(cluster: &Cluster, db: &str, app: &str, statistics: bool) -> usize {
     let mut cmd = cluster.command(tusk_bin("tusk_dump").unwrap());
+    let (what, expected) = if statistics {
+        ("--statistics-only", "'relname', 't1',")
+    } else {
+        ("-s", "CREATE TABLE many.t1 (")
+    };
     // Kinds other helpers add (plain indexes) must not make the count test fail meanwhile.
     cmd.env("PGAPPNAME", app)
-        .args(["-s", "--allow-incomplete"])
+        .args([what, "--allow-incomplete"])
         .arg(db);
-    let out = run_stdout("tusk_dump -s", &mut cmd, None).unwrap();
-    assert!(
-        out.contains("CREATE TABLE many.t1 ("),
-        "the dump holds the tables"
-    );
+    let out = run_stdout(&format!("tusk_dump {what}"), &mut cmd, None).unwrap();
+    assert!(out.contains(expected), "the dump holds the tables");
     let prefix = format!("{app}|");
     cluster
         .log()
@@ -59,8 +61,8 @@ fn statement_count(major: u32) {
         .unwrap();
     let few = create_tables(&cluster, 50);
     let many = create_tables(&cluster, 5000);
-    let with_few = statements_of_dump(&cluster, &few, "tusk_count_few");
-    let with_many = statements_of_dump(&cluster, &many, "tusk_count_many");
+    let with_few = statements_of_dump(&cluster, &few, "tusk_count_few", false);
+    let with_many = statements_of_dump(&cluster, &many, "tusk_count_many", false);
     eprintln!("server {major}: {with_few} statements for 50 tables, {with_many} for 5000");
     // The log does show the dump's statements (setup, transaction, catalog queries).
     assert!(with_few >= 10, "only {with_few} statements logged");
@@ -68,6 +70,13 @@ fn statement_count(major: u32) {
     assert_eq!(
         with_few, with_many,
         "statements for 50 tables and for 5000 tables"
+    );
+    let stats_few = statements_of_dump(&cluster, &few, "tusk_stats_few", true);
+    let stats_many = statements_of_dump(&cluster, &many, "tusk_stats_many", true);
+    eprintln!("server {major}: with statistics, {stats_few} and {stats_many} statements");
+    assert_eq!(
+        stats_few, stats_many,
+        "statistics statements for 50 tables and for 5000 tables"
     );
 }
 

@@ -170,3 +170,28 @@ fn objects_tusk_cannot_dump_are_refused_not_dropped() {
         "{warnings}"
     );
 }
+
+/// pg_upgrade's mode is out of scope: one line naming the option, before connecting, and
+/// `--help` says so beside it.
+#[test]
+fn binary_upgrade_is_refused() {
+    let c = Cluster::shared(15);
+    let err = dump_fails(c, &["--binary-upgrade", "-s", "postgres"]);
+    assert_eq!(
+        err,
+        "tusk_dump: error: option --binary-upgrade is not supported by tusk_dump \
+         (out of scope: use pg_dump for pg_upgrade)\n"
+    );
+    let mut cmd = c.command(tusk_bin("tusk_dump").unwrap());
+    cmd.arg("--help");
+    let help = run_unchecked("tusk_dump --help", &mut cmd, None).unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("--binary-upgrade"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("not supported") && line.contains("pg_upgrade"),
+        "{text}"
+    );
+}

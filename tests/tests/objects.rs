@@ -1,6 +1,6 @@
 //! Issue 5's acceptance on the committed fixtures `fixtures/objects.sql` and
 //! `fixtures/relations.sql` loaded together: tusk_dump's plain output equals pg_dump 18's
-//! (schema, `--create`, `--no-owner`, `--no-privileges`, everything), and the custom
+//! (schema, `--create`, `--statistics`, `--no-owner`, `--no-privileges`, everything), and the custom
 //! archives of tusk_dump and pg_dump 18 restored by pg_restore 18 and tusk_restore give back
 //! the same schema. Servers 15 and 18 by default; 14, 16 and 17 with `TUSK_MATRIX=1`.
 
@@ -20,6 +20,7 @@ fn parity(major: u32) {
             &["-s", "--create"],
             &["-s", "--no-owner"],
             &["-s", "--no-privileges"],
+            &["--statistics"],
             &["--create", "--clean", "--if-exists"],
             &[],
         ],

@@ -12,6 +12,7 @@ pub mod aggregates;
 mod indexes;
 pub mod operators;
 pub mod policies;
+pub mod stats;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
@@ -223,6 +224,8 @@ pub struct Catalog {
     /// In pg_dump's order: by table OID, then name.
     pub indexes: Vec<Index>,
     pub statistics: Vec<StatisticsExt>,
+    /// Relation and column statistics, read only for `--statistics`.
+    pub relation_stats: stats::Statistics,
     pub comments: Vec<Comment>,
     pub depends: Vec<Depend>,
     /// Rewrite rules of the relations, views' ON SELECT rules included, in OID order.
@@ -484,21 +487,37 @@ async fn load_database(client: &Client, server_version: i32) -> Result<Database,
         comment: get(r, 12)?,
         ..Database::default()
     };
+    // Upstream's two queries, word for word: the per-role query has no ORDER BY, so only the
+    // same text (and so the same plan) lists the roles in the same order.
+    let oid = db.oid;
     let rows = client
         .query(
-            "SELECT r.rolname::text, pg_catalog.unnest(s.setconfig) \
-             FROM pg_catalog.pg_db_role_setting s \
-             LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole \
-             WHERE s.setdatabase = $1 ORDER BY s.setrole <> 0",
-            &[&db.oid],
+            &format!(
+                "SELECT unnest(setconfig) FROM pg_db_role_setting \
+                 WHERE setrole = 0 AND setdatabase = '{oid}'::oid"
+            ),
+            &[],
         )
         .await
         .map_err(DumpError::query("reading the database's settings"))?;
     for r in &rows {
-        match get::<Option<String>>(r, 0)? {
-            None => db.settings.push(get(r, 1)?),
-            Some(role) => db.role_settings.push((role, get(r, 1)?)),
-        }
+        db.settings.push(get(r, 0)?);
+    }
+    let rows = client
+        .query(
+            &format!(
+                "SELECT rolname, unnest(setconfig) \
+                 FROM pg_db_role_setting s, pg_roles r \
+                 WHERE setrole = r.oid AND setdatabase = '{oid}'::oid"
+            ),
+            &[],
+        )
+        .await
+        .map_err(DumpError::query(
+            "reading the roles' settings in the database",
+        ))?;
+    for r in &rows {
+        db.role_settings.push((get(r, 0)?, get(r, 1)?));
     }
     Ok(db)
 }

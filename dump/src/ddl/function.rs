@@ -4,7 +4,7 @@
 use tusk_format::quote::{dollar_quoted, ident, literal};
 use tusk_format::{Section, TocEntry};
 
-use super::{Builder, LIST_QUOTED_SETTINGS, split_guc_list};
+use super::{Builder, setting_value};
 use crate::acl::{AclTarget, AclType};
 use crate::catalog::Function;
 use crate::objects::DumpObject;
@@ -113,22 +113,16 @@ pub fn function_sql(f: &Function) -> (String, String) {
     (q, drop)
 }
 
-/// One `proconfig` item as `SET name TO value`; list settings the server stored already quoted
-/// are split and each element quoted as a literal.
+/// One `proconfig` item as `SET name TO value`.
 fn set_clause(item: &str) -> String {
     let Some((name, value)) = item.split_once('=') else {
         return String::new();
     };
-    let value = if LIST_QUOTED_SETTINGS.contains(&name.to_ascii_lowercase().as_str()) {
-        split_guc_list(value)
-            .iter()
-            .map(|v| literal(v, true))
-            .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        literal(value, true)
-    };
-    format!("\n    SET {} TO {value}", ident(name))
+    format!(
+        "\n    SET {} TO {}",
+        ident(name),
+        setting_value(name, value)
+    )
 }
 
 /// The SQL-standard body, or `AS` with the source (dollar-quoted) and, for C functions, the

@@ -22,6 +22,7 @@ mod function;
 mod index;
 mod operator;
 mod policy;
+mod stats;
 mod table;
 mod trigger;
 mod types;
@@ -54,7 +55,8 @@ pub struct DdlOptions {
     pub security_labels: bool,
 }
 
-/// Builds every TOC entry of the dump, in order.
+/// Builds every TOC entry of the dump, in order, with their explicit dependencies; the rest
+/// come from `build_archive_dependencies` once it is known which entries the archive keeps.
 pub fn toc_entries(
     cat: &Catalog,
     graph: &ObjectGraph,
@@ -89,9 +91,7 @@ pub fn toc_entries(
     if let Some(e) = b.failure {
         return Err(e);
     }
-    let mut entries = b.entries;
-    build_archive_dependencies(&mut entries, graph);
-    Ok(entries)
+    Ok(b.entries)
 }
 
 struct Builder<'a> {
@@ -294,6 +294,7 @@ impl Builder<'_> {
             (ObjectKind::OpFamily, Subject::OpFamily(i)) if self.opts.schema => {
                 self.opfamily(obj, &self.cat.opfamilies[i])
             }
+            (ObjectKind::RelStats, Subject::RelStats(i)) => self.relation_stats(obj, i),
             (ObjectKind::LargeObject, Subject::LargeObjects(a, b)) => {
                 if let (Some(layout), Some(los)) =
                     (self.opts.large_objects, self.cat.large_objects.get(a..b))
@@ -405,7 +406,7 @@ impl Builder<'_> {
             te.owner = Some(db.owner.clone());
             te.defn = Some(props);
             te.drop_stmt = Some(drop);
-            te.dependencies = vec![db_id];
+            // No dependencies: upstream passes the database's dump id without a count.
             self.entries.push(te);
         }
     }
@@ -887,6 +888,8 @@ fn attr_name(rel: &Relation, num: i16) -> String {
 /// (`variable_is_guc_list_quote`): each element becomes its own literal.
 const LIST_QUOTED_SETTINGS: &[&str] = &[
     "local_preload_libraries",
+    "oauth_validator_libraries",
+    "output_plugin_libraries",
     "search_path",
     "session_preload_libraries",
     "shared_preload_libraries",
@@ -903,62 +906,78 @@ fn alter_config(kind: &str, name: &str, in_database: Option<&str>, item: &str) -
     if let Some(db) = in_database {
         cmd.push_str(&format!("IN DATABASE {} ", ident(db)));
     }
-    cmd.push_str(&format!("SET {} TO ", ident(setting)));
-    if LIST_QUOTED_SETTINGS.contains(&setting.to_ascii_lowercase().as_str()) {
-        let parts: Vec<String> = split_guc_list(value)
-            .iter()
-            .map(|p| literal(p, true))
-            .collect();
-        cmd.push_str(&parts.join(", "));
-    } else {
-        cmd.push_str(&literal(value, true));
-    }
-    cmd.push_str(";\n");
+    cmd.push_str(&format!(
+        "SET {} TO {};\n",
+        ident(setting),
+        setting_value(setting, value)
+    ));
     cmd
 }
 
+/// The value of a stored `setting=value` item as SQL after `SET setting TO`: a list setting
+/// the server stored already quoted gives one literal per element (nothing when the list does
+/// not parse, as upstream), any other a single literal.
+fn setting_value(setting: &str, value: &str) -> String {
+    if LIST_QUOTED_SETTINGS.contains(&setting.to_ascii_lowercase().as_str()) {
+        split_guc_list(value)
+            .unwrap_or_default()
+            .iter()
+            .map(|p| literal(p, true))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        literal(value, true)
+    }
+}
+
+/// C's `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
 /// `SplitGUCList`: comma-separated elements, each possibly double-quoted (with `""` for a
-/// quote); unquoted elements are taken as they are, blanks around them dropped.
-fn split_guc_list(value: &str) -> Vec<String> {
+/// quote); unquoted elements end at a comma or a blank, blanks around elements are dropped.
+/// An empty value is an empty list; `None` for what upstream rejects (an unterminated quote,
+/// an empty unquoted element, anything else after an element).
+fn split_guc_list(value: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    let mut chars = value.chars().peekable();
+    let mut rest = value.trim_start_matches(is_c_space);
+    if rest.is_empty() {
+        return Some(out);
+    }
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut item = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                if c == '"' {
-                    if chars.peek() == Some(&'"') {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut item = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let end = loop {
+                match chars.next()? {
+                    (_, '"') if chars.peek().is_some_and(|&(_, c)| c == '"') => {
                         chars.next();
                         item.push('"');
-                    } else {
-                        break;
                     }
-                } else {
-                    item.push(c);
+                    (i, '"') => break i + 1,
+                    (_, c) => item.push(c),
                 }
-            }
+            };
+            out.push(item);
+            rest = &quoted[end..];
         } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' || c.is_whitespace() {
-                    break;
-                }
-                item.push(c);
-                chars.next();
+            let end = rest
+                .find(|c: char| c == ',' || is_c_space(c))
+                .unwrap_or(rest.len());
+            if end == 0 {
+                return None;
             }
+            out.push(rest[..end].to_owned());
+            rest = &rest[end..];
         }
-        out.push(item);
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.next() != Some(',') {
-            break;
+        rest = rest.trim_start_matches(is_c_space);
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next.trim_start_matches(is_c_space),
+            None if rest.is_empty() => return Some(out),
+            None => return None,
         }
     }
-    out
 }
 
 /// `fmtCopyColumnList`: the columns COPY moves (not dropped, not generated), or "" if none.
@@ -1007,7 +1026,7 @@ fn reloptions(opts: &[String], prefix: &str) -> String {
 /// `BuildArchiveDependencies`: an entry without explicit dependencies gets the dump ids of its
 /// object's dependencies that are themselves in the archive, looking through objects that are
 /// not (boundaries excepted).
-fn build_archive_dependencies(entries: &mut [TocEntry], graph: &ObjectGraph) {
+pub fn build_archive_dependencies(entries: &mut [TocEntry], graph: &ObjectGraph) {
     let present: HashSet<DumpId> = entries.iter().map(|e| e.dump_id).collect();
     for te in entries.iter_mut().filter(|e| e.dependencies.is_empty()) {
         let Some(obj) = graph.get(te.dump_id) else {
@@ -1042,5 +1061,7 @@ fn collect_deps(
     }
 }
 
+#[cfg(test)]
+mod database_tests;
 #[cfg(test)]
 mod namespace_tests;

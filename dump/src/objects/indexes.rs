@@ -58,6 +58,7 @@ pub(super) fn add_indexes(
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
         index_ids.insert(idx.oid, (i, id));
+        let stats = super::stats::push_stats(g, cat, idx.oid, id);
         if let Some(con) = &idx.constraint {
             let cid = CatalogId {
                 tableoid: classid::PG_CONSTRAINT,
@@ -74,6 +75,10 @@ pub(super) fn add_indexes(
             obj.separate = true;
             let id = g.push(obj);
             by_catalog.insert((cid.tableoid, cid.oid), id);
+            // The statistics of a constraint's index wait for the constraint (getIndexes).
+            if let Some(s) = stats.and_then(|s| g.get_mut(s)) {
+                s.deps.push(id);
+            }
         }
     }
 
