@@ -181,9 +181,9 @@ fn database_pg18() {
 
 /// `tusk_dump -Fc --statistics` of the fixture restored by pg_restore 18 into a new database
 /// of an 18 server (pg_restore 18 writes for its own version) fails only as pg_dump's archive
-/// does and gives what upstream's own round trip gives: the same schema, the same pg_class counters
-/// (index builds after the statistics reset some of them, upstream's alike), and the source's
-/// pg_stats rows.
+/// does and gives what upstream's own round trip gives: the same schema, the same pg_class
+/// counters (index builds after the statistics reset some of them, upstream's alike), and the
+/// source's pg_stats rows.
 fn restored_by_upstream(major: u32) {
     let c = Cluster::shared(major);
     let target = Cluster::shared(18);
