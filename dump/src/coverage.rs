@@ -47,23 +47,11 @@ fn query() -> String {
             not_member("pg_catalog.pg_type", "t.oid")
         ),
         "SELECT 'extensions', count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'".to_owned(),
-        // Tables using one are dumped; the access method itself is not yet.
-        format!(
-            "SELECT 'access methods', count(*) FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
-            not_member("pg_catalog.pg_am", "a.oid")
-        ),
         format!(
             "SELECT 'collations', count(*) FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE {USER_NAMESPACE}"
         ),
         format!(
             "SELECT 'conversions', count(*) FROM pg_catalog.pg_conversion o JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE {USER_NAMESPACE}"
-        ),
-        format!(
-            "SELECT 'text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_parser o JOIN pg_catalog.pg_namespace n ON n.oid = o.prsnamespace WHERE {USER_NAMESPACE}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_template o JOIN pg_catalog.pg_namespace n ON n.oid = o.tmplnamespace WHERE {USER_NAMESPACE})"
         ),
         "SELECT 'foreign-data wrappers, servers, publications, subscriptions, event triggers or casts', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \

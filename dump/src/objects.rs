@@ -154,6 +154,13 @@ pub enum Subject {
     Operator(usize),
     OpClass(usize),
     OpFamily(usize),
+    /// Indexes into `Catalog::access_methods`, `ts_parsers`, `ts_templates`, `ts_dicts`,
+    /// `ts_configs`.
+    AccessMethod(usize),
+    TsParser(usize),
+    TsTemplate(usize),
+    TsDict(usize),
+    TsConfig(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     None,
@@ -256,6 +263,8 @@ pub struct Wanted {
     pub data: bool,
     /// Large objects, and in which archive layout.
     pub large_objects: Option<LoLayout>,
+    /// pg_dump's `include_everything` (no -n or -t): objects outside schemas are dumped.
+    pub everything: bool,
 }
 
 /// How large objects appear in the TOC, which depends on the archive version written.
@@ -664,7 +673,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             obj.deps.push(to);
         }
     }
-    mark_dumped(&mut g, cat);
+    mark_dumped(&mut g, cat, wanted);
     add_boundaries(&mut g);
     g
 }
@@ -689,7 +698,7 @@ fn partition_attach(cat: &Catalog, i: usize, table_ids: &[DumpId]) -> Option<Dum
 
 /// Sets `dump` from the selection: an object attached to a relation is dumped when the
 /// relation is, as pg_dump's `selectDumpable*` functions decide.
-fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
+fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog, wanted: Wanted) {
     for obj in &mut g.objects {
         obj.dump = match obj.subject {
             Subject::Namespace(i) => cat.namespaces[i].selected,
@@ -718,6 +727,11 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Operator(i) => in_dumped_schema(cat, cat.operators[i].namespace_oid),
             Subject::OpClass(i) => in_dumped_schema(cat, cat.opclasses[i].namespace_oid),
             Subject::OpFamily(i) => in_dumped_schema(cat, cat.opfamilies[i].namespace_oid),
+            Subject::AccessMethod(_) => wanted.everything,
+            Subject::TsParser(i) => in_dumped_schema(cat, cat.ts_parsers[i].namespace_oid),
+            Subject::TsTemplate(i) => in_dumped_schema(cat, cat.ts_templates[i].namespace_oid),
+            Subject::TsDict(i) => in_dumped_schema(cat, cat.ts_dicts[i].namespace_oid),
+            Subject::TsConfig(i) => in_dumped_schema(cat, cat.ts_configs[i].namespace_oid),
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }

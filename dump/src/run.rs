@@ -148,6 +148,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             schema: opts.dump_schema,
             data: opts.dump_data,
             large_objects,
+            everything: opts.filter.include_everything(),
         },
     );
     for w in sort::sort(&mut graph, &cat) {

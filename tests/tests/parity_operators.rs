@@ -1,6 +1,6 @@
-//! tusk_dump equals pg_dump 18 for aggregates, operators, operator classes and families (the
-//! `operators` section of fixtures/objects.sql), and its custom archive restored by upstream
-//! pg_restore gives back the same schema.
+//! tusk_dump equals pg_dump 18 for aggregates, operators, operator classes and families, access
+//! methods and text search objects (the `operators` section of fixtures/objects.sql), and its
+//! custom archive restored by upstream pg_restore gives back the same schema.
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};

@@ -12,6 +12,7 @@ pub mod aggregates;
 mod indexes;
 pub mod operators;
 pub mod policies;
+pub mod text_search;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
@@ -25,6 +26,7 @@ pub use aggregates::Aggregate;
 pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
+pub use text_search::{AccessMethod, TsConfig, TsDict, TsParser, TsTemplate};
 pub use triggers::Trigger;
 pub use views::{RowType, Rule, ViewInfo};
 
@@ -224,6 +226,12 @@ pub struct Catalog {
     pub opclasses: Vec<OpClass>,
     pub opfamilies: Vec<OpFamily>,
     pub aggregates: Vec<Aggregate>,
+    /// User access methods, text search parsers, templates, dictionaries, configurations.
+    pub access_methods: Vec<AccessMethod>,
+    pub ts_parsers: Vec<TsParser>,
+    pub ts_templates: Vec<TsTemplate>,
+    pub ts_dicts: Vec<TsDict>,
+    pub ts_configs: Vec<TsConfig>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -283,6 +291,11 @@ pub mod classid {
     pub const PG_OPCLASS: u32 = 2616;
     pub const PG_OPFAMILY: u32 = 2753;
     pub const PG_PROC: u32 = 1255;
+    pub const PG_AM: u32 = 2601;
+    pub const PG_TS_PARSER: u32 = 3601;
+    pub const PG_TS_TEMPLATE: u32 = 3764;
+    pub const PG_TS_DICT: u32 = 3600;
+    pub const PG_TS_CONFIG: u32 = 3602;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -358,6 +371,7 @@ pub async fn load_details(
     cat.statistics = indexes::load_statistics(client, cat).await?;
     operators::load_operators(client, cat).await?;
     cat.aggregates = aggregates::load_aggregates(client).await?;
+    text_search::load_text_search(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.database = load_database(client, server_version).await?;

@@ -21,7 +21,7 @@ pub(super) fn user_object(catalog: &str, oid: &str, ns: &str) -> String {
 }
 
 /// `FirstNormalObjectId`: objects below are made by initdb, never by users.
-const FIRST_NORMAL_OID: u32 = 16384;
+pub(super) const FIRST_NORMAL_OID: u32 = 16384;
 
 /// A type as pg_dump's sort compares it (`pgTypeNameCompare`): (schema, pg_type name).
 pub type TypeKey = (String, String);

@@ -24,6 +24,7 @@ fn schema_entries(ns: Namespace, comment: Option<&str>) -> String {
             schema: true,
             data: false,
             large_objects: None,
+            everything: true,
         },
     );
     let facts = SessionFacts {

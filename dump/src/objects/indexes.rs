@@ -226,6 +226,7 @@ mod tests {
                 schema: true,
                 data: false,
                 large_objects: None,
+                everything: true,
             },
         );
         let kinds: Vec<(ObjectKind, &str)> = g
@@ -262,6 +263,7 @@ mod tests {
                 schema: true,
                 data: false,
                 large_objects: None,
+                everything: true,
             },
         );
         let o = &g.objects;
@@ -292,6 +294,7 @@ mod tests {
             schema: true,
             data: false,
             large_objects: None,
+            everything: true,
         };
         let dumped = |cat: &Catalog| -> Vec<bool> {
             let g = build(cat, wanted);

@@ -1,86 +1,135 @@
-//! Aggregates, operators, operator classes and families (getAggregates, getOperators,
-//! getOpclasses, getOpfamilies): schema-bound, dumped with their schema, sorted with
-//! pg_dump_sort.c's tie-breaks (argument count or operator kind, then argument types; access
-//! method name).
+//! The pre-data kinds of issue 5's operators area, in the order pg_dump reads them
+//! (getAggregates, getOperators, getAccessMethods, getOpclasses, getOpfamilies, getTSParsers,
+//! getTSTemplates, getTSDictionaries, getTSConfigurations), with pg_dump_sort.c's tie-breaks:
+//! argument count or operator kind, then argument types; access method name.
 
 use std::collections::HashMap;
 
 use tusk_format::{CatalogId, DumpId};
 
-use super::{ObjectGraph, ObjectKind, Subject, object};
+use super::{DumpObject, ObjectGraph, ObjectKind, Subject, object};
 use crate::catalog::{Catalog, classid};
 
-/// Adds the aggregates, operators, operator classes, then families, as pg_dump reads them.
+/// Adds the objects, registering them by catalog id so that pg_depend edges reach them.
 pub(super) fn add_operators(
     g: &mut ObjectGraph,
     cat: &Catalog,
     by_catalog: &mut HashMap<(u32, u32), DumpId>,
 ) {
-    let mut add = |g: &mut ObjectGraph, obj: super::DumpObject| {
-        let key = (obj.catalog_id.tableoid, obj.catalog_id.oid);
-        by_catalog.insert(key, g.push(obj));
+    let mut add = |tableoid: u32,
+                   oid: u32,
+                   kind: ObjectKind,
+                   name: &str,
+                   schema: Option<&str>,
+                   subject: Subject,
+                   tie_break: &dyn Fn(&mut DumpObject)| {
+        let cid = CatalogId { tableoid, oid };
+        let mut obj = object(kind, cid, name, schema, subject);
+        tie_break(&mut obj);
+        by_catalog.insert((tableoid, oid), g.push(obj));
     };
-    for (i, agg) in cat.aggregates.iter().enumerate() {
-        let cid = CatalogId {
-            tableoid: classid::PG_PROC,
-            oid: agg.oid,
-        };
-        let mut obj = object(
+    let none = |_: &mut DumpObject| {};
+    for (i, a) in cat.aggregates.iter().enumerate() {
+        add(
+            classid::PG_PROC,
+            a.oid,
             ObjectKind::Agg,
-            cid,
-            &agg.name,
-            Some(&agg.schema),
+            &a.name,
+            Some(&a.schema),
             Subject::Aggregate(i),
+            &|o| {
+                o.sort_num = i32::try_from(a.arg_keys.len()).unwrap_or(i32::MAX);
+                o.sort_args = a.arg_keys.clone();
+            },
         );
-        obj.sort_num = i32::try_from(agg.arg_keys.len()).unwrap_or(i32::MAX);
-        obj.sort_args = agg.arg_keys.clone();
-        add(g, obj);
     }
     for (i, op) in cat.operators.iter().enumerate() {
-        let cid = CatalogId {
-            tableoid: classid::PG_OPERATOR,
-            oid: op.oid,
-        };
-        let mut obj = object(
+        add(
+            classid::PG_OPERATOR,
+            op.oid,
             ObjectKind::Operator,
-            cid,
             &op.name,
             Some(&op.schema),
             Subject::Operator(i),
+            // Prefix before postfix before infix: oprkind in descending order.
+            &|o| {
+                o.sort_num = -i32::from(op.kind);
+                o.sort_args = vec![op.left_key.clone(), op.right_key.clone()];
+            },
         );
-        // Prefix before postfix before infix: oprkind in descending order.
-        obj.sort_num = -i32::from(op.kind);
-        obj.sort_args = vec![op.left_key.clone(), op.right_key.clone()];
-        add(g, obj);
+    }
+    for (i, am) in cat.access_methods.iter().enumerate() {
+        let (kind, subject) = (ObjectKind::AccessMethod, Subject::AccessMethod(i));
+        add(classid::PG_AM, am.oid, kind, &am.name, None, subject, &none);
     }
     for (i, c) in cat.opclasses.iter().enumerate() {
-        let cid = CatalogId {
-            tableoid: classid::PG_OPCLASS,
-            oid: c.oid,
-        };
-        let mut obj = object(
+        add(
+            classid::PG_OPCLASS,
+            c.oid,
             ObjectKind::OpClass,
-            cid,
             &c.name,
             Some(&c.schema),
             Subject::OpClass(i),
+            &|o| o.sort_table = c.method.clone(),
         );
-        obj.sort_table = c.method.clone();
-        add(g, obj);
     }
     for (i, f) in cat.opfamilies.iter().enumerate() {
-        let cid = CatalogId {
-            tableoid: classid::PG_OPFAMILY,
-            oid: f.oid,
-        };
-        let mut obj = object(
+        add(
+            classid::PG_OPFAMILY,
+            f.oid,
             ObjectKind::OpFamily,
-            cid,
             &f.name,
             Some(&f.schema),
             Subject::OpFamily(i),
+            &|o| o.sort_table = f.method.clone(),
         );
-        obj.sort_table = f.method.clone();
-        add(g, obj);
+    }
+    for (i, p) in cat.ts_parsers.iter().enumerate() {
+        let (kind, subject) = (ObjectKind::TsParser, Subject::TsParser(i));
+        add(
+            classid::PG_TS_PARSER,
+            p.oid,
+            kind,
+            &p.name,
+            Some(&p.schema),
+            subject,
+            &none,
+        );
+    }
+    for (i, t) in cat.ts_templates.iter().enumerate() {
+        let (kind, subject) = (ObjectKind::TsTemplate, Subject::TsTemplate(i));
+        add(
+            classid::PG_TS_TEMPLATE,
+            t.oid,
+            kind,
+            &t.name,
+            Some(&t.schema),
+            subject,
+            &none,
+        );
+    }
+    for (i, d) in cat.ts_dicts.iter().enumerate() {
+        let (kind, subject) = (ObjectKind::TsDict, Subject::TsDict(i));
+        add(
+            classid::PG_TS_DICT,
+            d.oid,
+            kind,
+            &d.name,
+            Some(&d.schema),
+            subject,
+            &none,
+        );
+    }
+    for (i, c) in cat.ts_configs.iter().enumerate() {
+        let (kind, subject) = (ObjectKind::TsConfig, Subject::TsConfig(i));
+        add(
+            classid::PG_TS_CONFIG,
+            c.oid,
+            kind,
+            &c.name,
+            Some(&c.schema),
+            subject,
+            &none,
+        );
     }
 }
