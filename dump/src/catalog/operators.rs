@@ -152,6 +152,10 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
     }
     // Only members tied to the class or family by pg_depend, and not through an ordering
     // operator's sort family (a dependency too): dumpOpclass/dumpOpfamily's member queries.
+    // Those order by strategy or support number only; members that tie (cross-type ones of a
+    // family) come as their plans read them: operators in pg_amop_fam_strat_index order
+    // (left type, right type), functions in pg_depend's (pg_amproc OID). Upstream's sort
+    // keeps that order for small sets only, so larger sets of ties may still differ.
     let tied = "FROM pg_catalog.pg_depend d \
                 LEFT JOIN pg_catalog.pg_opclass oc ON d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass \
                      AND oc.oid = d.refobjid";
@@ -170,7 +174,7 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
                    AND ((oc.oid IS NOT NULL AND ao.amopfamily = oc.opcfamily) \
                         OR (d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass \
                             AND ao.amopfamily = d.refobjid)) \
-                 ORDER BY 1, 2, ao.amopstrategy"
+                 ORDER BY 1, 2, ao.amopstrategy, ao.amoplefttype, ao.amoprighttype"
             ),
             &[],
         )
@@ -198,7 +202,7 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
              WHERE d.refclassid IN ('pg_catalog.pg_opclass'::pg_catalog.regclass, \
                                     'pg_catalog.pg_opfamily'::pg_catalog.regclass) \
                AND d.refobjid >= {FIRST_NORMAL_OID} \
-             ORDER BY 1, 2, ap.amprocnum"),
+             ORDER BY 1, 2, ap.amprocnum, ap.oid"),
             &[],
         )
         .await
