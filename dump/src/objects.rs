@@ -180,9 +180,10 @@ pub struct DumpObject {
     /// rules split off, and index-backed and foreign-key constraints, which always are.
     /// On a materialized view: its definition is postponed to post-data.
     pub separate: bool,
-    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults (the number of arguments for
-    /// aggregates, the negated `oprkind` for operators), the table name for constraints, rules, triggers and policies (the access
-    /// method's for operator classes and families), argument types as (schema, type name).
+    /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults (the number of arguments
+    /// for aggregates, the negated `oprkind` for operators), the table name for constraints,
+    /// rules, triggers and policies (the access method's for operator classes and families),
+    /// argument types as (schema, type name) for aggregates and operators.
     pub sort_num: i32,
     pub sort_table: String,
     pub sort_args: Vec<(String, String)>,

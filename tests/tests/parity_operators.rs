@@ -25,6 +25,7 @@ fn operators(major: u32) {
             &["-s", "-N", "ops_other"],
             &["-s", "-t", "ops_other.measures"],
             &["-s", "--quote-all-identifiers"],
+            &["-a"],
             &[],
         ],
     );
