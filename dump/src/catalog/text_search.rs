@@ -2,12 +2,10 @@
 //! getTSParsers/getTSTemplates/getTSDictionaries/getTSConfigurations and their dumpXxx read
 //! them; and user access methods (getAccessMethods). One query per catalog.
 
-use std::collections::HashMap;
-
 use tokio_postgres::Client;
 
 use super::operators::{FIRST_NORMAL_OID, pair, reg, user_object};
-use super::{Catalog, char_col, get};
+use super::{Catalog, char_col, get, text_array};
 use crate::error::DumpError;
 
 /// Support functions are `regproc` text (`convertTSFunction`).
@@ -159,11 +157,19 @@ pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), 
     let rows = query(
         client,
         "reading text search configurations",
-        "SELECT o.oid, o.cfgnamespace, n.nspname::text, o.cfgname::text, \
-                pg_catalog.pg_get_userbyid(o.cfgowner)::text, pn.nspname::text, p.prsname::text \
+        &format!(
+            "SELECT o.oid, o.cfgnamespace, n.nspname::text, o.cfgname::text, \
+                pg_catalog.pg_get_userbyid(o.cfgowner)::text, pn.nspname::text, p.prsname::text, \
+                {}, {} \
          FROM pg_catalog.pg_ts_config o \
          JOIN pg_catalog.pg_ts_parser p ON p.oid = o.cfgparser \
          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace",
+            mapping(
+                "coalesce((SELECT t.alias FROM pg_catalog.ts_token_type(o.cfgparser) AS t \
+                               WHERE t.tokid = m.maptokentype), '')"
+            ),
+            mapping("m.mapdict::pg_catalog.regdictionary::text"),
+        ),
         "pg_ts_config",
         "cfgnamespace",
     )
@@ -178,11 +184,10 @@ pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), 
                 name: get(r, 3)?,
                 owner: get(r, 4)?,
                 parser: pair(r, 5)?.unwrap_or_default(),
-                mappings: Vec::new(),
+                mappings: group_mappings(text_array(r, 7)?, text_array(r, 8)?),
             })
         })
         .collect::<Result<_, DumpError>>()?;
-    load_mappings(client, cat).await?;
     cat.access_methods = load_access_methods(client).await?;
     Ok(())
 }
@@ -206,46 +211,28 @@ async fn query(
         .map_err(DumpError::query(what))
 }
 
-/// dumpTSConfig's mapping query, for every user configuration at once.
-async fn load_mappings(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
-    let rows = client
-        .query(
-            &format!(
-                "SELECT m.mapcfg, \
-                        (SELECT t.alias FROM pg_catalog.ts_token_type(c.cfgparser) AS t \
-                         WHERE t.tokid = m.maptokentype), \
-                        m.mapdict::pg_catalog.regdictionary::text \
-                 FROM pg_catalog.pg_ts_config_map m \
-                 JOIN pg_catalog.pg_ts_config c ON c.oid = m.mapcfg \
-                 WHERE m.mapcfg >= {FIRST_NORMAL_OID} \
-                 ORDER BY m.mapcfg, m.maptokentype, m.mapseqno"
-            ),
-            &[],
-        )
-        .await
-        .map_err(DumpError::query(
-            "reading text search configuration mappings",
-        ))?;
-    let mut by_oid: HashMap<u32, &mut Vec<TsMapping>> = cat
-        .ts_configs
-        .iter_mut()
-        .map(|c| (c.oid, &mut c.mappings))
-        .collect();
-    for r in &rows {
-        let Some(mappings) = by_oid.get_mut(&get::<u32>(r, 0)?) else {
-            continue;
-        };
-        let token: String = get::<Option<String>>(r, 1)?.unwrap_or_default();
-        let dict: String = get(r, 2)?;
-        match mappings.last_mut() {
+/// One column of dumpTSConfig's mapping query, as an array per configuration: token types
+/// in order, each one's dictionaries in `mapseqno` order.
+fn mapping(expr: &str) -> String {
+    format!(
+        "ARRAY(SELECT {expr} FROM pg_catalog.pg_ts_config_map m WHERE m.mapcfg = o.oid \
+               ORDER BY m.maptokentype, m.mapseqno)::text[]"
+    )
+}
+
+/// Consecutive (token, dictionary) pairs of one token make one mapping.
+fn group_mappings(tokens: Vec<String>, dictionaries: Vec<String>) -> Vec<TsMapping> {
+    let mut out: Vec<TsMapping> = Vec::new();
+    for (token, dict) in tokens.into_iter().zip(dictionaries) {
+        match out.last_mut() {
             Some(m) if m.token == token => m.dictionaries.push(dict),
-            _ => mappings.push(TsMapping {
+            _ => out.push(TsMapping {
                 token,
                 dictionaries: vec![dict],
             }),
         }
     }
-    Ok(())
+    out
 }
 
 /// Access methods made by users (initdb's are never dumped), not by extensions.
