@@ -20,6 +20,7 @@ mod acl;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
+mod user_objects;
 mod views;
 
 pub use aggregates::Aggregate;

@@ -4,7 +4,7 @@
 
 use tokio_postgres::Client;
 
-use super::operators::{FIRST_NORMAL_OID, pair, reg, user_object};
+use super::user_objects::{FIRST_NORMAL_OID, pair, reg, user_rows};
 use super::{Catalog, char_col, get, text_array};
 use crate::error::DumpError;
 
@@ -78,7 +78,7 @@ pub struct AccessMethod {
 
 /// Reads the text search objects and the user access methods.
 pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
-    let rows = query(
+    let rows = user_rows(
         client,
         "reading text search parsers",
         "SELECT o.oid, o.prsnamespace, n.nspname::text, o.prsname::text, o.prsstart::text, \
@@ -104,7 +104,7 @@ pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), 
             })
         })
         .collect::<Result<_, DumpError>>()?;
-    let rows = query(
+    let rows = user_rows(
         client,
         "reading text search templates",
         "SELECT o.oid, o.tmplnamespace, n.nspname::text, o.tmplname::text, o.tmplinit::text, \
@@ -127,7 +127,7 @@ pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), 
             })
         })
         .collect::<Result<_, DumpError>>()?;
-    let rows = query(
+    let rows = user_rows(
         client,
         "reading text search dictionaries",
         "SELECT o.oid, o.dictnamespace, n.nspname::text, o.dictname::text, \
@@ -154,7 +154,7 @@ pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), 
             })
         })
         .collect::<Result<_, DumpError>>()?;
-    let rows = query(
+    let rows = user_rows(
         client,
         "reading text search configurations",
         &format!(
@@ -190,25 +190,6 @@ pub async fn load_text_search(client: &Client, cat: &mut Catalog) -> Result<(), 
         .collect::<Result<_, DumpError>>()?;
     cat.access_methods = load_access_methods(client).await?;
     Ok(())
-}
-
-/// Rows of `select` (whose object is `o`, its schema joined as `n`) for user objects.
-async fn query(
-    client: &Client,
-    what: &'static str,
-    select: &str,
-    catalog: &str,
-    namespace_col: &str,
-) -> Result<Vec<tokio_postgres::Row>, DumpError> {
-    let sql = format!(
-        "{select} JOIN pg_catalog.pg_namespace n ON n.oid = o.{namespace_col} WHERE {} \
-         ORDER BY o.oid",
-        user_object(catalog, "o.oid", "n")
-    );
-    client
-        .query(&sql, &[])
-        .await
-        .map_err(DumpError::query(what))
 }
 
 /// One column of dumpTSConfig's mapping query, as an array per configuration: token types
