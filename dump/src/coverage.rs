@@ -34,22 +34,6 @@ fn query() -> String {
                AND {}",
             not_member("pg_catalog.pg_type", "t.oid")
         ),
-        // Tables using one are dumped; the access method itself is not yet.
-        format!(
-            "SELECT 'access methods', count(*) FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
-            not_member("pg_catalog.pg_am", "a.oid")
-        ),
-        format!(
-            "SELECT 'text search objects', \
-               (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE} AND {}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE} AND {}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_parser o JOIN pg_catalog.pg_namespace n ON n.oid = o.prsnamespace WHERE {USER_NAMESPACE} AND {}) \
-             + (SELECT count(*) FROM pg_catalog.pg_ts_template o JOIN pg_catalog.pg_namespace n ON n.oid = o.tmplnamespace WHERE {USER_NAMESPACE} AND {})",
-            not_member("pg_catalog.pg_ts_config", "o.oid"),
-            not_member("pg_catalog.pg_ts_dict", "o.oid"),
-            not_member("pg_catalog.pg_ts_parser", "o.oid"),
-            not_member("pg_catalog.pg_ts_template", "o.oid"),
-        ),
         // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
         // it out).
         format!(

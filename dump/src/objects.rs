@@ -157,6 +157,13 @@ pub enum Subject {
     Operator(usize),
     OpClass(usize),
     OpFamily(usize),
+    /// Indexes into `Catalog::access_methods`, `ts_parsers`, `ts_templates`, `ts_dicts`,
+    /// `ts_configs`.
+    AccessMethod(usize),
+    TsParser(usize),
+    TsTemplate(usize),
+    TsDict(usize),
+    TsConfig(usize),
     /// A range of `Catalog::large_objects`.
     LargeObjects(usize, usize),
     /// A type (`Catalog::types[i]`), or an array or multirange type derived from it.
@@ -859,6 +866,11 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Operator(i) => in_dumped_schema(cat, cat.operators[i].namespace_oid),
             Subject::OpClass(i) => in_dumped_schema(cat, cat.opclasses[i].namespace_oid),
             Subject::OpFamily(i) => in_dumped_schema(cat, cat.opfamilies[i].namespace_oid),
+            Subject::AccessMethod(_) => cat.include_everything,
+            Subject::TsParser(i) => in_dumped_schema(cat, cat.ts_parsers[i].namespace_oid),
+            Subject::TsTemplate(i) => in_dumped_schema(cat, cat.ts_templates[i].namespace_oid),
+            Subject::TsDict(i) => in_dumped_schema(cat, cat.ts_dicts[i].namespace_oid),
+            Subject::TsConfig(i) => in_dumped_schema(cat, cat.ts_configs[i].namespace_oid),
             Subject::Type(i) | Subject::DomainConstraint(i, _) => {
                 in_dumped_schema(cat, cat.types[i].namespace_oid)
             }

@@ -683,8 +683,8 @@ fn psql_connect(dbname: &str) -> Result<String, ScriptError> {
 }
 
 /// `sanitize_line`: newlines become spaces so a name cannot end a comment line; an absent value
-/// prints as `-` where upstream asks for a hyphen (an empty one, such as the owner of an
-/// extension's comment, stays empty).
+/// prints as `-` where upstream asks for a hyphen (an empty one stays empty: the comments of
+/// ownerless objects have owner "").
 pub fn sanitize_line(s: Option<&str>, want_hyphen: bool) -> String {
     match s {
         None => if want_hyphen { "-" } else { "" }.to_owned(),
@@ -1002,6 +1002,7 @@ mod tests {
     fn sanitize() {
         assert_eq!(sanitize_line(None, true), "-");
         assert_eq!(sanitize_line(Some(""), false), "");
+        assert_eq!(sanitize_line(Some(""), true), "");
         assert_eq!(sanitize_line(Some("a\nb\rc"), false), "a b c");
     }
 }

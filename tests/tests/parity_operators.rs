@@ -1,5 +1,6 @@
-//! tusk_dump equals pg_dump 18 for aggregates, operators, operator classes and families (the
-//! `operators` section of fixtures/objects.sql; round trips: tests/objects.rs).
+//! tusk_dump equals pg_dump 18 for aggregates, operators, operator classes and families, access
+//! methods and text search objects (the `operators` section of fixtures/objects.sql; round
+//! trips: tests/objects.rs).
 
 use tusk_tests::harness::Cluster;
 use tusk_tests::parity::{assert_parity, load_fixture};
@@ -23,6 +24,7 @@ fn operators(major: u32) {
             &["-s", "-N", "ops_other"],
             &["-s", "-t", "ops_other.measures"],
             &["-s", "--quote-all-identifiers"],
+            &["-a"],
             &[],
         ],
     );

@@ -3,7 +3,7 @@
 
 use tokio_postgres::Client;
 
-use super::operators::{TypeKey, pair, reg, user_object};
+use super::user_objects::{TypeKey, pair, reg, user_rows};
 use super::{char_col, get, text_array};
 use crate::acl::Acl;
 use crate::error::DumpError;
@@ -58,17 +58,17 @@ pub struct Aggregate {
 pub async fn load_aggregates(client: &Client) -> Result<Vec<Aggregate>, DumpError> {
     let args = |expr: &str, join: &str| {
         format!(
-            "ARRAY(SELECT {expr} FROM unnest(p.proargtypes) WITH ORDINALITY AS u(t, i) {join} \
+            "ARRAY(SELECT {expr} FROM unnest(o.proargtypes) WITH ORDINALITY AS u(t, i) {join} \
                    ORDER BY u.i)::text[]"
         )
     };
     let types = "JOIN pg_catalog.pg_type ty ON ty.oid = u.t \
                  JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace";
-    let sql = format!(
-        "SELECT p.oid, p.pronamespace, n.nspname::text, p.proname::text, \
-                pg_catalog.pg_get_userbyid(p.proowner)::text, {}, {}, {}, \
-                pg_catalog.pg_get_function_arguments(p.oid), \
-                pg_catalog.pg_get_function_identity_arguments(p.oid), a.aggkind, \
+    let select = format!(
+        "SELECT o.oid, o.pronamespace, n.nspname::text, o.proname::text, \
+                pg_catalog.pg_get_userbyid(o.proowner)::text, {}, {}, {}, \
+                pg_catalog.pg_get_function_arguments(o.oid), \
+                pg_catalog.pg_get_function_identity_arguments(o.oid), a.aggkind, \
                 a.aggtransfn::text, a.aggtranstype::pg_catalog.regtype::text, a.aggtransspace, \
                 a.agginitval, a.aggfinalfn::text, a.aggfinalextra, a.aggfinalmodify, \
                 a.aggcombinefn::text, a.aggserialfn::text, a.aggdeserialfn::text, \
@@ -79,19 +79,21 @@ pub async fn load_aggregates(client: &Client) -> Result<Vec<Aggregate>, DumpErro
                  JOIN pg_catalog.pg_namespace sn ON sn.oid = so.oprnamespace \
                  WHERE so.oid = a.aggsortop), \
                 (SELECT so.oprname::text FROM pg_catalog.pg_operator so WHERE so.oid = a.aggsortop), \
-                p.proparallel, p.proacl::text[], pg_catalog.acldefault('f', p.proowner)::text[] \
-         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid \
-         JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-         WHERE p.prokind = 'a' AND {} ORDER BY p.oid",
+                o.proparallel, o.proacl::text[], pg_catalog.acldefault('f', o.proowner)::text[] \
+         FROM pg_catalog.pg_proc o JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = o.oid \
+              AND o.prokind = 'a'",
         args("pg_catalog.format_type(u.t, NULL)", ""),
         args("tn.nspname::text", types),
         args("ty.typname::text", types),
-        user_object("pg_proc", "p.oid", "n"),
     );
-    let rows = client
-        .query(&sql, &[])
-        .await
-        .map_err(DumpError::query("reading aggregates"))?;
+    let rows = user_rows(
+        client,
+        "reading aggregates",
+        &select,
+        "pg_proc",
+        "pronamespace",
+    )
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Aggregate {

@@ -13,6 +13,7 @@ mod indexes;
 pub mod operators;
 pub mod policies;
 pub mod stats;
+pub mod text_search;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
@@ -26,6 +27,7 @@ pub mod extensions;
 pub mod tables;
 pub mod triggers;
 pub mod types;
+mod user_objects;
 mod views;
 
 pub use aggregates::Aggregate;
@@ -37,6 +39,7 @@ pub use functions::Function;
 pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
+pub use text_search::{AccessMethod, TsConfig, TsDict, TsParser, TsTemplate};
 pub use triggers::Trigger;
 pub use types::{DerivedType, TypeKind, UserType};
 pub use views::{RowType, Rule, ViewInfo};
@@ -263,6 +266,12 @@ pub struct Catalog {
     pub aggregates: Vec<Aggregate>,
     /// In OID order.
     pub default_acls: Vec<DefaultAcl>,
+    /// User access methods, text search parsers, templates, dictionaries, configurations.
+    pub access_methods: Vec<AccessMethod>,
+    pub ts_parsers: Vec<TsParser>,
+    pub ts_templates: Vec<TsTemplate>,
+    pub ts_dicts: Vec<TsDict>,
+    pub ts_configs: Vec<TsConfig>,
     /// `relations` by OID, so per-object lookups are not scans.
     relation_by_oid: HashMap<u32, usize>,
 }
@@ -327,6 +336,11 @@ pub mod classid {
     pub const PG_OPFAMILY: u32 = 2753;
     pub const PG_EXTENSION: u32 = 3079;
     pub const PG_DEFAULT_ACL: u32 = 826;
+    pub const PG_AM: u32 = 2601;
+    pub const PG_TS_PARSER: u32 = 3601;
+    pub const PG_TS_TEMPLATE: u32 = 3764;
+    pub const PG_TS_DICT: u32 = 3600;
+    pub const PG_TS_CONFIG: u32 = 3602;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -408,6 +422,7 @@ pub async fn load_details(
     operators::load_operators(client, cat).await?;
     cat.aggregates = aggregates::load_aggregates(client).await?;
     cat.default_acls = default_acl::load_default_acls(client).await?;
+    text_search::load_text_search(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;

@@ -6,25 +6,9 @@ use std::collections::HashMap;
 
 use tokio_postgres::Client;
 
+use super::user_objects::{FIRST_NORMAL_OID, TypeKey, pair, reg, user_rows};
 use super::{Catalog, get};
 use crate::error::DumpError;
-
-/// Objects in schemas pg_dump may dump that are not extension members (those are dumped
-/// with their extension). `{oid}` is the object's OID column, `{ns}` its namespace's alias.
-pub(super) fn user_object(catalog: &str, oid: &str, ns: &str) -> String {
-    format!(
-        "{ns}.nspname !~ '^pg_' AND {ns}.nspname <> 'information_schema' \
-         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
-             WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
-               AND e.objid = {oid} AND e.deptype = 'e')"
-    )
-}
-
-/// `FirstNormalObjectId`: objects below are made by initdb, never by users.
-const FIRST_NORMAL_OID: u32 = 16384;
-
-/// A type as pg_dump's sort compares it (`pgTypeNameCompare`): (schema, pg_type name).
-pub type TypeKey = (String, String);
 
 /// A `pg_operator` row.
 #[derive(Debug, Clone, Default)]
@@ -116,28 +100,6 @@ pub struct OpFamily {
     pub members: Members,
 }
 
-/// Two text columns from `idx` as (schema, name), when both are set.
-pub(super) fn pair(
-    r: &tokio_postgres::Row,
-    idx: usize,
-) -> Result<Option<(String, String)>, DumpError> {
-    Ok(
-        match (
-            get::<Option<String>>(r, idx)?,
-            get::<Option<String>>(r, idx + 1)?,
-        ) {
-            (Some(schema), Some(name)) => Some((schema, name)),
-            _ => None,
-        },
-    )
-}
-
-/// `regproc`, `regprocedure` and `regtype` print `-` for no object.
-pub(super) fn reg(r: &tokio_postgres::Row, idx: usize) -> Result<Option<String>, DumpError> {
-    let s: String = get(r, idx)?;
-    Ok((s != "-").then_some(s))
-}
-
 /// Reads the operators, operator classes and families with their members.
 pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
     cat.operators = load_operator_rows(client).await?;
@@ -152,16 +114,20 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
     }
     // Only members tied to the class or family by pg_depend, and not through an ordering
     // operator's sort family (a dependency too): dumpOpclass/dumpOpfamily's member queries.
-    let tied = "FROM pg_catalog.pg_depend d \
-                LEFT JOIN pg_catalog.pg_opclass oc ON d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass \
-                     AND oc.oid = d.refobjid";
+    // Those order by strategy or support number only; members that tie (cross-type ones of a
+    // family) come as their plans read them: operators in pg_amop_fam_strat_index order
+    // (left type, right type), functions in pg_depend's (pg_amproc OID). Upstream's sort
+    // keeps that order for small sets only, so larger sets of ties may still differ.
     let ops = client
         .query(
             &format!(
                 "SELECT d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass, d.refobjid, \
                         ao.amopstrategy, ao.amopopr::pg_catalog.regoperator::text, \
                         n.nspname::text, f.opfname::text \
-                 {tied} \
+                 FROM pg_catalog.pg_depend d \
+                 LEFT JOIN pg_catalog.pg_opclass oc \
+                      ON d.refclassid = 'pg_catalog.pg_opclass'::pg_catalog.regclass \
+                     AND oc.oid = d.refobjid \
                  JOIN pg_catalog.pg_amop ao ON d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass \
                       AND d.objid = ao.oid \
                  LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = ao.amopsortfamily \
@@ -170,7 +136,7 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
                    AND ((oc.oid IS NOT NULL AND ao.amopfamily = oc.opcfamily) \
                         OR (d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass \
                             AND ao.amopfamily = d.refobjid)) \
-                 ORDER BY 1, 2, ao.amopstrategy"
+                 ORDER BY 1, 2, ao.amopstrategy, ao.amoplefttype, ao.amoprighttype"
             ),
             &[],
         )
@@ -198,7 +164,7 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
              WHERE d.refclassid IN ('pg_catalog.pg_opclass'::pg_catalog.regclass, \
                                     'pg_catalog.pg_opfamily'::pg_catalog.regclass) \
                AND d.refobjid >= {FIRST_NORMAL_OID} \
-             ORDER BY 1, 2, ap.amprocnum"),
+             ORDER BY 1, 2, ap.amprocnum, ap.oid"),
             &[],
         )
         .await
@@ -217,11 +183,11 @@ pub async fn load_operators(client: &Client, cat: &mut Catalog) -> Result<(), Du
 }
 
 async fn load_operator_rows(client: &Client) -> Result<Vec<Operator>, DumpError> {
-    let type_key = |alias: &str, col: &str| {
+    let type_key = |col: &str| {
         format!(
             "(SELECT tn.nspname::text FROM pg_catalog.pg_type t \
-              JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace WHERE t.oid = {alias}.{col}), \
-             (SELECT t.typname::text FROM pg_catalog.pg_type t WHERE t.oid = {alias}.{col})"
+              JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace WHERE t.oid = o.{col}), \
+             (SELECT t.typname::text FROM pg_catalog.pg_type t WHERE t.oid = o.{col})"
         )
     };
     let other = |col: &str| {
@@ -231,7 +197,7 @@ async fn load_operator_rows(client: &Client) -> Result<Vec<Operator>, DumpError>
              (SELECT q.oprname::text FROM pg_catalog.pg_operator q WHERE q.oid = o.{col})"
         )
     };
-    let sql = format!(
+    let select = format!(
         "SELECT o.oid, o.oprnamespace, n.nspname::text, o.oprname::text, \
                 pg_catalog.pg_get_userbyid(o.oprowner)::text, o.oprkind, \
                 o.oprleft::pg_catalog.regtype::text, o.oprright::pg_catalog.regtype::text, \
@@ -239,18 +205,20 @@ async fn load_operator_rows(client: &Client) -> Result<Vec<Operator>, DumpError>
                 o.oprcode::pg_catalog.regprocedure::text, {}, {}, \
                 o.oprrest::pg_catalog.regprocedure::text, o.oprjoin::pg_catalog.regprocedure::text, \
                 o.oprcanmerge, o.oprcanhash \
-         FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
-         WHERE {} ORDER BY o.oid",
-        type_key("o", "oprleft"),
-        type_key("o", "oprright"),
+         FROM pg_catalog.pg_operator o",
+        type_key("oprleft"),
+        type_key("oprright"),
         other("oprcom"),
         other("oprnegate"),
-        user_object("pg_operator", "o.oid", "n"),
     );
-    let rows = client
-        .query(&sql, &[])
-        .await
-        .map_err(DumpError::query("reading operators"))?;
+    let rows = user_rows(
+        client,
+        "reading operators",
+        &select,
+        "pg_operator",
+        "oprnamespace",
+    )
+    .await?;
     rows.iter()
         .map(|r| {
             let key = |i| -> Result<TypeKey, DumpError> { Ok(pair(r, i)?.unwrap_or_default()) };
@@ -278,22 +246,20 @@ async fn load_operator_rows(client: &Client) -> Result<Vec<Operator>, DumpError>
 }
 
 async fn load_opclasses(client: &Client) -> Result<Vec<OpClass>, DumpError> {
-    let sql = format!(
-        "SELECT c.oid, c.opcnamespace, n.nspname::text, c.opcname::text, \
-                pg_catalog.pg_get_userbyid(c.opcowner)::text, a.amname::text, \
-                c.opcintype::pg_catalog.regtype::text, c.opckeytype::pg_catalog.regtype::text, \
-                c.opcdefault, fn.nspname::text, f.opfname::text \
-         FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace \
-         JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod \
-         LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily \
-         LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
-         WHERE {} ORDER BY c.oid",
-        user_object("pg_opclass", "c.oid", "n")
-    );
-    let rows = client
-        .query(&sql, &[])
-        .await
-        .map_err(DumpError::query("reading operator classes"))?;
+    let rows = user_rows(
+        client,
+        "reading operator classes",
+        "SELECT o.oid, o.opcnamespace, n.nspname::text, o.opcname::text, \
+                pg_catalog.pg_get_userbyid(o.opcowner)::text, a.amname::text, \
+                o.opcintype::pg_catalog.regtype::text, o.opckeytype::pg_catalog.regtype::text, \
+                o.opcdefault, fn.nspname::text, f.opfname::text \
+         FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_am a ON a.oid = o.opcmethod \
+         LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = o.opcfamily \
+         LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace",
+        "pg_opclass",
+        "opcnamespace",
+    )
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(OpClass {
@@ -314,18 +280,16 @@ async fn load_opclasses(client: &Client) -> Result<Vec<OpClass>, DumpError> {
 }
 
 async fn load_opfamilies(client: &Client) -> Result<Vec<OpFamily>, DumpError> {
-    let sql = format!(
-        "SELECT f.oid, f.opfnamespace, n.nspname::text, f.opfname::text, \
-                pg_catalog.pg_get_userbyid(f.opfowner)::text, a.amname::text \
-         FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
-         JOIN pg_catalog.pg_am a ON a.oid = f.opfmethod \
-         WHERE {} ORDER BY f.oid",
-        user_object("pg_opfamily", "f.oid", "n")
-    );
-    let rows = client
-        .query(&sql, &[])
-        .await
-        .map_err(DumpError::query("reading operator families"))?;
+    let rows = user_rows(
+        client,
+        "reading operator families",
+        "SELECT o.oid, o.opfnamespace, n.nspname::text, o.opfname::text, \
+                pg_catalog.pg_get_userbyid(o.opfowner)::text, a.amname::text \
+         FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_am a ON a.oid = o.opfmethod",
+        "pg_opfamily",
+        "opfnamespace",
+    )
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(OpFamily {

@@ -22,7 +22,8 @@ impl Builder<'_> {
     pub(super) fn aggregate(&mut self, obj: &DumpObject, agg: &Aggregate) {
         let AggregateSql { sql, tag, acl_name } = aggregate_sql(agg);
         let signature = sql.comment_name.clone();
-        self.schema_object(obj, "AGGREGATE", &agg.schema, &tag, &agg.owner, sql);
+        let at = (Some(agg.schema.as_str()), tag.as_str());
+        self.pre_data_object(obj, "AGGREGATE", at, Some(&agg.owner), sql);
         self.seclabel(
             "AGGREGATE",
             &signature,

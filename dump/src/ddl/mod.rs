@@ -24,6 +24,7 @@ mod operator;
 mod policy;
 mod stats;
 mod table;
+mod text_search;
 mod trigger;
 mod types;
 mod view;
@@ -295,6 +296,21 @@ impl Builder<'_> {
                 self.opfamily(obj, &self.cat.opfamilies[i])
             }
             (ObjectKind::RelStats, Subject::RelStats(i)) => self.relation_stats(obj, i),
+            (ObjectKind::AccessMethod, Subject::AccessMethod(i)) if self.opts.schema => {
+                self.access_method(obj, &self.cat.access_methods[i])
+            }
+            (ObjectKind::TsParser, Subject::TsParser(i)) if self.opts.schema => {
+                self.ts_parser(obj, &self.cat.ts_parsers[i])
+            }
+            (ObjectKind::TsTemplate, Subject::TsTemplate(i)) if self.opts.schema => {
+                self.ts_template(obj, &self.cat.ts_templates[i])
+            }
+            (ObjectKind::TsDict, Subject::TsDict(i)) if self.opts.schema => {
+                self.ts_dict(obj, &self.cat.ts_dicts[i])
+            }
+            (ObjectKind::TsConfig, Subject::TsConfig(i)) if self.opts.schema => {
+                self.ts_config(obj, &self.cat.ts_configs[i])
+            }
             (ObjectKind::LargeObject, Subject::LargeObjects(a, b)) => {
                 if let (Some(layout), Some(los)) =
                     (self.opts.large_objects, self.cat.large_objects.get(a..b))

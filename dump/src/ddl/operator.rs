@@ -9,8 +9,8 @@ use crate::catalog::operators::Members;
 use crate::catalog::{OpClass, OpFamily, Operator};
 use crate::objects::DumpObject;
 
-/// A schema-bound object's SQL: its statements and its name as COMMENT ON names it (after
-/// the kind and schema).
+/// An object's SQL: its statements and its name as COMMENT ON names it (after the kind and
+/// schema).
 #[derive(Debug, PartialEq, Eq)]
 pub struct ObjectSql {
     pub create: String,
@@ -19,29 +19,29 @@ pub struct ObjectSql {
 }
 
 impl Builder<'_> {
-    /// The definition entry of a pre-data object in `schema`, then its comment.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn schema_object(
+    /// The definition entry of a pre-data object tagged `name` in `schema` (if any), then
+    /// its comment. Kinds without an owner (text search parsers and templates, access
+    /// methods) have none in their entry and an empty one in their comment's, as upstream.
+    pub(super) fn pre_data_object(
         &mut self,
         obj: &DumpObject,
         desc: &str,
-        schema: &str,
-        name: &str,
-        owner: &str,
+        (schema, name): (Option<&str>, &str),
+        owner: Option<&str>,
         sql: ObjectSql,
     ) {
         let mut te = TocEntry::new(obj.id, desc, name.to_owned(), Section::PreData);
         te.catalog_id = obj.catalog_id;
-        te.namespace = Some(schema.to_owned());
-        te.owner = Some(owner.to_owned());
+        te.namespace = schema.map(str::to_owned);
+        te.owner = owner.map(str::to_owned);
         te.defn = Some(sql.create);
         te.drop_stmt = Some(sql.drop);
         self.entries.push(te);
         self.comment(
             desc,
             &sql.comment_name,
-            Some(schema),
-            owner,
+            schema,
+            owner.unwrap_or_default(),
             obj.catalog_id,
             0,
             obj.id,
@@ -50,18 +50,21 @@ impl Builder<'_> {
 
     pub(super) fn operator(&mut self, obj: &DumpObject, op: &Operator) {
         if let Some(sql) = operator_sql(op) {
-            self.schema_object(obj, "OPERATOR", &op.schema, &op.name, &op.owner, sql);
+            let at = (Some(op.schema.as_str()), op.name.as_str());
+            self.pre_data_object(obj, "OPERATOR", at, Some(&op.owner), sql);
         }
     }
 
     pub(super) fn opclass(&mut self, obj: &DumpObject, c: &OpClass) {
         let sql = opclass_sql(c);
-        self.schema_object(obj, "OPERATOR CLASS", &c.schema, &c.name, &c.owner, sql);
+        let at = (Some(c.schema.as_str()), c.name.as_str());
+        self.pre_data_object(obj, "OPERATOR CLASS", at, Some(&c.owner), sql);
     }
 
     pub(super) fn opfamily(&mut self, obj: &DumpObject, f: &OpFamily) {
         let sql = opfamily_sql(f);
-        self.schema_object(obj, "OPERATOR FAMILY", &f.schema, &f.name, &f.owner, sql);
+        let at = (Some(f.schema.as_str()), f.name.as_str());
+        self.pre_data_object(obj, "OPERATOR FAMILY", at, Some(&f.owner), sql);
     }
 }
 
