@@ -15,6 +15,8 @@ pub enum AclType {
     Schema,
     Database,
     LargeObject,
+    ForeignDataWrapper,
+    ForeignServer,
 }
 
 impl AclType {
@@ -26,6 +28,8 @@ impl AclType {
             AclType::Schema => "SCHEMA",
             AclType::Database => "DATABASE",
             AclType::LargeObject => "LARGE OBJECT",
+            AclType::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
+            AclType::ForeignServer => "FOREIGN SERVER",
         }
     }
 
@@ -53,6 +57,7 @@ impl AclType {
             AclType::Schema => &[(b'C', "CREATE"), (b'U', "USAGE")],
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
+            AclType::ForeignDataWrapper | AclType::ForeignServer => &[(b'U', "USAGE")],
         }
     }
 }

@@ -66,10 +66,8 @@ fn query() -> String {
             not_member("pg_catalog.pg_ts_config", "o.oid"),
             not_member("pg_catalog.pg_ts_dict", "o.oid"),
         ),
-        format!("SELECT 'foreign-data wrappers, servers, publications, subscriptions, event triggers or casts', \
-           (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
-         + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
-         + (SELECT count(*) FROM pg_catalog.pg_publication) \
+        format!("SELECT 'publications, subscriptions, event triggers or casts', \
+           (SELECT count(*) FROM pg_catalog.pg_publication) \
          + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
               (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
          + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \

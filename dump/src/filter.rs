@@ -631,6 +631,13 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
         ext.selected = !ext.builtin() && included && !m.exclude_extensions.contains(&ext.oid);
     }
     select_extension_data(cat, m, &contents);
+    // selectDumpableObject for objects outside schemas: in a dump of everything.
+    for w in &mut cat.foreign_data_wrappers {
+        w.selected = !w.member && filter.include_everything();
+    }
+    for s in &mut cat.foreign_servers {
+        s.selected = !s.member && filter.include_everything();
+    }
     cat.data_excluded = m.exclude_table_data.clone();
     if filter.no_unlogged_table_data {
         cat.data_excluded.extend(

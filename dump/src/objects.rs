@@ -134,6 +134,8 @@ impl ObjectKind {
 pub enum Subject {
     Namespace(usize),
     Extension(usize),
+    ForeignDataWrapper(usize),
+    ForeignServer(usize),
     Relation(usize),
     /// (relation index, column index)
     Column(usize, usize),
@@ -354,6 +356,34 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             ));
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
+    }
+    for (i, w) in cat.foreign_data_wrappers.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_FOREIGN_DATA_WRAPPER,
+            oid: w.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Fdw,
+            cid,
+            &w.name,
+            None,
+            Subject::ForeignDataWrapper(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, s) in cat.foreign_servers.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_FOREIGN_SERVER,
+            oid: s.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::ForeignServer,
+            cid,
+            &s.name,
+            None,
+            Subject::ForeignServer(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
     }
     for i in 0..cat.relations.len() {
         if let Some(attach) = partition_attach(cat, i, &table_ids) {
@@ -741,6 +771,8 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
         obj.dump = match obj.subject {
             Subject::Namespace(i) => cat.namespaces[i].selected,
             Subject::Extension(i) => cat.extensions[i].selected,
+            Subject::ForeignDataWrapper(i) => cat.foreign_data_wrappers[i].selected,
+            Subject::ForeignServer(i) => cat.foreign_servers[i].selected,
             // Only the rows of an extension's configuration table are dumped.
             Subject::Relation(i)
                 if matches!(obj.kind, ObjectKind::TableData | ObjectKind::SequenceSet) =>

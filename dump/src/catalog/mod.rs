@@ -16,11 +16,13 @@ pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod extensions;
+pub mod foreign;
 pub mod tables;
 pub mod triggers;
 mod views;
 
 pub use extensions::{Extension, Member as ExtensionMember};
+pub use foreign::{ForeignDataWrapper, ForeignServer};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -200,6 +202,10 @@ pub struct Catalog {
     pub extensions: Vec<Extension>,
     /// Objects belonging to extensions, by (classid, objid).
     pub extension_members: Vec<ExtensionMember>,
+    /// In OID order.
+    pub foreign_data_wrappers: Vec<ForeignDataWrapper>,
+    /// In OID order, with their user mappings.
+    pub foreign_servers: Vec<ForeignServer>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
     /// Ordered by table OID, then name.
@@ -280,6 +286,8 @@ pub mod classid {
     pub const PG_TYPE: u32 = 1247;
     pub const PG_STATISTIC_EXT: u32 = 3381;
     pub const PG_EXTENSION: u32 = 3079;
+    pub const PG_FOREIGN_DATA_WRAPPER: u32 = 2328;
+    pub const PG_FOREIGN_SERVER: u32 = 1417;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -316,7 +324,8 @@ fn oid_array(oids: impl Iterator<Item = u32>) -> String {
     format!("{{{}}}", list.join(","))
 }
 
-/// Reads the schemas, the extensions and the relations that may be dumped: the first step, after
+/// Reads the schemas, the extensions, foreign-data wrappers and servers, and the relations that
+/// may be dumped: the first step, after
 /// which the caller locks the tables before trusting the rest of the catalog.
 pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     let relations = load_relation_rows(client).await?;
@@ -328,6 +337,8 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     Ok(Catalog {
         namespaces: load_namespaces(client).await?,
         extensions: extensions::load_extensions(client).await?,
+        foreign_data_wrappers: foreign::load_wrappers(client).await?,
+        foreign_servers: foreign::load_servers(client).await?,
         relations,
         relation_by_oid,
         ..Catalog::default()

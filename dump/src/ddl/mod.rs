@@ -12,6 +12,7 @@ use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
 mod extension;
+mod foreign;
 mod index;
 mod policy;
 mod table;
@@ -177,6 +178,12 @@ impl Builder<'_> {
             }
             (ObjectKind::Extension, Subject::Extension(i)) if self.opts.schema => {
                 self.extension(obj, &self.cat.extensions[i])
+            }
+            (ObjectKind::Fdw, Subject::ForeignDataWrapper(i)) if self.opts.schema => {
+                self.foreign_data_wrapper(obj, &self.cat.foreign_data_wrappers[i])
+            }
+            (ObjectKind::ForeignServer, Subject::ForeignServer(i)) if self.opts.schema => {
+                self.foreign_server(obj, &self.cat.foreign_servers[i])
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
