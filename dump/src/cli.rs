@@ -330,6 +330,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                 o.filter.extension_switch = true;
             }
             EXCLUDE_EXTENSION => o.filter.exclude_extensions.push(arg),
+            INCLUDE_FOREIGN_DATA => o.filter.include_foreign_data.push(arg),
             TABLE_AND_CHILDREN => o.filter.include_tables_and_children.push(arg),
             EXCLUDE_TABLE_AND_CHILDREN => o.filter.exclude_tables_and_children.push(arg),
             EXCLUDE_TABLE_DATA => o.filter.exclude_table_data.push(arg),
@@ -422,6 +423,16 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     }
 
     let wanted = only.resolve(false).map_err(CliError::fatal)?;
+    if only.schema_only && !o.filter.include_foreign_data.is_empty() {
+        return Err(CliError::fatal(
+            "options -s/--schema-only and --include-foreign-data cannot be used together",
+        ));
+    }
+    if o.jobs > 1 && !o.filter.include_foreign_data.is_empty() {
+        return Err(CliError::fatal(
+            "option --include-foreign-data is not supported with parallel backup",
+        ));
+    }
     if only.data_only && o.clean {
         return Err(CliError::fatal(
             "options -c/--clean and -a/--data-only cannot be used together",

@@ -20,13 +20,7 @@ fn query() -> String {
              AND e.objid = {oid} AND e.deptype = 'e')"
         )
     };
-    let rel = not_member("pg_catalog.pg_class", "c.oid");
     let branches = [
-        format!(
-            "SELECT 'foreign tables', count(*) FROM pg_catalog.pg_class c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
-        ),
         format!(
             "SELECT 'domain CHECK constraints', count(*) \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace \

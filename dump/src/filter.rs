@@ -32,6 +32,8 @@ pub struct ObjectFilter {
     /// `-e` and `--exclude-extension`, with their `--filter` form.
     pub include_extensions: Vec<String>,
     pub exclude_extensions: Vec<String>,
+    /// `--include-foreign-data`, with its `--filter` form.
+    pub include_foreign_data: Vec<String>,
     /// `-e` was given on the command line: unlike a filter file's `include extension`, it
     /// makes the dump no longer one of everything.
     pub extension_switch: bool,
@@ -195,6 +197,12 @@ pub fn extension_pattern(pattern: &str) -> Result<Option<String>, String> {
     Ok(c.parts.into_iter().next().filter(|n| n != ANY))
 }
 
+/// An `--include-foreign-data` pattern (`expand_foreign_server_name_patterns`): the same
+/// rules as for extensions.
+pub fn foreign_server_pattern(pattern: &str) -> Result<Option<String>, String> {
+    extension_pattern(pattern)
+}
+
 /// A `-t`/`-T` pattern (`expand_table_name_patterns`): `[[database.]schema.]table`, regex
 /// characters always quoted; a database part must name the connected database.
 pub fn table_pattern(pattern: &str, dbname: &str) -> Result<NamePattern, String> {
@@ -229,6 +237,8 @@ pub struct Matched {
     pub include_tables: Option<HashSet<u32>>,
     pub exclude_tables: HashSet<u32>,
     pub exclude_table_data: HashSet<u32>,
+    /// Servers named by `--include-foreign-data`.
+    pub foreign_data_servers: HashSet<u32>,
     /// `None` when no `-e` was given.
     pub include_extensions: Option<HashSet<u32>>,
     pub exclude_extensions: HashSet<u32>,
@@ -363,6 +373,25 @@ pub async fn expand(
         }
     }
     m.include_tables = include;
+    // Every server pattern must match something.
+    let patterns: Vec<_> = filter
+        .include_foreign_data
+        .iter()
+        .map(|p| foreign_server_pattern(p))
+        .collect();
+    let hits = match_names(client, NameCatalog::ForeignServer, &patterns).await?;
+    for (n, p) in filter.include_foreign_data.iter().enumerate() {
+        if let Err(e) = &patterns[n] {
+            return Err(fatal(e.clone()));
+        }
+        let found = hits.get(&n).map(Vec::as_slice).unwrap_or_default();
+        if found.is_empty() {
+            return Err(fatal(format!(
+                "no matching foreign servers were found for pattern \"{p}\""
+            )));
+        }
+        m.foreign_data_servers.extend(found.iter().map(|h| h.oid));
+    }
     expand_extensions(client, filter, &mut m).await?;
     Ok(m)
 }
@@ -415,6 +444,7 @@ async fn expand_extensions(
 enum NameCatalog {
     Schema,
     Extension,
+    ForeignServer,
 }
 
 /// Schema or extension OIDs matched by name regexes (`None`: anything), by pattern position
@@ -448,6 +478,12 @@ async fn match_names(
             "o.extname",
             "s.nspname",
             "matching extension patterns",
+        ),
+        NameCatalog::ForeignServer => (
+            "pg_catalog.pg_foreign_server o",
+            "o.srvname",
+            "''",
+            "matching foreign server patterns",
         ),
     };
     let sql = format!(
@@ -631,6 +667,7 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
         ext.selected = !ext.builtin() && included && !m.exclude_extensions.contains(&ext.oid);
     }
     select_extension_data(cat, m, &contents);
+    cat.foreign_data_servers = m.foreign_data_servers.clone();
     // selectDumpableObject for objects outside schemas: in a dump of everything.
     for w in &mut cat.foreign_data_wrappers {
         w.selected = !w.member && filter.include_everything();
@@ -969,9 +1006,7 @@ fn parse_filter(
             (false, "table_data_and_children") => &mut filter.exclude_table_data_and_children,
             (true, "extension") => &mut filter.include_extensions,
             (false, "extension") => &mut filter.exclude_extensions,
-            (true, "foreign_data") => {
-                return Err("foreign data filters are not supported by tusk_dump yet".into());
-            }
+            (true, "foreign_data") => &mut filter.include_foreign_data,
             _ => {
                 let command = if include { "include" } else { "exclude" };
                 return Err(filter_error(

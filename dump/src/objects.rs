@@ -589,7 +589,14 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 _ => ObjectKind::TableData,
             };
             // pg_dump's makeTableDataInfo: only for dumped relations whose data is wanted.
+            // A foreign table's rows only with --include-foreign-data naming its server.
+            let foreign_skipped = rel.relkind == b'f'
+                && !cat
+                    .foreign_tables
+                    .get(&rel.oid)
+                    .is_some_and(|f| cat.foreign_data_servers.contains(&f.server_oid));
             if matches!(rel.relkind, b'p' | b'v')
+                || foreign_skipped
                 || !(rel.selected || cat.extension_data.contains_key(&rel.oid))
                 || cat.data_excluded.contains(&rel.oid)
             {

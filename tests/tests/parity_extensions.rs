@@ -1,6 +1,7 @@
-//! tusk_dump equals pg_dump 18 for extensions (and what uses them), with the extension
-//! selection options; tusk_dump's archive restored by upstream pg_restore gives the fixture
-//! back.
+//! tusk_dump equals pg_dump 18 for extensions (and what uses them), foreign-data wrappers,
+//! servers, user mappings and foreign tables, with the extension selection options and
+//! --include-foreign-data; tusk_dump's archive restored by upstream pg_restore gives what
+//! pg_dump's does.
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
@@ -15,7 +16,8 @@ fn options(major: u32) {
     let filter = dir.path().join("filter");
     std::fs::write(
         &filter,
-        "include extension c*\nexclude extension \"cube\"\n# the file form\n",
+        "include extension c*\nexclude extension \"cube\"\n# the file form\n\
+         include foreign_data files\n",
     )
     .unwrap();
     let filter = format!("--filter={}", filter.display());
@@ -36,8 +38,18 @@ fn options(major: u32) {
             &["-s", "-e", "c*", "-e", "hstore", "--exclude-extension=cube"],
             &["-s", "--exclude-extension", "*e*"],
             &["-s", "-n", "public", "-e", "pg_trgm"],
-            &["-s", &filter],
+            &["-a", &filter],
+            &["-n", "public", &filter],
             &["-s", "--strict-names", "-e", "hstore"],
+            &["-s", "-n", "\"Foreign Schema\""],
+            &["-s", "-T", "\"Foreign Schema\".parted_far"],
+            &["--include-foreign-data=files"],
+            &[
+                "-a",
+                "--include-foreign-data",
+                "f*",
+                "--include-foreign-data=files",
+            ],
         ],
     );
     assert_same_failure(
@@ -48,6 +60,12 @@ fn options(major: u32) {
             &["-s", "-e", "public.hstore"],
             &["-s", "--exclude-extension", "a.b.c"],
             &["-s", "--strict-names", "-e", "hstore", "-e", "nothing"],
+            &[
+                "--include-foreign-data=files",
+                "--include-foreign-data=nothing",
+            ],
+            &["--include-foreign-data=public.files"],
+            &["-s", "--include-foreign-data=files"],
         ],
     );
 }

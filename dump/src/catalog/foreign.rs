@@ -2,6 +2,8 @@
 //! getForeignDataWrappers, getForeignServers and dumpUserMappings read them (the mappings of
 //! every server in one query).
 
+use std::collections::HashMap;
+
 use tokio_postgres::Client;
 
 use super::{get, text_array};
@@ -166,4 +168,73 @@ pub async fn load_servers(client: &Client) -> Result<Vec<ForeignServer>, DumpErr
         }
     }
     Ok(servers)
+}
+
+/// `pg_foreign_table`: what CREATE FOREIGN TABLE says beyond the columns.
+#[derive(Debug, Clone, Default)]
+pub struct ForeignTable {
+    pub server_oid: u32,
+    pub server: String,
+    pub options: String,
+    /// Columns' `attfdwoptions`, by attnum, for the columns that have some.
+    pub column_options: Vec<(i16, String)>,
+}
+
+/// Reads the foreign tables among `relations`, by OID.
+pub async fn load_foreign_tables(
+    client: &Client,
+    relations: &[super::Relation],
+) -> Result<HashMap<u32, ForeignTable>, DumpError> {
+    let oids: Vec<u32> = relations
+        .iter()
+        .filter(|r| r.relkind == b'f')
+        .map(|r| r.oid)
+        .collect();
+    let mut tables = HashMap::new();
+    if oids.is_empty() {
+        return Ok(tables);
+    }
+    let list = super::oid_array(oids.iter().copied());
+    let sql = format!(
+        "SELECT ft.ftrelid, fs.oid, fs.srvname::text, {} \
+         FROM pg_catalog.pg_foreign_table ft \
+         JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver \
+         WHERE ft.ftrelid = ANY('{list}'::pg_catalog.oid[])",
+        options_sql("ft.ftoptions")
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading foreign tables"))?;
+    for r in &rows {
+        tables.insert(
+            get::<u32>(r, 0)?,
+            ForeignTable {
+                server_oid: get(r, 1)?,
+                server: get(r, 2)?,
+                options: get(r, 3)?,
+                column_options: Vec::new(),
+            },
+        );
+    }
+    let sql = format!(
+        "SELECT a.attrelid, a.attnum, {} FROM pg_catalog.pg_attribute a \
+         WHERE a.attrelid = ANY('{list}'::pg_catalog.oid[]) AND a.attnum > 0 \
+           AND NOT a.attisdropped AND a.attfdwoptions IS NOT NULL \
+         ORDER BY a.attrelid, a.attnum",
+        options_sql("a.attfdwoptions")
+    );
+    let rows = client
+        .query(&sql, &[])
+        .await
+        .map_err(DumpError::query("reading foreign table column options"))?;
+    for r in &rows {
+        let options: String = get(r, 2)?;
+        if let Some(t) = tables.get_mut(&get::<u32>(r, 0)?) {
+            if !options.is_empty() {
+                t.column_options.push((get(r, 1)?, options));
+            }
+        }
+    }
+    Ok(tables)
 }

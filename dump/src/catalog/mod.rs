@@ -22,7 +22,7 @@ pub mod triggers;
 mod views;
 
 pub use extensions::{Extension, Member as ExtensionMember};
-pub use foreign::{ForeignDataWrapper, ForeignServer};
+pub use foreign::{ForeignDataWrapper, ForeignServer, ForeignTable};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -88,8 +88,8 @@ pub struct SequenceInfo {
     pub is_called: bool,
 }
 
-/// A relation (`pg_class`) that may be dumped: table, partitioned table, sequence, view or
-/// materialized view.
+/// A relation (`pg_class`) that may be dumped: table, partitioned table, sequence, view,
+/// materialized view or foreign table.
 #[derive(Debug, Clone, Default)]
 pub struct Relation {
     pub oid: u32,
@@ -206,6 +206,10 @@ pub struct Catalog {
     pub foreign_data_wrappers: Vec<ForeignDataWrapper>,
     /// In OID order, with their user mappings.
     pub foreign_servers: Vec<ForeignServer>,
+    /// The foreign tables among `relations`, by OID.
+    pub foreign_tables: HashMap<u32, ForeignTable>,
+    /// Servers whose foreign tables' rows are dumped (`--include-foreign-data`).
+    pub foreign_data_servers: HashSet<u32>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
     /// Ordered by table OID, then name.
@@ -362,6 +366,7 @@ pub async fn load_details(
     cat.rules = views::load_rules(client, cat).await?;
     cat.row_types = views::load_row_types(client, cat).await?;
     cat.matview_refs = views::load_matview_refs(client, cat).await?;
+    cat.foreign_tables = foreign::load_foreign_tables(client, &cat.relations).await?;
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
@@ -510,7 +515,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid \
                   AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                   AND d.deptype IN ('a', 'i') \
-             WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') \
+             WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f') \
                AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
                AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \

@@ -598,13 +598,14 @@ impl Builder<'_> {
         te.catalog_id = obj.catalog_id;
         te.namespace = Some(rel.schema.clone());
         te.owner = Some(rel.owner.clone());
+        let keyword = rel.table_keyword();
         te.defn = Some(format!(
-            "ALTER TABLE ONLY {qual} ALTER COLUMN {} SET DEFAULT {};\n",
+            "ALTER {keyword} ONLY {qual} ALTER COLUMN {} SET DEFAULT {};\n",
             ident(&col.name),
             def.expr
         ));
         te.drop_stmt = Some(format!(
-            "ALTER TABLE {qual} ALTER COLUMN {} DROP DEFAULT;\n",
+            "ALTER {keyword} {qual} ALTER COLUMN {} DROP DEFAULT;\n",
             ident(&col.name)
         ));
         self.entries.push(te);
