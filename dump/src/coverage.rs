@@ -60,11 +60,8 @@ fn query() -> String {
             not_member("pg_catalog.pg_ts_config", "o.oid"),
             not_member("pg_catalog.pg_ts_dict", "o.oid"),
         ),
-        format!("SELECT 'publications, subscriptions, event triggers or casts', \
-           (SELECT count(*) FROM pg_catalog.pg_publication) \
-         + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
-              (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
-         + (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
+        format!("SELECT 'event triggers or casts', \
+           (SELECT count(*) FROM pg_catalog.pg_event_trigger) \
          + (SELECT count(*) FROM pg_catalog.pg_cast o WHERE o.oid >= 16384 AND {})",
             not_member("pg_catalog.pg_cast", "o.oid")
         ),

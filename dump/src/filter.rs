@@ -668,6 +668,7 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
     }
     select_extension_data(cat, m, &contents);
     cat.foreign_data_servers = m.foreign_data_servers.clone();
+    cat.include_everything = filter.include_everything();
     // selectDumpableObject for objects outside schemas: in a dump of everything.
     for w in &mut cat.foreign_data_wrappers {
         w.selected = !w.member && filter.include_everything();

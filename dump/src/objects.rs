@@ -136,6 +136,11 @@ pub enum Subject {
     Extension(usize),
     ForeignDataWrapper(usize),
     ForeignServer(usize),
+    /// Indexes into `Catalog::publications`' publications, tables and schemas.
+    Publication(usize),
+    PublicationTable(usize),
+    PublicationSchema(usize),
+    Subscription(usize),
     Relation(usize),
     /// (relation index, column index)
     Column(usize, usize),
@@ -580,6 +585,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    add_replication(&mut g, cat, &mut by_catalog);
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
         for (i, rel) in cat.relations.iter().enumerate() {
@@ -753,6 +759,94 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     g
 }
 
+/// Publications, what they publish (named after the table or schema, their publication's
+/// name breaking ties), and subscriptions, in the order pg_dump reads them. A publication's
+/// table or schema that is not read (a system one) has no object, as in pg_dump.
+fn add_replication(
+    g: &mut ObjectGraph,
+    cat: &Catalog,
+    by_catalog: &mut HashMap<(u32, u32), DumpId>,
+) {
+    let mut add = |g: &mut ObjectGraph, obj: DumpObject| {
+        let key = (obj.catalog_id.tableoid, obj.catalog_id.oid);
+        let id = g.push(obj);
+        by_catalog.insert(key, id);
+    };
+    let pubs = &cat.publications;
+    for (i, p) in pubs.publications.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_PUBLICATION,
+            oid: p.oid,
+        };
+        add(
+            g,
+            object(
+                ObjectKind::Publication,
+                cid,
+                &p.name,
+                None,
+                Subject::Publication(i),
+            ),
+        );
+    }
+    for (i, pt) in pubs.tables.iter().enumerate() {
+        let (Some(p), Some(rel)) = (pubs.publication(pt.publication), cat.relation(pt.table))
+        else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_PUBLICATION_REL,
+            oid: pt.oid,
+        };
+        let mut obj = object(
+            ObjectKind::PublicationRel,
+            cid,
+            &rel.name,
+            Some(&rel.schema),
+            Subject::PublicationTable(i),
+        );
+        obj.sort_table = p.name.clone();
+        add(g, obj);
+    }
+    for (i, ps) in pubs.schemas.iter().enumerate() {
+        let (Some(p), Some(ns)) = (
+            pubs.publication(ps.publication),
+            cat.namespace(ps.namespace),
+        ) else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_PUBLICATION_NAMESPACE,
+            oid: ps.oid,
+        };
+        let mut obj = object(
+            ObjectKind::PublicationTableInSchema,
+            cid,
+            &ns.name,
+            None,
+            Subject::PublicationSchema(i),
+        );
+        obj.sort_table = p.name.clone();
+        add(g, obj);
+    }
+    for (i, s) in cat.subscriptions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_SUBSCRIPTION,
+            oid: s.oid,
+        };
+        add(
+            g,
+            object(
+                ObjectKind::Subscription,
+                cid,
+                &s.name,
+                None,
+                Subject::Subscription(i),
+            ),
+        );
+    }
+}
+
 /// `flagInhTables`: the ATTACH PARTITION of a partition, after both tables exist.
 fn partition_attach(cat: &Catalog, i: usize, table_ids: &[DumpId]) -> Option<DumpObject> {
     let rel = &cat.relations[i];
@@ -780,6 +874,10 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Extension(i) => cat.extensions[i].selected,
             Subject::ForeignDataWrapper(i) => cat.foreign_data_wrappers[i].selected,
             Subject::ForeignServer(i) => cat.foreign_servers[i].selected,
+            Subject::Publication(_)
+            | Subject::PublicationTable(_)
+            | Subject::PublicationSchema(_)
+            | Subject::Subscription(_) => cat.include_everything,
             // Only the rows of an extension's configuration table are dumped.
             Subject::Relation(i)
                 if matches!(obj.kind, ObjectKind::TableData | ObjectKind::SequenceSet) =>
@@ -902,7 +1000,11 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             | ObjectKind::FkConstraint
             | ObjectKind::Rule
             | ObjectKind::Trigger
-            | ObjectKind::Policy => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
+            | ObjectKind::Policy
+            | ObjectKind::PublicationRel
+            | ObjectKind::PublicationTableInSchema => {
+                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
+            }
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

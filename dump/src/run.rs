@@ -128,6 +128,27 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             &cat.relations,
         ))?;
     }
+    if !opts.no_publications {
+        cat.publications = session.run(catalog::replication::load_publications(
+            session.client(),
+            server_version,
+        ))?;
+    }
+    if !opts.no_subscriptions {
+        // Only a superuser may read subscriptions' connection strings.
+        let superuser = session
+            .show("is_superuser")
+            .map_err(DumpError::query("reading is_superuser"))?
+            == "on";
+        if superuser {
+            cat.subscriptions = session.run(catalog::replication::load_subscriptions(
+                session.client(),
+                server_version,
+            ))?;
+        } else if session.run(catalog::replication::count_subscriptions(session.client()))? > 0 {
+            warn("subscriptions not dumped because current user is not a superuser");
+        }
+    }
 
     let header = header(&session, opts, &params, server_version)?;
     // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
@@ -394,6 +415,8 @@ fn script_options(opts: &Options) -> ScriptOptions {
             acls_skip: opts.no_privileges,
             no_comments: opts.no_comments,
             no_policies: opts.no_policies,
+            no_publications: opts.no_publications,
+            no_subscriptions: opts.no_subscriptions,
             no_security_labels: opts.no_security_labels,
             sequence_data: opts.sequence_data,
             ..Selection::default()

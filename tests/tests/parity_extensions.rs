@@ -1,7 +1,7 @@
 //! tusk_dump equals pg_dump 18 for extensions (and what uses them), foreign-data wrappers,
-//! servers, user mappings and foreign tables, with the extension selection options and
-//! --include-foreign-data; tusk_dump's archive restored by upstream pg_restore gives what
-//! pg_dump's does.
+//! servers, user mappings, foreign tables, publications and subscriptions, with the extension
+//! selection options, --include-foreign-data, --no-publications and --no-subscriptions;
+//! tusk_dump's archive restored by upstream pg_restore gives what pg_dump's does.
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
@@ -50,6 +50,10 @@ fn options(major: u32) {
                 "f*",
                 "--include-foreign-data=files",
             ],
+            &["-s", "--no-publications"],
+            &["-s", "--no-subscriptions", "-c"],
+            &["-s", "-T", "\"Pub Schema\".*"],
+            &["-s", "-n", "\"Pub Schema\""],
         ],
     );
     assert_same_failure(

@@ -10,6 +10,7 @@ use crate::error::DumpError;
 
 mod indexes;
 pub mod policies;
+pub mod replication;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
@@ -24,6 +25,7 @@ mod views;
 pub use extensions::{Extension, Member as ExtensionMember};
 pub use foreign::{ForeignDataWrapper, ForeignServer, ForeignTable};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
+pub use replication::{Publications, Subscription};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
 pub use views::{RowType, Rule, ViewInfo};
@@ -216,6 +218,13 @@ pub struct Catalog {
     pub triggers: Vec<Trigger>,
     /// Empty with `--no-policies`.
     pub row_security: RowSecurity,
+    /// Empty with `--no-publications`.
+    pub publications: Publications,
+    /// Empty with `--no-subscriptions`, or when the user may not read them.
+    pub subscriptions: Vec<Subscription>,
+    /// pg_dump's `include_everything` (no `-n`, `-t` or `-e`): whether objects outside
+    /// schemas that are read after the selection (publications, subscriptions) are dumped.
+    pub include_everything: bool,
     /// In pg_dump's order: by table OID, then name.
     pub indexes: Vec<Index>,
     pub statistics: Vec<StatisticsExt>,
@@ -292,6 +301,10 @@ pub mod classid {
     pub const PG_EXTENSION: u32 = 3079;
     pub const PG_FOREIGN_DATA_WRAPPER: u32 = 2328;
     pub const PG_FOREIGN_SERVER: u32 = 1417;
+    pub const PG_PUBLICATION: u32 = 6104;
+    pub const PG_PUBLICATION_REL: u32 = 6106;
+    pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
+    pub const PG_SUBSCRIPTION: u32 = 6100;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the

@@ -15,6 +15,8 @@ mod extension;
 mod foreign;
 mod index;
 mod policy;
+mod publication;
+mod subscription;
 mod table;
 mod trigger;
 mod view;
@@ -184,6 +186,28 @@ impl Builder<'_> {
             }
             (ObjectKind::ForeignServer, Subject::ForeignServer(i)) if self.opts.schema => {
                 self.foreign_server(obj, &self.cat.foreign_servers[i])
+            }
+            (ObjectKind::Publication, Subject::Publication(i)) if self.opts.schema => {
+                self.publication(obj, &self.cat.publications.publications[i])
+            }
+            (ObjectKind::PublicationRel, Subject::PublicationTable(i)) if self.opts.schema => {
+                let pt = &self.cat.publications.tables[i];
+                let p = self.cat.publications.publication(pt.publication);
+                if let (Some(p), Some(rel)) = (p, self.cat.relation(pt.table)) {
+                    self.publication_table(obj, p, rel, pt);
+                }
+            }
+            (ObjectKind::PublicationTableInSchema, Subject::PublicationSchema(i))
+                if self.opts.schema =>
+            {
+                let ps = &self.cat.publications.schemas[i];
+                let p = self.cat.publications.publication(ps.publication);
+                if let (Some(p), Some(ns)) = (p, self.cat.namespace(ps.namespace)) {
+                    self.publication_schema(obj, p, ns);
+                }
+            }
+            (ObjectKind::Subscription, Subject::Subscription(i)) if self.opts.schema => {
+                self.subscription(obj, &self.cat.subscriptions[i])
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
