@@ -5,7 +5,7 @@
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
-use tusk_tests::parity::{assert_parity, assert_same_failure, load_fixture};
+use tusk_tests::parity::{assert_parity, assert_same_failure, load_fixture, matrix_enabled};
 
 const FIXTURE: &str = "objects.sql";
 
@@ -164,32 +164,27 @@ fn config_tables(major: u32) {
     );
 }
 
-#[test]
-fn options_pg15() {
-    options(15)
+macro_rules! majors {
+    ($($name:ident => $f:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn pg15() { super::$f(15) }
+                #[test]
+                fn pg18() { super::$f(18) }
+                #[test]
+                fn pg14() { if super::matrix_enabled() { super::$f(14) } }
+                #[test]
+                fn pg16() { if super::matrix_enabled() { super::$f(16) } }
+                #[test]
+                fn pg17() { if super::matrix_enabled() { super::$f(17) } }
+            }
+        )*
+    };
 }
 
-#[test]
-fn options_pg18() {
-    options(18)
-}
-
-#[test]
-fn restored_by_upstream_pg15() {
-    restored_by_upstream(15)
-}
-
-#[test]
-fn restored_by_upstream_pg18() {
-    restored_by_upstream(18)
-}
-
-#[test]
-fn config_tables_pg15() {
-    config_tables(15)
-}
-
-#[test]
-fn config_tables_pg18() {
-    config_tables(18)
+majors! {
+    options_equal_pg_dump_18 => options,
+    custom_archive_restored_by_upstream_pg_restore => restored_by_upstream,
+    configuration_tables_equal_pg_dump_18 => config_tables,
 }

@@ -207,6 +207,11 @@ pub async fn load_subscriptions(
     } else {
         "CASE WHEN s.substream THEN 't' ELSE 'f' END"
     };
+    let v15 = if server_version >= 150000 {
+        "s.subtwophasestate::text, s.subdisableonerr"
+    } else {
+        "'d', false"
+    };
     let v16 = if server_version >= 160000 {
         "s.subpasswordrequired, s.subrunasowner, s.suborigin"
     } else {
@@ -220,8 +225,7 @@ pub async fn load_subscriptions(
     let sql = format!(
         "SELECT s.oid, s.subname::text, pg_catalog.pg_get_userbyid(s.subowner)::text, \
                 s.subconninfo, s.subslotname::text, s.subsynccommit, \
-                s.subpublications::text[], s.subbinary, {stream}, s.subtwophasestate::text, \
-                s.subdisableonerr, {v16}, {failover} \
+                s.subpublications::text[], s.subbinary, {stream}, {v15}, {v16}, {failover} \
          FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database \
                             WHERE datname = pg_catalog.current_database()) \
