@@ -687,12 +687,12 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
     }
 }
 
-/// `processExtensionTables`: an extension's configuration tables are never dumped themselves,
+/// `processExtensionTables`: an extension's configuration tables are never dumped themselves
+/// (as none of its relations are),
 /// but their rows are, when the extension is, or when the table or its schema is asked for
 /// (and neither is excluded). An extension left out by `-e` or `--exclude-extension` takes
 /// its rows with it.
 fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<String, bool>) {
-    let config = crate::catalog::extensions::config_tables(&cat.extensions);
     let schema_oid: HashMap<&str, u32> = cat
         .namespaces
         .iter()
@@ -722,8 +722,9 @@ fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<Stri
             }
         }
     }
+    // Members come with their extension.
     for rel in &mut cat.relations {
-        if config.contains(&rel.oid) {
+        if cat.member_relations.contains_key(&rel.oid) {
             rel.selected = false;
         }
     }

@@ -327,15 +327,12 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         by_catalog.insert((cid.tableoid, cid.oid), id);
         table_ids.push(id);
     }
-    // A configuration table belongs to its extension (pg_dump's checkExtensionMembership).
-    for (ext, &ext_id) in cat.extensions.iter().zip(&extension_ids) {
-        for (oid, _) in &ext.config {
-            if let Some(t) = cat
-                .relation_index(*oid)
-                .and_then(|i| g.get_mut(table_ids[i]))
-            {
-                t.deps.push(ext_id);
-            }
+    // A member relation depends on its extension (pg_dump's checkExtensionMembership).
+    for (i, rel) in cat.relations.iter().enumerate() {
+        let ext = cat.member_relations.get(&rel.oid);
+        let ext_id = ext.and_then(|e| cat.extensions.iter().position(|x| x.oid == *e));
+        if let (Some(e), Some(t)) = (ext_id, g.get_mut(table_ids[i])) {
+            t.deps.push(extension_ids[e]);
         }
     }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
@@ -872,6 +869,16 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
         obj.dump = match obj.subject {
             Subject::Namespace(i) => cat.namespaces[i].selected,
             Subject::Extension(i) => cat.extensions[i].selected,
+            // An extension's relation, for its changed privileges: with its extension.
+            Subject::Relation(i)
+                if obj.kind == ObjectKind::Table
+                    && cat.member_relations.contains_key(&cat.relations[i].oid) =>
+            {
+                let ext = cat.member_relations.get(&cat.relations[i].oid);
+                cat.extensions
+                    .iter()
+                    .any(|e| Some(&e.oid) == ext && e.selected)
+            }
             Subject::ForeignDataWrapper(i) => cat.foreign_data_wrappers[i].selected,
             Subject::ForeignServer(i) => cat.foreign_servers[i].selected,
             Subject::Publication(_)

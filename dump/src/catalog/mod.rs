@@ -204,6 +204,10 @@ pub struct Catalog {
     pub extensions: Vec<Extension>,
     /// Objects belonging to extensions, by (classid, objid).
     pub extension_members: Vec<ExtensionMember>,
+    /// Relations that belong to an extension: their extension's OID, by relation OID. Only
+    /// their privileges changed since CREATE EXTENSION are dumped, and configuration tables'
+    /// rows.
+    pub member_relations: HashMap<u32, u32>,
     /// In OID order.
     pub foreign_data_wrappers: Vec<ForeignDataWrapper>,
     /// In OID order, with their user mappings.
@@ -341,17 +345,25 @@ fn oid_array(oids: impl Iterator<Item = u32>) -> String {
     format!("{{{}}}", list.join(","))
 }
 
-/// Reads the schemas, the extensions, foreign-data wrappers and servers, and the relations that
-/// may be dumped: the first step, after
-/// which the caller locks the tables before trusting the rest of the catalog.
+/// Reads the schemas, the extensions and what belongs to them, foreign-data wrappers and
+/// servers, and the relations that may be dumped: the first step, after which the caller
+/// locks the tables before trusting the rest of the catalog.
 pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     let relations = load_relation_rows(client).await?;
-    let relation_by_oid = relations
+    let relation_by_oid: HashMap<u32, usize> = relations
         .iter()
         .enumerate()
         .map(|(i, r)| (r.oid, i))
         .collect();
+    let extension_members = extensions::load_members(client).await?;
+    let member_relations = extension_members
+        .iter()
+        .filter(|m| m.classid == classid::PG_CLASS && relation_by_oid.contains_key(&m.objid))
+        .map(|m| (m.objid, m.extension))
+        .collect();
     Ok(Catalog {
+        extension_members,
+        member_relations,
         namespaces: load_namespaces(client).await?,
         extensions: extensions::load_extensions(client).await?,
         foreign_data_wrappers: foreign::load_wrappers(client).await?,
@@ -385,7 +397,6 @@ pub async fn load_details(
     cat.statistics = indexes::load_statistics(client, cat).await?;
     cat.comments = load_comments(client).await?;
     cat.depends = load_depends(client).await?;
-    cat.extension_members = extensions::load_members(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())
@@ -530,11 +541,6 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.deptype IN ('a', 'i') \
              WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f') \
                AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
-               AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
-                   WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
-                     AND e.objid = c.oid AND e.deptype = 'e') \
-                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension x \
-                   WHERE c.oid = ANY(x.extconfig))) \
              ORDER BY c.oid",
             &[],
         )

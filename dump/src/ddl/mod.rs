@@ -211,7 +211,9 @@ impl Builder<'_> {
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
-                if rel.relkind == b'S' {
+                if self.cat.member_relations.contains_key(&rel.oid) {
+                    // Its definition comes with its extension.
+                } else if rel.relkind == b'S' {
                     self.sequence(obj, rel);
                 } else if matches!(rel.relkind, b'v' | b'm') {
                     self.view(obj, rel);
