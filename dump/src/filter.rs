@@ -669,12 +669,17 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
     select_extension_data(cat, m, &contents);
     cat.foreign_data_servers = m.foreign_data_servers.clone();
     cat.include_everything = filter.include_everything();
-    // selectDumpableObject for objects outside schemas: in a dump of everything.
+    // selectDumpableObject for objects outside schemas: in a dump of everything; an
+    // extension's (for its privileges) with the extension.
+    let extension_selected = |ext: Option<u32>| match ext {
+        Some(e) => cat.extensions.iter().any(|x| x.oid == e && x.selected),
+        None => filter.include_everything(),
+    };
     for w in &mut cat.foreign_data_wrappers {
-        w.selected = !w.member && filter.include_everything();
+        w.selected = extension_selected(w.extension);
     }
     for s in &mut cat.foreign_servers {
-        s.selected = !s.member && filter.include_everything();
+        s.selected = extension_selected(s.extension);
     }
     cat.data_excluded = m.exclude_table_data.clone();
     if filter.no_unlogged_table_data {

@@ -20,11 +20,12 @@ fn options_sql(col: &str) -> String {
     )
 }
 
-/// Whether the object `o.oid` of catalog `catalog` belongs to an extension.
+/// The extension the object `o.oid` of catalog `catalog` belongs to, if any.
 fn member_sql(catalog: &str) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = \
-         'pg_catalog.{catalog}'::pg_catalog.regclass AND e.objid = o.oid AND e.deptype = 'e')"
+        "(SELECT e.refobjid FROM pg_catalog.pg_depend e WHERE e.classid = \
+          'pg_catalog.{catalog}'::pg_catalog.regclass AND e.objid = o.oid AND e.deptype = 'e' \
+          LIMIT 1)"
     )
 }
 
@@ -40,9 +41,10 @@ pub struct ForeignDataWrapper {
     /// Already formatted by the server (`options_sql`); empty when there are none.
     pub options: String,
     pub acl: Acl,
-    /// Made by an extension's script: comes with the extension.
-    pub member: bool,
-    /// Chosen for the dump: not a member, and the dump is one of everything.
+    /// The extension whose script made it: it comes with the extension, and only its
+    /// privileges are dumped (against the default: pg_dump reads no initial privileges here).
+    pub extension: Option<u32>,
+    /// Chosen for the dump: in a dump of everything, or a member of a dumped extension.
     pub selected: bool,
 }
 
@@ -59,7 +61,8 @@ pub struct ForeignServer {
     pub acl: Acl,
     /// In user name order.
     pub user_mappings: Vec<UserMapping>,
-    pub member: bool,
+    /// As for wrappers.
+    pub extension: Option<u32>,
     pub selected: bool,
 }
 
@@ -100,7 +103,7 @@ pub async fn load_wrappers(client: &Client) -> Result<Vec<ForeignDataWrapper>, D
                     default: text_array(r, 7)?,
                     init: None,
                 },
-                member: get(r, 8)?,
+                extension: get(r, 8)?,
                 selected: true,
             })
         })
@@ -139,7 +142,7 @@ pub async fn load_servers(client: &Client) -> Result<Vec<ForeignServer>, DumpErr
                     init: None,
                 },
                 user_mappings: Vec::new(),
-                member: get(r, 9)?,
+                extension: get(r, 9)?,
                 selected: true,
             })
         })

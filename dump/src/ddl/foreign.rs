@@ -63,12 +63,15 @@ pub fn user_mapping_sql(server: &str, m: &UserMapping) -> (String, String) {
 }
 
 impl Builder<'_> {
+    /// The wrapper, its comment and privileges; of an extension's wrapper, only its privileges.
     pub(super) fn foreign_data_wrapper(&mut self, obj: &DumpObject, w: &ForeignDataWrapper) {
-        let (create, drop) = wrapper_sql(w);
-        self.owned_entry(obj, "FOREIGN DATA WRAPPER", &w.name, &w.owner, create, drop);
         let name = ident(&w.name);
-        let kind = "FOREIGN DATA WRAPPER";
-        self.comment(kind, &name, None, &w.owner, obj.catalog_id, 0, obj.id);
+        if w.extension.is_none() {
+            let (create, drop) = wrapper_sql(w);
+            self.owned_entry(obj, "FOREIGN DATA WRAPPER", &w.name, &w.owner, create, drop);
+            let kind = "FOREIGN DATA WRAPPER";
+            self.comment(kind, &name, None, &w.owner, obj.catalog_id, 0, obj.id);
+        }
         let target = AclTarget {
             kind: AclType::ForeignDataWrapper,
             name: &name,
@@ -80,12 +83,15 @@ impl Builder<'_> {
     }
 
     /// The server, its comment and privileges, then its user mappings: entries of their own
-    /// that depend on nothing, as upstream makes them.
+    /// that depend on nothing, as upstream makes them. Of an extension's server, only its
+    /// privileges.
     pub(super) fn foreign_server(&mut self, obj: &DumpObject, s: &ForeignServer) {
-        let (create, drop) = server_sql(s);
-        self.owned_entry(obj, "SERVER", &s.name, &s.owner, create, drop);
         let name = ident(&s.name);
-        self.comment("SERVER", &name, None, &s.owner, obj.catalog_id, 0, obj.id);
+        if s.extension.is_none() {
+            let (create, drop) = server_sql(s);
+            self.owned_entry(obj, "SERVER", &s.name, &s.owner, create, drop);
+            self.comment("SERVER", &name, None, &s.owner, obj.catalog_id, 0, obj.id);
+        }
         let target = AclTarget {
             kind: AclType::ForeignServer,
             name: &name,
@@ -94,6 +100,9 @@ impl Builder<'_> {
             owner: Some(&s.owner),
         };
         self.acl(obj.id, None, target, None, &s.acl);
+        if s.extension.is_some() {
+            return;
+        }
         for m in &s.user_mappings {
             let (create, drop) = user_mapping_sql(&s.name, m);
             let id = self.new_id();
