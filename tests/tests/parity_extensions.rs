@@ -118,7 +118,9 @@ fn restored_by_upstream(major: u32) {
 /// (member tables, `extconfig` written directly), as no contrib module has one. Not in the
 /// shared fixture, since CREATE EXTENSION on restore does not bring these tables back.
 /// Two configuration tables referencing each other whose names sort the other way, a row
-/// filter, a configuration sequence, and a user table referencing a configuration table.
+/// filter, a configuration sequence, and a user table referencing a configuration table;
+/// also a schema made part of an extension by hand (its contents are dumped, not the schema,
+/// but its changed privileges).
 const CONFIG_TABLES: &str = r#"
 CREATE SCHEMA "Cfg";
 CREATE EXTENSION hstore WITH SCHEMA "Cfg";
@@ -139,6 +141,11 @@ ALTER EXTENSION cube ADD TABLE public.z_cfg;
 ALTER EXTENSION cube ADD TABLE public.a_refs;
 UPDATE pg_catalog.pg_extension SET extconfig = ARRAY['"Cfg"."Settings"'::regclass::oid, '"Cfg".cfg_seq'::regclass::oid], extcondition = ARRAY['WHERE NOT "System"', ''] WHERE extname = 'hstore';
 UPDATE pg_catalog.pg_extension SET extconfig = ARRAY['public.a_refs'::regclass::oid, 'public.z_cfg'::regclass::oid], extcondition = ARRAY['', ''] WHERE extname = 'cube';
+CREATE SCHEMA "Ext Made";
+CREATE TABLE "Ext Made".inside (id integer);
+ALTER EXTENSION cube ADD SCHEMA "Ext Made";
+GRANT USAGE ON SCHEMA "Ext Made" TO PUBLIC;
+COMMENT ON SCHEMA "Ext Made" IS 'made by the extension';
 "#;
 
 fn config_tables(major: u32) {
@@ -160,6 +167,8 @@ fn config_tables(major: u32) {
             &["-t", "public.a_refs"],
             &["-T", "public.a_refs"],
             &["--exclude-table-data=public.z_cfg"],
+            &["-s", "-n", "\"Ext Made\""],
+            &["-s", "--exclude-extension=cube"],
         ],
     );
 }

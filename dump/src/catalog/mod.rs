@@ -208,6 +208,9 @@ pub struct Catalog {
     /// their privileges changed since CREATE EXTENSION are dumped, and configuration tables'
     /// rows.
     pub member_relations: HashMap<u32, u32>,
+    /// Schemas that belong to an extension, likewise: not created by the dump, though their
+    /// contents are dumped as any schema's.
+    pub member_namespaces: HashMap<u32, u32>,
     /// In OID order.
     pub foreign_data_wrappers: Vec<ForeignDataWrapper>,
     /// In OID order, with their user mappings.
@@ -361,9 +364,15 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
         .filter(|m| m.classid == classid::PG_CLASS && relation_by_oid.contains_key(&m.objid))
         .map(|m| (m.objid, m.extension))
         .collect();
+    let member_namespaces = extension_members
+        .iter()
+        .filter(|m| m.classid == classid::PG_NAMESPACE)
+        .map(|m| (m.objid, m.extension))
+        .collect();
     Ok(Catalog {
         extension_members,
         member_relations,
+        member_namespaces,
         namespaces: load_namespaces(client).await?,
         extensions: extensions::load_extensions(client).await?,
         foreign_data_wrappers: foreign::load_wrappers(client).await?,

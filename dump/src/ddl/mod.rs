@@ -458,6 +458,19 @@ impl Builder<'_> {
             self.schema_privileges(obj, i);
             return;
         }
+        // An extension's schema comes with it: only its changed privileges, and only when
+        // the extension is dumped.
+        if let Some(ext) = self.cat.member_namespaces.get(&ns.oid) {
+            if self
+                .cat
+                .extensions
+                .iter()
+                .any(|e| e.oid == *ext && e.selected)
+            {
+                self.schema_privileges(obj, i);
+            }
+            return;
+        }
         // pg_dump's selectDumpableNamespace/dumpNamespace: initdb's `public` keeps only its
         // ownership, and that only when it is not the default owner (pg_database_owner in a
         // new database).
