@@ -602,6 +602,34 @@ mod tests {
     }
 
     #[test]
+    fn extension_and_foreign_data_options() {
+        let o = options(&[
+            "-e",
+            "h*",
+            "--exclude-extension=cube",
+            "--include-foreign-data=srv",
+        ]);
+        assert_eq!(o.filter.include_extensions, ["h*"]);
+        assert_eq!(o.filter.exclude_extensions, ["cube"]);
+        assert_eq!(o.filter.include_foreign_data, ["srv"]);
+        assert!(!o.filter.include_everything());
+        let o = options(&["--no-publications", "--no-subscriptions"]);
+        assert!(o.no_publications && o.no_subscriptions && o.filter.include_everything());
+        assert_eq!(
+            parse_args(&["-s", "--include-foreign-data=srv"])
+                .unwrap_err()
+                .message,
+            "options -s/--schema-only and --include-foreign-data cannot be used together"
+        );
+        assert_eq!(
+            parse_args(&["-Fd", "-j2", "--include-foreign-data=srv"])
+                .unwrap_err()
+                .message,
+            "option --include-foreign-data is not supported with parallel backup"
+        );
+    }
+
+    #[test]
     fn conflicts_are_refused() {
         let err = parse_args(&["-s", "-a"]).unwrap_err();
         assert_eq!(
