@@ -19,6 +19,8 @@ pub enum AclType {
     Type,
     Function,
     Procedure,
+    ForeignDataWrapper,
+    ForeignServer,
 }
 
 impl AclType {
@@ -33,6 +35,8 @@ impl AclType {
             AclType::Type => "TYPE",
             AclType::Function => "FUNCTION",
             AclType::Procedure => "PROCEDURE",
+            AclType::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
+            AclType::ForeignServer => "FOREIGN SERVER",
         }
     }
 
@@ -62,6 +66,7 @@ impl AclType {
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
             AclType::Type => &[(b'U', "USAGE")],
             AclType::Function | AclType::Procedure => &[(b'X', "EXECUTE")],
+            AclType::ForeignDataWrapper | AclType::ForeignServer => &[(b'U', "USAGE")],
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct Options {
     pub no_privileges: bool,
     pub no_comments: bool,
     pub no_policies: bool,
+    pub no_publications: bool,
+    pub no_subscriptions: bool,
     pub no_security_labels: bool,
     pub no_tablespaces: bool,
     pub no_table_am: bool,
@@ -291,6 +293,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         no_privileges: false,
         no_comments: false,
         no_policies: false,
+        no_publications: false,
+        no_subscriptions: false,
         no_security_labels: false,
         no_tablespaces: false,
         no_table_am: false,
@@ -333,6 +337,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                 o.filter.extension_switch = true;
             }
             EXCLUDE_EXTENSION => o.filter.exclude_extensions.push(arg),
+            INCLUDE_FOREIGN_DATA => o.filter.include_foreign_data.push(arg),
             TABLE_AND_CHILDREN => o.filter.include_tables_and_children.push(arg),
             EXCLUDE_TABLE_AND_CHILDREN => o.filter.exclude_tables_and_children.push(arg),
             EXCLUDE_TABLE_DATA => o.filter.exclude_table_data.push(arg),
@@ -346,6 +351,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             NO_TOAST_COMPRESSION => o.no_toast_compression = true,
             NO_SECURITY_LABELS => o.no_security_labels = true,
             NO_POLICIES => o.no_policies = true,
+            NO_PUBLICATIONS => o.no_publications = true,
+            NO_SUBSCRIPTIONS => o.no_subscriptions = true,
             c if c == ch('c') => o.clean = true,
             c if c == ch('C') => o.create = true,
             c if c == ch('f') => o.file = Some(arg),
@@ -438,6 +445,16 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     }
 
     let wanted = only.resolve(false).map_err(CliError::fatal)?;
+    if only.schema_only && !o.filter.include_foreign_data.is_empty() {
+        return Err(CliError::fatal(
+            "options -s/--schema-only and --include-foreign-data cannot be used together",
+        ));
+    }
+    if o.jobs > 1 && !o.filter.include_foreign_data.is_empty() {
+        return Err(CliError::fatal(
+            "option --include-foreign-data is not supported with parallel backup",
+        ));
+    }
     if only.data_only && o.clean {
         return Err(CliError::fatal(
             "options -c/--clean and -a/--data-only cannot be used together",
@@ -593,6 +610,34 @@ mod tests {
         assert!(!options(&["-t", "x"]).filter.large_objects());
         assert!(!options(&["-B"]).filter.large_objects());
         assert!(options(&["-N", "x"]).filter.large_objects());
+    }
+
+    #[test]
+    fn extension_and_foreign_data_options() {
+        let o = options(&[
+            "-e",
+            "h*",
+            "--exclude-extension=cube",
+            "--include-foreign-data=srv",
+        ]);
+        assert_eq!(o.filter.include_extensions, ["h*"]);
+        assert_eq!(o.filter.exclude_extensions, ["cube"]);
+        assert_eq!(o.filter.include_foreign_data, ["srv"]);
+        assert!(!o.filter.include_everything());
+        let o = options(&["--no-publications", "--no-subscriptions"]);
+        assert!(o.no_publications && o.no_subscriptions && o.filter.include_everything());
+        assert_eq!(
+            parse_args(&["-s", "--include-foreign-data=srv"])
+                .unwrap_err()
+                .message,
+            "options -s/--schema-only and --include-foreign-data cannot be used together"
+        );
+        assert_eq!(
+            parse_args(&["-Fd", "-j2", "--include-foreign-data=srv"])
+                .unwrap_err()
+                .message,
+            "option --include-foreign-data is not supported with parallel backup"
+        );
     }
 
     #[test]

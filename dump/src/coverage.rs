@@ -20,13 +20,7 @@ fn query() -> String {
              AND e.objid = {oid} AND e.deptype = 'e')"
         )
     };
-    let rel = not_member("pg_catalog.pg_class", "c.oid");
     let branches = [
-        format!(
-            "SELECT 'foreign tables', count(*) FROM pg_catalog.pg_class c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'f' AND {USER_NAMESPACE} AND {rel}"
-        ),
         format!(
             "SELECT 'base or shell types', count(*) FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
@@ -37,14 +31,9 @@ fn query() -> String {
         // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
         // it out).
         format!(
-            "SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
-           (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
-         + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
-         + (SELECT count(*) FROM pg_catalog.pg_publication) \
-         + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
-              (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
-         + (SELECT count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND {} AND NOT EXISTS \
-              (SELECT 1 FROM pg_catalog.pg_range r WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid))",
+            "SELECT 'casts', count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND {} \
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r \
+               WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid)",
             not_member("pg_catalog.pg_cast", "c.oid")
         ),
         {

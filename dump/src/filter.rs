@@ -32,6 +32,8 @@ pub struct ObjectFilter {
     /// `-e` and `--exclude-extension`, with their `--filter` form.
     pub include_extensions: Vec<String>,
     pub exclude_extensions: Vec<String>,
+    /// `--include-foreign-data`, with its `--filter` form.
+    pub include_foreign_data: Vec<String>,
     /// `-e` was given on the command line: unlike a filter file's `include extension`, it
     /// makes the dump no longer one of everything.
     pub extension_switch: bool,
@@ -195,6 +197,12 @@ pub fn extension_pattern(pattern: &str) -> Result<Option<String>, String> {
     Ok(c.parts.into_iter().next().filter(|n| n != ANY))
 }
 
+/// An `--include-foreign-data` pattern (`expand_foreign_server_name_patterns`): the same
+/// rules as for extensions.
+pub fn foreign_server_pattern(pattern: &str) -> Result<Option<String>, String> {
+    extension_pattern(pattern)
+}
+
 /// A `-t`/`-T` pattern (`expand_table_name_patterns`): `[[database.]schema.]table`, regex
 /// characters always quoted; a database part must name the connected database.
 pub fn table_pattern(pattern: &str, dbname: &str) -> Result<NamePattern, String> {
@@ -229,6 +237,8 @@ pub struct Matched {
     pub include_tables: Option<HashSet<u32>>,
     pub exclude_tables: HashSet<u32>,
     pub exclude_table_data: HashSet<u32>,
+    /// Servers named by `--include-foreign-data`.
+    pub foreign_data_servers: HashSet<u32>,
     /// `None` when no `-e` was given.
     pub include_extensions: Option<HashSet<u32>>,
     pub exclude_extensions: HashSet<u32>,
@@ -363,6 +373,25 @@ pub async fn expand(
         }
     }
     m.include_tables = include;
+    // Every server pattern must match something.
+    let patterns: Vec<_> = filter
+        .include_foreign_data
+        .iter()
+        .map(|p| foreign_server_pattern(p))
+        .collect();
+    let hits = match_names(client, NameCatalog::ForeignServer, &patterns).await?;
+    for (n, p) in filter.include_foreign_data.iter().enumerate() {
+        if let Err(e) = &patterns[n] {
+            return Err(fatal(e.clone()));
+        }
+        let found = hits.get(&n).map(Vec::as_slice).unwrap_or_default();
+        if found.is_empty() {
+            return Err(fatal(format!(
+                "no matching foreign servers were found for pattern \"{p}\""
+            )));
+        }
+        m.foreign_data_servers.extend(found.iter().map(|h| h.oid));
+    }
     expand_extensions(client, filter, &mut m).await?;
     Ok(m)
 }
@@ -415,6 +444,7 @@ async fn expand_extensions(
 enum NameCatalog {
     Schema,
     Extension,
+    ForeignServer,
 }
 
 /// Schema or extension OIDs matched by name regexes (`None`: anything), by pattern position
@@ -448,6 +478,12 @@ async fn match_names(
             "o.extname",
             "s.nspname",
             "matching extension patterns",
+        ),
+        NameCatalog::ForeignServer => (
+            "pg_catalog.pg_foreign_server o",
+            "o.srvname",
+            "''",
+            "matching foreign server patterns",
         ),
     };
     let sql = format!(
@@ -632,6 +668,19 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
         ext.selected = !ext.builtin() && included && !m.exclude_extensions.contains(&ext.oid);
     }
     select_extension_data(cat, m, &contents);
+    cat.foreign_data_servers = m.foreign_data_servers.clone();
+    // selectDumpableObject for objects outside schemas: in a dump of everything; an
+    // extension's (for its privileges) with the extension.
+    let extension_selected = |ext: Option<u32>| match ext {
+        Some(e) => cat.extensions.iter().any(|x| x.oid == e && x.selected),
+        None => filter.include_everything(),
+    };
+    for w in &mut cat.foreign_data_wrappers {
+        w.selected = extension_selected(w.extension);
+    }
+    for s in &mut cat.foreign_servers {
+        s.selected = extension_selected(s.extension);
+    }
     cat.data_excluded = m.exclude_table_data.clone();
     if filter.no_unlogged_table_data {
         cat.data_excluded.extend(
@@ -643,12 +692,12 @@ pub fn apply(cat: &mut Catalog, m: &Matched, filter: &ObjectFilter) {
     }
 }
 
-/// `processExtensionTables`: an extension's configuration tables are never dumped themselves,
+/// `processExtensionTables`: an extension's configuration tables are never dumped themselves
+/// (as none of its relations are),
 /// but their rows are, when the extension is, or when the table or its schema is asked for
 /// (and neither is excluded). An extension left out by `-e` or `--exclude-extension` takes
 /// its rows with it.
 fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<String, bool>) {
-    let config = crate::catalog::extensions::config_tables(&cat.extensions);
     let schema_oid: HashMap<&str, u32> = cat
         .namespaces
         .iter()
@@ -678,8 +727,9 @@ fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<Stri
             }
         }
     }
+    // Members come with their extension.
     for rel in &mut cat.relations {
-        if config.contains(&rel.oid) {
+        if cat.member_relations.contains_key(&rel.oid) {
             rel.selected = false;
         }
     }
@@ -963,9 +1013,7 @@ fn parse_filter(
             (false, "table_data_and_children") => &mut filter.exclude_table_data_and_children,
             (true, "extension") => &mut filter.include_extensions,
             (false, "extension") => &mut filter.exclude_extensions,
-            (true, "foreign_data") => {
-                return Err("foreign data filters are not supported by tusk_dump yet".into());
-            }
+            (true, "foreign_data") => &mut filter.include_foreign_data,
             _ => {
                 let command = if include { "include" } else { "exclude" };
                 return Err(filter_error(

@@ -137,6 +137,13 @@ impl ObjectKind {
 pub enum Subject {
     Namespace(usize),
     Extension(usize),
+    ForeignDataWrapper(usize),
+    ForeignServer(usize),
+    /// Indexes into `Catalog::publications`' publications, tables and schemas.
+    Publication(usize),
+    PublicationTable(usize),
+    PublicationSchema(usize),
+    Subscription(usize),
     Relation(usize),
     /// (relation index, column index)
     Column(usize, usize),
@@ -374,15 +381,12 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
-    // A configuration table belongs to its extension (pg_dump's checkExtensionMembership).
-    for (ext, &ext_id) in cat.extensions.iter().zip(&extension_ids) {
-        for (oid, _) in &ext.config {
-            if let Some(t) = cat
-                .relation_index(*oid)
-                .and_then(|i| g.get_mut(table_ids[i]))
-            {
-                t.deps.push(ext_id);
-            }
+    // A member relation depends on its extension (pg_dump's checkExtensionMembership).
+    for (i, rel) in cat.relations.iter().enumerate() {
+        let ext = cat.member_relations.get(&rel.oid);
+        let ext_id = ext.and_then(|e| cat.extensions.iter().position(|x| x.oid == *e));
+        if let (Some(e), Some(t)) = (ext_id, g.get_mut(table_ids[i])) {
+            t.deps.push(extension_ids[e]);
         }
     }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
@@ -422,6 +426,34 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             &et.name,
             None,
             Subject::EventTrigger(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, w) in cat.foreign_data_wrappers.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_FOREIGN_DATA_WRAPPER,
+            oid: w.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Fdw,
+            cid,
+            &w.name,
+            None,
+            Subject::ForeignDataWrapper(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, s) in cat.foreign_servers.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_FOREIGN_SERVER,
+            oid: s.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::ForeignServer,
+            cid,
+            &s.name,
+            None,
+            Subject::ForeignServer(i),
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -637,6 +669,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
+    add_replication(&mut g, cat, &mut by_catalog);
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
     if wanted.data {
         for (i, rel) in cat.relations.iter().enumerate() {
@@ -646,7 +679,14 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
                 _ => ObjectKind::TableData,
             };
             // pg_dump's makeTableDataInfo: only for dumped relations whose data is wanted.
+            // A foreign table's rows only with --include-foreign-data naming its server.
+            let foreign_skipped = rel.relkind == b'f'
+                && !cat
+                    .foreign_tables
+                    .get(&rel.oid)
+                    .is_some_and(|f| cat.foreign_data_servers.contains(&f.server_oid));
             if matches!(rel.relkind, b'p' | b'v')
+                || foreign_skipped
                 || !(rel.selected || cat.extension_data.contains_key(&rel.oid))
                 || cat.data_excluded.contains(&rel.oid)
             {
@@ -809,6 +849,94 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     g
 }
 
+/// Publications, what they publish (named after the table or schema, their publication's
+/// name breaking ties), and subscriptions, in the order pg_dump reads them. A publication's
+/// table or schema that is not read (a system one) has no object, as in pg_dump.
+fn add_replication(
+    g: &mut ObjectGraph,
+    cat: &Catalog,
+    by_catalog: &mut HashMap<(u32, u32), DumpId>,
+) {
+    let mut add = |g: &mut ObjectGraph, obj: DumpObject| {
+        let key = (obj.catalog_id.tableoid, obj.catalog_id.oid);
+        let id = g.push(obj);
+        by_catalog.insert(key, id);
+    };
+    let pubs = &cat.publications;
+    for (i, p) in pubs.publications.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_PUBLICATION,
+            oid: p.oid,
+        };
+        add(
+            g,
+            object(
+                ObjectKind::Publication,
+                cid,
+                &p.name,
+                None,
+                Subject::Publication(i),
+            ),
+        );
+    }
+    for (i, pt) in pubs.tables.iter().enumerate() {
+        let (Some(p), Some(rel)) = (pubs.publication(pt.publication), cat.relation(pt.table))
+        else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_PUBLICATION_REL,
+            oid: pt.oid,
+        };
+        let mut obj = object(
+            ObjectKind::PublicationRel,
+            cid,
+            &rel.name,
+            Some(&rel.schema),
+            Subject::PublicationTable(i),
+        );
+        obj.sort_table = p.name.clone();
+        add(g, obj);
+    }
+    for (i, ps) in pubs.schemas.iter().enumerate() {
+        let (Some(p), Some(ns)) = (
+            pubs.publication(ps.publication),
+            cat.namespace(ps.namespace),
+        ) else {
+            continue;
+        };
+        let cid = CatalogId {
+            tableoid: classid::PG_PUBLICATION_NAMESPACE,
+            oid: ps.oid,
+        };
+        let mut obj = object(
+            ObjectKind::PublicationTableInSchema,
+            cid,
+            &ns.name,
+            None,
+            Subject::PublicationSchema(i),
+        );
+        obj.sort_table = p.name.clone();
+        add(g, obj);
+    }
+    for (i, s) in cat.subscriptions.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_SUBSCRIPTION,
+            oid: s.oid,
+        };
+        add(
+            g,
+            object(
+                ObjectKind::Subscription,
+                cid,
+                &s.name,
+                None,
+                Subject::Subscription(i),
+            ),
+        );
+    }
+}
+
 /// `flagInhTables`: the ATTACH PARTITION of a partition, after both tables exist.
 fn partition_attach(cat: &Catalog, i: usize, table_ids: &[DumpId]) -> Option<DumpObject> {
     let rel = &cat.relations[i];
@@ -834,6 +962,22 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
         obj.dump = match obj.subject {
             Subject::Namespace(i) => cat.namespaces[i].selected,
             Subject::Extension(i) => cat.extensions[i].selected,
+            // An extension's relation, for its changed privileges: with its extension.
+            Subject::Relation(i)
+                if obj.kind == ObjectKind::Table
+                    && cat.member_relations.contains_key(&cat.relations[i].oid) =>
+            {
+                let ext = cat.member_relations.get(&cat.relations[i].oid);
+                cat.extensions
+                    .iter()
+                    .any(|e| Some(&e.oid) == ext && e.selected)
+            }
+            Subject::ForeignDataWrapper(i) => cat.foreign_data_wrappers[i].selected,
+            Subject::ForeignServer(i) => cat.foreign_servers[i].selected,
+            Subject::Publication(_)
+            | Subject::PublicationTable(_)
+            | Subject::PublicationSchema(_)
+            | Subject::Subscription(_) => cat.include_everything,
             // Only the rows of an extension's configuration table are dumped.
             Subject::Relation(i)
                 if matches!(obj.kind, ObjectKind::TableData | ObjectKind::SequenceSet) =>
@@ -995,7 +1139,11 @@ pub fn type_name_order(a: &DumpObject, b: &DumpObject) -> std::cmp::Ordering {
             | ObjectKind::Policy
             | ObjectKind::OpClass
             | ObjectKind::OpFamily
-            | ObjectKind::DefaultAcl => a.sort_table.as_bytes().cmp(b.sort_table.as_bytes()),
+            | ObjectKind::DefaultAcl
+            | ObjectKind::PublicationRel
+            | ObjectKind::PublicationTableInSchema => {
+                a.sort_table.as_bytes().cmp(b.sort_table.as_bytes())
+            }
             _ => std::cmp::Ordering::Equal,
         })
         .then_with(|| a.catalog_id.oid.cmp(&b.catalog_id.oid))

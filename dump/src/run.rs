@@ -128,6 +128,27 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             &cat.relations,
         ))?;
     }
+    if !opts.no_publications {
+        cat.publications = session.run(catalog::replication::load_publications(
+            session.client(),
+            server_version,
+        ))?;
+    }
+    if !opts.no_subscriptions {
+        // Only a superuser may read subscriptions' connection strings.
+        let superuser = session
+            .show("is_superuser")
+            .map_err(DumpError::query("reading is_superuser"))?
+            == "on";
+        if superuser {
+            cat.subscriptions = session.run(catalog::replication::load_subscriptions(
+                session.client(),
+                server_version,
+            ))?;
+        } else if session.run(catalog::replication::count_subscriptions(session.client()))? > 0 {
+            warn("subscriptions not dumped because current user is not a superuser");
+        }
+    }
 
     if opts.dump_statistics {
         cat.relation_stats = session.run(catalog::stats::load_statistics(
@@ -432,6 +453,8 @@ fn selection(opts: &Options) -> Selection {
         acls_skip: opts.no_privileges,
         no_comments: opts.no_comments,
         no_policies: opts.no_policies,
+        no_publications: opts.no_publications,
+        no_subscriptions: opts.no_subscriptions,
         no_security_labels: opts.no_security_labels,
         sequence_data: opts.sequence_data,
         sections: opts.sections.unwrap_or_default(),
@@ -481,19 +504,38 @@ impl LiveData<'_> {
         let rel = self.cat.relation(te.catalog_id.oid).ok_or_else(|| {
             DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
         })?;
-        let filter = self
+        let condition = self
             .cat
             .extension_data
             .get(&rel.oid)
             .map(String::as_str)
             .filter(|c| !c.is_empty());
-        let sql = ddl::copy_query(rel, filter);
+        // A foreign table is read through a SELECT, which the session's restriction on
+        // foreign tables is lifted for (dumpTableData_copy).
+        let foreign = rel.relkind == b'f';
+        let sql = ddl::copy_query(rel, condition.or(foreign.then_some("")));
         let action = format!("dumping the contents of table \"{}\"", rel.name);
+        if foreign {
+            self.restrict_relation_kind("view", &action)?;
+        }
         self.session
             .copy_out(&sql, |chunk| out(chunk))
             .map_err(DumpError::query(&action))?
             .map_err(DumpError::Write)?;
+        if foreign {
+            self.restrict_relation_kind("view, foreign-table", &action)?;
+        }
         out(b"\\.\n\n\n").map_err(DumpError::Write)
+    }
+
+    /// `set_restrict_relation_kind`: where the server has the setting.
+    fn restrict_relation_kind(&self, value: &str, action: &str) -> Result<(), DumpError> {
+        self.session
+            .execute(&format!(
+                "SELECT pg_catalog.set_config(name, '{value}', false) FROM pg_catalog.pg_settings \
+                 WHERE name = 'restrict_nonsystem_relation_kind'"
+            ))
+            .map_err(DumpError::query(action))
     }
 }
 

@@ -32,15 +32,6 @@ impl Extension {
     }
 }
 
-/// The configuration tables of `extensions` by OID: the only extension members read with the
-/// relations, whose definitions come with their extension.
-pub fn config_tables(extensions: &[Extension]) -> std::collections::HashSet<u32> {
-    extensions
-        .iter()
-        .flat_map(|e| e.config.iter().map(|(oid, _)| *oid))
-        .collect()
-}
-
 /// An object that belongs to an extension (`pg_depend` with deptype 'e').
 #[derive(Debug, Clone, Copy)]
 pub struct Member {

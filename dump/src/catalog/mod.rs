@@ -12,6 +12,7 @@ pub mod aggregates;
 mod indexes;
 pub mod operators;
 pub mod policies;
+pub mod replication;
 pub mod stats;
 pub mod text_search;
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub mod event_triggers;
 pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod extensions;
+pub mod foreign;
 pub mod tables;
 pub mod triggers;
 pub mod types;
@@ -35,9 +37,11 @@ pub use collations::{Collation, Conversion};
 pub use default_acl::DefaultAcl;
 pub use event_triggers::EventTrigger;
 pub use extensions::{Extension, Member as ExtensionMember};
+pub use foreign::{ForeignDataWrapper, ForeignServer, ForeignTable};
 pub use functions::Function;
 pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
+pub use replication::{Publications, Subscription};
 pub use tables::{CheckState, TableDetails};
 pub use text_search::{AccessMethod, TsConfig, TsDict, TsParser, TsTemplate};
 pub use triggers::Trigger;
@@ -104,8 +108,8 @@ pub struct SequenceInfo {
     pub is_called: bool,
 }
 
-/// A relation (`pg_class`) that may be dumped: table, partitioned table, sequence, view or
-/// materialized view.
+/// A relation (`pg_class`) that may be dumped: table, partitioned table, sequence, view,
+/// materialized view or foreign table.
 #[derive(Debug, Clone, Default)]
 pub struct Relation {
     pub oid: u32,
@@ -218,12 +222,31 @@ pub struct Catalog {
     pub extensions: Vec<Extension>,
     /// Objects belonging to extensions, by (classid, objid).
     pub extension_members: Vec<ExtensionMember>,
+    /// Relations that belong to an extension: their extension's OID, by relation OID. Only
+    /// their privileges changed since CREATE EXTENSION are dumped, and configuration tables'
+    /// rows.
+    pub member_relations: HashMap<u32, u32>,
+    /// Schemas that belong to an extension, likewise: not created by the dump, though their
+    /// contents are dumped as any schema's.
+    pub member_namespaces: HashMap<u32, u32>,
+    /// In OID order.
+    pub foreign_data_wrappers: Vec<ForeignDataWrapper>,
+    /// In OID order, with their user mappings.
+    pub foreign_servers: Vec<ForeignServer>,
+    /// The foreign tables among `relations`, by OID.
+    pub foreign_tables: HashMap<u32, ForeignTable>,
+    /// Servers whose foreign tables' rows are dumped (`--include-foreign-data`).
+    pub foreign_data_servers: HashSet<u32>,
     pub relations: Vec<Relation>,
     pub constraints: Vec<Constraint>,
     /// Ordered by table OID, then name.
     pub triggers: Vec<Trigger>,
     /// Empty with `--no-policies`.
     pub row_security: RowSecurity,
+    /// Empty with `--no-publications`.
+    pub publications: Publications,
+    /// Empty with `--no-subscriptions`, or when the user may not read them.
+    pub subscriptions: Vec<Subscription>,
     /// In pg_dump's order: by table OID, then name.
     pub indexes: Vec<Index>,
     pub statistics: Vec<StatisticsExt>,
@@ -255,9 +278,9 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     /// In OID order.
     pub event_triggers: Vec<EventTrigger>,
-    /// pg_dump's `include_everything` (no `-n`, `-t` or inclusion filter): objects outside
-    /// schemas (event triggers, casts, languages, global default privileges) are dumped only
-    /// then.
+    /// pg_dump's `include_everything` (no `-n`, `-t`, `-e` or inclusion filter): objects
+    /// outside schemas (event triggers, casts, languages, access methods, publications,
+    /// subscriptions, global default privileges) are dumped only then.
     pub include_everything: bool,
     /// User operators, operator classes and families (extension members excluded), by OID.
     pub operators: Vec<Operator>,
@@ -341,6 +364,12 @@ pub mod classid {
     pub const PG_TS_TEMPLATE: u32 = 3764;
     pub const PG_TS_DICT: u32 = 3600;
     pub const PG_TS_CONFIG: u32 = 3602;
+    pub const PG_FOREIGN_DATA_WRAPPER: u32 = 2328;
+    pub const PG_FOREIGN_SERVER: u32 = 1417;
+    pub const PG_PUBLICATION: u32 = 6104;
+    pub const PG_PUBLICATION_REL: u32 = 6106;
+    pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
+    pub const PG_SUBSCRIPTION: u32 = 6100;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -377,18 +406,35 @@ fn oid_array(oids: impl Iterator<Item = u32>) -> String {
     format!("{{{}}}", list.join(","))
 }
 
-/// Reads the schemas, the extensions and the relations that may be dumped: the first step, after
-/// which the caller locks the tables before trusting the rest of the catalog.
+/// Reads the schemas, the extensions and what belongs to them, foreign-data wrappers and
+/// servers, and the relations that may be dumped: the first step, after which the caller
+/// locks the tables before trusting the rest of the catalog.
 pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     let relations = load_relation_rows(client).await?;
-    let relation_by_oid = relations
+    let relation_by_oid: HashMap<u32, usize> = relations
         .iter()
         .enumerate()
         .map(|(i, r)| (r.oid, i))
         .collect();
+    let extension_members = extensions::load_members(client).await?;
+    let member_relations = extension_members
+        .iter()
+        .filter(|m| m.classid == classid::PG_CLASS && relation_by_oid.contains_key(&m.objid))
+        .map(|m| (m.objid, m.extension))
+        .collect();
+    let member_namespaces = extension_members
+        .iter()
+        .filter(|m| m.classid == classid::PG_NAMESPACE)
+        .map(|m| (m.objid, m.extension))
+        .collect();
     Ok(Catalog {
+        extension_members,
+        member_relations,
+        member_namespaces,
         namespaces: load_namespaces(client).await?,
         extensions: extensions::load_extensions(client).await?,
+        foreign_data_wrappers: foreign::load_wrappers(client).await?,
+        foreign_servers: foreign::load_servers(client).await?,
         relations,
         relation_by_oid,
         ..Catalog::default()
@@ -412,6 +458,7 @@ pub async fn load_details(
     cat.rules = views::load_rules(client, cat).await?;
     cat.row_types = views::load_row_types(client, cat).await?;
     cat.matview_refs = views::load_matview_refs(client, cat).await?;
+    cat.foreign_tables = foreign::load_foreign_tables(client, &cat.relations).await?;
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
     cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
@@ -427,7 +474,6 @@ pub async fn load_details(
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
-    cat.extension_members = extensions::load_members(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())
@@ -586,13 +632,8 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid \
                   AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                   AND d.deptype IN ('a', 'i') \
-             WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') \
+             WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f') \
                AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
-               AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
-                   WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
-                     AND e.objid = c.oid AND e.deptype = 'e') \
-                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_extension x \
-                   WHERE c.oid = ANY(x.extconfig))) \
              ORDER BY c.oid",
             &[],
         )

@@ -104,6 +104,16 @@ impl Relation {
     /// `shouldPrintColumn`: whether CREATE TABLE lists the column. Inherited columns come
     /// from the parents; a partition is created standalone and attached later, so it lists
     /// them all.
+    /// The keyword that names the relation in CREATE, ALTER, DROP and COMMENT when it is a
+    /// table or a foreign table.
+    pub fn table_keyword(&self) -> &'static str {
+        if self.relkind == b'f' {
+            "FOREIGN TABLE"
+        } else {
+            "TABLE"
+        }
+    }
+
     pub fn prints_column(&self, col: &Column) -> bool {
         !col.dropped && (col.is_local || self.table.is_partition)
     }

@@ -18,11 +18,14 @@ mod collation;
 mod default_acl;
 mod event_trigger;
 mod extension;
+mod foreign;
 mod function;
 mod index;
 mod operator;
 mod policy;
+mod publication;
 mod stats;
+mod subscription;
 mod table;
 mod text_search;
 mod trigger;
@@ -208,9 +211,39 @@ impl Builder<'_> {
             (ObjectKind::Extension, Subject::Extension(i)) if self.opts.schema => {
                 self.extension(obj, &self.cat.extensions[i])
             }
+            (ObjectKind::Fdw, Subject::ForeignDataWrapper(i)) if self.opts.schema => {
+                self.foreign_data_wrapper(obj, &self.cat.foreign_data_wrappers[i])
+            }
+            (ObjectKind::ForeignServer, Subject::ForeignServer(i)) if self.opts.schema => {
+                self.foreign_server(obj, &self.cat.foreign_servers[i])
+            }
+            (ObjectKind::Publication, Subject::Publication(i)) if self.opts.schema => {
+                self.publication(obj, &self.cat.publications.publications[i])
+            }
+            (ObjectKind::PublicationRel, Subject::PublicationTable(i)) if self.opts.schema => {
+                let pt = &self.cat.publications.tables[i];
+                let p = self.cat.publications.publication(pt.publication);
+                if let (Some(p), Some(rel)) = (p, self.cat.relation(pt.table)) {
+                    self.publication_table(obj, p, rel, pt);
+                }
+            }
+            (ObjectKind::PublicationTableInSchema, Subject::PublicationSchema(i))
+                if self.opts.schema =>
+            {
+                let ps = &self.cat.publications.schemas[i];
+                let p = self.cat.publications.publication(ps.publication);
+                if let (Some(p), Some(ns)) = (p, self.cat.namespace(ps.namespace)) {
+                    self.publication_schema(obj, p, ns);
+                }
+            }
+            (ObjectKind::Subscription, Subject::Subscription(i)) if self.opts.schema => {
+                self.subscription(obj, &self.cat.subscriptions[i])
+            }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
-                if rel.relkind == b'S' {
+                if self.cat.member_relations.contains_key(&rel.oid) {
+                    // Its definition comes with its extension.
+                } else if rel.relkind == b'S' {
                     self.sequence(obj, rel);
                 } else if matches!(rel.relkind, b'v' | b'm') {
                     self.view(obj, rel);
@@ -489,6 +522,19 @@ impl Builder<'_> {
             self.schema_privileges(obj, i);
             return;
         }
+        // An extension's schema comes with it: only its changed privileges, and only when
+        // the extension is dumped.
+        if let Some(ext) = self.cat.member_namespaces.get(&ns.oid) {
+            if self
+                .cat
+                .extensions
+                .iter()
+                .any(|e| e.oid == *ext && e.selected)
+            {
+                self.schema_privileges(obj, i);
+            }
+            return;
+        }
         // pg_dump's selectDumpableNamespace/dumpNamespace: initdb's `public` keeps only its
         // ownership, and that only when it is not the default owner (pg_database_owner in a
         // new database).
@@ -655,13 +701,14 @@ impl Builder<'_> {
         te.catalog_id = obj.catalog_id;
         te.namespace = Some(rel.schema.clone());
         te.owner = Some(rel.owner.clone());
+        let keyword = rel.table_keyword();
         te.defn = Some(format!(
-            "ALTER TABLE ONLY {qual} ALTER COLUMN {} SET DEFAULT {};\n",
+            "ALTER {keyword} ONLY {qual} ALTER COLUMN {} SET DEFAULT {};\n",
             ident(&col.name),
             def.expr
         ));
         te.drop_stmt = Some(format!(
-            "ALTER TABLE {qual} ALTER COLUMN {} DROP DEFAULT;\n",
+            "ALTER {keyword} {qual} ALTER COLUMN {} DROP DEFAULT;\n",
             ident(&col.name)
         ));
         self.entries.push(te);

@@ -5,7 +5,7 @@ use tusk_format::quote::{ident, qualified};
 use tusk_format::{CatalogId, Section, TocEntry};
 
 use super::{Builder, reloptions};
-use crate::catalog::{Catalog, Column, Constraint, Relation, classid};
+use crate::catalog::{Catalog, Column, Constraint, ForeignTable, Relation, classid};
 use crate::objects::DumpObject;
 
 /// What decides the text of CREATE TABLE beyond the relation itself.
@@ -32,9 +32,11 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
     // Partitioned tables cannot be UNLOGGED since 18; older servers may still say so.
     let unlogged = rel.persistence == b'u' && rel.relkind != b'p';
     let mut q = format!(
-        "CREATE {}TABLE {qual}",
-        if unlogged { "UNLOGGED " } else { "" }
+        "CREATE {}{} {qual}",
+        if unlogged { "UNLOGGED " } else { "" },
+        rel.table_keyword()
     );
+    let foreign = ctx.cat.foreign_tables.get(&rel.oid);
     let mut items = 0;
     let mut next_item = |q: &mut String| {
         q.push_str(if items == 0 { " (" } else { "," });
@@ -114,9 +116,15 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
     if let Some(key) = rel.table.partition_key.as_deref() {
         q.push_str(&format!("\nPARTITION BY {key}"));
     }
+    if let Some(ft) = foreign {
+        q.push_str(&format!("\nSERVER {}", ident(&ft.server)));
+    }
     q.push_str(&with_options(rel));
+    if let Some(ft) = foreign.filter(|ft| !ft.options.is_empty()) {
+        q.push_str(&format!("\nOPTIONS (\n    {}\n)", ft.options));
+    }
     q.push_str(";\n");
-    q.push_str(&after_create(rel, &qual, ctx.no_toast_compression));
+    q.push_str(&after_create(rel, &qual, ctx.no_toast_compression, foreign));
     q
 }
 
@@ -136,13 +144,33 @@ pub(super) fn with_options(rel: &Relation) -> String {
 }
 
 /// What dumpTableSchema prints after CREATE TABLE or CREATE MATERIALIZED VIEW: per-column
-/// settings, then the properties only ALTER TABLE can set.
-pub(super) fn after_create(rel: &Relation, qual: &str, no_toast_compression: bool) -> String {
+/// settings (and a foreign table's column options), then the properties only ALTER TABLE can
+/// set.
+pub(super) fn after_create(
+    rel: &Relation,
+    qual: &str,
+    no_toast_compression: bool,
+    foreign: Option<&ForeignTable>,
+) -> String {
     let mut q = String::new();
+    let alter = format!("ALTER {} ONLY {qual}", rel.table_keyword());
     for col in rel.columns.iter().filter(|c| !c.dropped) {
-        column_settings(&mut q, qual, col, no_toast_compression);
+        column_settings(&mut q, &alter, col, no_toast_compression);
+        let options = foreign.and_then(|ft| ft.column_options.iter().find(|(n, _)| *n == col.num));
+        if let Some((_, options)) = options {
+            q.push_str(&format!(
+                "ALTER FOREIGN TABLE ONLY {qual} ALTER COLUMN {} OPTIONS (\n    {options}\n);\n",
+                ident(&col.name)
+            ));
+        }
     }
-    match rel.table.replica_identity {
+    // Foreign tables have no replica identity to set.
+    let replica_identity = if rel.relkind == b'f' {
+        b'd'
+    } else {
+        rel.table.replica_identity
+    };
+    match replica_identity {
         b'n' => q.push_str(&format!(
             "\nALTER TABLE ONLY {qual} REPLICA IDENTITY NOTHING;\n"
         )),
@@ -161,9 +189,10 @@ pub(super) fn after_create(rel: &Relation, qual: &str, no_toast_compression: boo
 }
 
 /// The per-column ALTERs: statistics target, storage, compression, attribute options.
-fn column_settings(q: &mut String, qual: &str, col: &Column, no_toast_compression: bool) {
+/// `alter` is `ALTER [FOREIGN] TABLE ONLY name`.
+fn column_settings(q: &mut String, alter: &str, col: &Column, no_toast_compression: bool) {
     let s = &col.settings;
-    let column = format!("ALTER TABLE ONLY {qual} ALTER COLUMN {}", ident(&col.name));
+    let column = format!("{alter} ALTER COLUMN {}", ident(&col.name));
     if s.stat_target >= 0 {
         q.push_str(&format!("{column} SET STATISTICS {};\n", s.stat_target));
     }
@@ -212,20 +241,22 @@ impl Builder<'_> {
         };
         let q = create_table(&ctx, rel);
         let qual = qualified(&rel.schema, &rel.name);
-        let mut te = TocEntry::new(obj.id, "TABLE", rel.name.clone(), Section::PreData);
+        let keyword = rel.table_keyword();
+        let mut te = TocEntry::new(obj.id, keyword, rel.name.clone(), Section::PreData);
         te.catalog_id = obj.catalog_id;
         te.namespace = Some(rel.schema.clone());
         te.owner = Some(rel.owner.clone());
-        te.tablespace = Some(rel.tablespace.clone());
+        // Foreign tables have no storage, hence no tablespace.
+        te.tablespace = (rel.relkind != b'f').then(|| rel.tablespace.clone());
         te.tableam = rel
             .access_method
             .clone()
             .filter(|_| matches!(rel.relkind, b'r' | b'p' | b'm'));
         te.relkind = rel.relkind;
         te.defn = Some(q);
-        te.drop_stmt = Some(format!("DROP TABLE {qual};\n"));
+        te.drop_stmt = Some(format!("DROP {keyword} {qual};\n"));
         self.entries.push(te);
-        self.table_comments(obj, rel, "TABLE");
+        self.table_comments(obj, rel, keyword);
         if !self.opts.comments {
             return;
         }
@@ -303,13 +334,14 @@ impl Builder<'_> {
         te.catalog_id = obj.catalog_id;
         te.namespace = Some(rel.schema.clone());
         te.owner = Some(rel.owner.clone());
+        let keyword = rel.table_keyword();
         te.defn = Some(format!(
-            "ALTER TABLE {qual}\n    ADD CONSTRAINT {} {};\n",
+            "ALTER {keyword} {qual}\n    ADD CONSTRAINT {} {};\n",
             ident(&con.name),
             con.definition.as_deref().unwrap_or_default()
         ));
         te.drop_stmt = Some(format!(
-            "ALTER TABLE {qual} DROP CONSTRAINT {};\n",
+            "ALTER {keyword} {qual} DROP CONSTRAINT {};\n",
             ident(&con.name)
         ));
         self.entries.push(te);

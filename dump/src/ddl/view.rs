@@ -98,7 +98,7 @@ pub(super) fn create_sql(
         "CREATE MATERIALIZED VIEW {qual}{} AS\n{}\n  WITH NO DATA;\n{}",
         table::with_options(rel),
         view.definition,
-        table::after_create(rel, &qual, no_toast_compression)
+        table::after_create(rel, &qual, no_toast_compression, None)
     )
 }
 

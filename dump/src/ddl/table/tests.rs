@@ -161,3 +161,26 @@ fn empty_table_keeps_parentheses() {
     let cat = Catalog::for_tests(vec![t], Vec::new());
     insta::assert_snapshot!(render(&cat, 1, false));
 }
+
+#[test]
+fn foreign_table_with_options() {
+    let mut id = col(1, "id", "integer");
+    id.not_null = Some(String::new());
+    id.not_null_is_local = true;
+    let mut note = col(2, "note", "text");
+    note.settings.stat_target = 50;
+    let mut t = rel(1, "Foreign Schema", "Remote \"T\"", b'f', vec![id, note]);
+    // Not printed for a foreign table.
+    t.table.replica_identity = b'f';
+    let mut cat = Catalog::for_tests(vec![t], Vec::new());
+    cat.foreign_tables.insert(
+        1,
+        crate::catalog::ForeignTable {
+            server_oid: 7,
+            server: "select".to_owned(),
+            options: "schema_name 'remote',\n    table_name 'it''s'".to_owned(),
+            column_options: vec![(2, "\"z opt\" 'last'".to_owned())],
+        },
+    );
+    insta::assert_snapshot!(render(&cat, 1, false));
+}
