@@ -161,3 +161,18 @@ fn empty_table_keeps_parentheses() {
     let cat = Catalog::for_tests(vec![t], Vec::new());
     insta::assert_snapshot!(render(&cat, 1, false));
 }
+
+#[test]
+fn option_values_stay_bare_when_they_read_as_identifiers() {
+    let mut t = rel(1, "public", "opts", b'r', vec![col(1, "id", "integer")]);
+    t.reloptions = [
+        "autovacuum_enabled=off",
+        "fillfactor=10",
+        "user_catalog_table=true",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    t.toast_reloptions = vec!["vacuum_index_cleanup=auto".to_owned()];
+    let cat = Catalog::for_tests(vec![t], Vec::new());
+    insta::assert_snapshot!(render(&cat, 1, false));
+}
