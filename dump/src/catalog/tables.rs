@@ -23,6 +23,8 @@ pub struct TableDetails {
     /// `relreplident`: 'd' default, 'n' nothing, 'f' full, 'i' index.
     pub replica_identity: u8,
     pub force_row_security: bool,
+    /// `format_type(reloftype)` of a typed table (`CREATE TABLE ... OF type`).
+    pub of_type: Option<String>,
 }
 
 /// Per-column settings that CREATE TABLE cannot express, plus the not-null constraint's
@@ -136,7 +138,8 @@ pub(super) async fn load_table_details(
         "SELECT c.oid, c.relispartition, \
                 CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
                 CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
-                c.relreplident, c.relforcerowsecurity \
+                c.relreplident, c.relforcerowsecurity, \
+                CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END \
          FROM unnest('{tables}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_class c ON c.oid = src.tbloid"
     );
@@ -151,6 +154,7 @@ pub(super) async fn load_table_details(
             rel.table.partition_bound = get(r, 3)?;
             rel.table.replica_identity = get::<i8>(r, 4)? as u8;
             rel.table.force_row_security = get(r, 5)?;
+            rel.table.of_type = get(r, 6)?;
         }
     }
 

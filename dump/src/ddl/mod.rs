@@ -1075,12 +1075,18 @@ pub fn copy_query(rel: &Relation, filter: Option<&str>) -> String {
     }
 }
 
-/// `appendReloptionsArray`: `name='value'` pairs, every value quoted as a literal.
+/// `appendReloptionsArray`: `name=value` pairs. A value that reads as an identifier needing no
+/// quotes (`off`, `auto`) stays bare as upstream prints it; any other is quoted as a literal.
 fn reloptions(opts: &[String], prefix: &str) -> String {
     opts.iter()
         .map(|opt| {
             let (name, value) = opt.split_once('=').unwrap_or((opt.as_str(), ""));
-            format!("{prefix}{}={}", ident(name), literal(value, true))
+            let value = if ident(value) == value {
+                value.to_owned()
+            } else {
+                literal(value, true)
+            };
+            format!("{prefix}{}={value}", ident(name))
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -37,6 +37,10 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
         rel.table_keyword()
     );
     let foreign = ctx.cat.foreign_tables.get(&rel.oid);
+    let of_type = rel.table.of_type.as_deref();
+    if let Some(t) = of_type {
+        q.push_str(&format!(" OF {t}"));
+    }
     let mut items = 0;
     let mut next_item = |q: &mut String| {
         q.push_str(if items == 0 { " (" } else { "," });
@@ -45,11 +49,20 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
     };
     for col in &rel.columns {
         if rel.prints_column(col) {
+            let default = col.default.as_ref().filter(|_| (ctx.inline_default)(col));
+            let print_not_null = col.not_null_is_local || rel.table.is_partition;
+            let not_null = col.not_null.as_deref().filter(|_| print_not_null);
+            // The type defines a typed table's columns: only a default or not-null adds to it.
+            if of_type.is_some() && default.is_none() && not_null.is_none() {
+                continue;
+            }
             next_item(&mut q);
             q.push_str(&ident(&col.name));
-            q.push(' ');
-            q.push_str(&col.type_name);
-            if let Some(def) = col.default.as_ref().filter(|_| (ctx.inline_default)(col)) {
+            if of_type.is_none() {
+                q.push(' ');
+                q.push_str(&col.type_name);
+            }
+            if let Some(def) = default {
                 match col.generated {
                     Some(b's') => {
                         q.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", def.expr))
@@ -58,8 +71,7 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
                     _ => q.push_str(&format!(" DEFAULT {}", def.expr)),
                 }
             }
-            let print_not_null = col.not_null_is_local || rel.table.is_partition;
-            if let Some(nn) = col.not_null.as_deref().filter(|_| print_not_null) {
+            if let Some(nn) = not_null {
                 if nn.is_empty() {
                     q.push_str(" NOT NULL");
                 } else {
@@ -102,7 +114,11 @@ pub(super) fn create_table(ctx: &TableContext<'_>, rel: &Relation) -> String {
             con.definition.as_deref().unwrap_or_default()
         ));
     }
-    q.push_str(if items > 0 { "\n)" } else { " (\n)" });
+    if items > 0 {
+        q.push_str("\n)");
+    } else if of_type.is_none() {
+        q.push_str(" (\n)");
+    }
     if !rel.table.parents.is_empty() && !rel.table.is_partition {
         let parents: Vec<String> = rel
             .table

@@ -184,3 +184,50 @@ fn foreign_table_with_options() {
     );
     insta::assert_snapshot!(render(&cat, 1, false));
 }
+
+#[test]
+fn typed_tables_print_only_what_the_type_lacks() {
+    let mut plain = rel(
+        1,
+        "public",
+        "plain",
+        b'r',
+        vec![col(1, "id", "integer"), col(2, "name", "text")],
+    );
+    let mut id = col(1, "id", "integer");
+    id.not_null = Some(String::new());
+    id.not_null_is_local = true;
+    let mut name = col(2, "name", "text");
+    name.default = Some(AttrDefault {
+        oid: 10,
+        expr: "''::text".to_owned(),
+    });
+    let mut tuned = rel(
+        2,
+        "public",
+        "tuned",
+        b'r',
+        vec![id, name, col(3, "note", "text")],
+    );
+    for t in [&mut plain, &mut tuned] {
+        t.table.of_type = Some("public.person_type".to_owned());
+    }
+    let cat = Catalog::for_tests(vec![plain, tuned], Vec::new());
+    insta::assert_snapshot!("typed_plain", render(&cat, 1, false));
+    insta::assert_snapshot!("typed_tuned", render(&cat, 2, false));
+}
+
+#[test]
+fn option_values_stay_bare_when_they_read_as_identifiers() {
+    let mut t = rel(1, "public", "opts", b'r', vec![col(1, "id", "integer")]);
+    t.reloptions = [
+        "autovacuum_enabled=off",
+        "fillfactor=10",
+        "user_catalog_table=true",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    t.toast_reloptions = vec!["vacuum_index_cleanup=auto".to_owned()];
+    let cat = Catalog::for_tests(vec![t], Vec::new());
+    insta::assert_snapshot!(render(&cat, 1, false));
+}
