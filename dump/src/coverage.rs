@@ -24,9 +24,19 @@ fn query() -> String {
         format!(
             "SELECT 'base or shell types', count(*) FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_NAMESPACE} AND t.typelem = 0 AND t.typtype NOT IN ('c', 'd', 'e', 'r', 'm') \
-               AND {}",
+             WHERE {USER_NAMESPACE} AND NOT (t.typelem <> 0 AND t.typlen = -1) \
+               AND t.typtype NOT IN ('c', 'd', 'e', 'r', 'm') AND {}",
             not_member("pg_catalog.pg_type", "t.oid")
+        ),
+        // User languages and transforms belong to no schema: counted whatever the selection.
+        format!(
+            "SELECT 'procedural languages', count(*) FROM pg_catalog.pg_language l \
+             WHERE l.oid >= 16384 AND {}",
+            not_member("pg_catalog.pg_language", "l.oid")
+        ),
+        format!(
+            "SELECT 'transforms', count(*) FROM pg_catalog.pg_transform t WHERE {}",
+            not_member("pg_catalog.pg_transform", "t.oid")
         ),
         // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
         // it out).

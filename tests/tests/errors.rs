@@ -140,7 +140,9 @@ fn objects_tusk_cannot_dump_are_refused_not_dropped() {
     c.psql(
         &db,
         "CREATE TABLE t (a int); CREATE TYPE shell_only; \
-         REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC;",
+         REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC; \
+         CREATE TRANSFORM FOR integer LANGUAGE sql (FROM SQL WITH FUNCTION \
+           pg_catalog.prsd_lextype(internal), TO SQL WITH FUNCTION pg_catalog.int4recv(internal));",
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -154,6 +156,7 @@ fn objects_tusk_cannot_dump_are_refused_not_dropped() {
         err.contains("privileges changed on pg_catalog objects"),
         "{err}"
     );
+    assert!(err.contains("1 transforms"), "{err}");
     assert_empty_dir(dir.path());
 
     let mut cmd = c.command(tusk_bin("tusk_dump").unwrap());
