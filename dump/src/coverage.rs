@@ -61,13 +61,12 @@ fn query() -> String {
              + (SELECT count(*) FROM pg_catalog.pg_ts_config o JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE {USER_NAMESPACE}) \
              + (SELECT count(*) FROM pg_catalog.pg_ts_dict o JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE {USER_NAMESPACE})"
         ),
-        "SELECT 'foreign-data wrappers, servers, publications, subscriptions or casts', \
+        "SELECT 'foreign-data wrappers, servers, publications or subscriptions', \
            (SELECT count(*) FROM pg_catalog.pg_foreign_data_wrapper) \
          + (SELECT count(*) FROM pg_catalog.pg_foreign_server) \
          + (SELECT count(*) FROM pg_catalog.pg_publication) \
          + (SELECT count(*) FROM pg_catalog.pg_subscription s WHERE s.subdbid = \
-              (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) \
-         + (SELECT count(*) FROM pg_catalog.pg_cast WHERE oid >= 16384)"
+              (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))"
             .to_owned(),
         "SELECT 'default privileges (ALTER DEFAULT PRIVILEGES)', count(*) FROM pg_catalog.pg_default_acl"
             .to_owned(),

@@ -153,6 +153,7 @@ pub enum Subject {
     /// A function or procedure (index in `Catalog::functions`).
     Function(usize),
     EventTrigger(usize),
+    Cast(usize),
     None,
 }
 
@@ -348,7 +349,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
     }
-    // Dump ids in getSchemaData's order: tables, functions, types, ..., event triggers.
+    // Dump ids in getSchemaData's order: tables, functions, types, ..., casts, event triggers.
+    for (i, cast) in cat.casts.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_CAST,
+            oid: cast.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Cast,
+            cid,
+            &cast.sort_name,
+            None,
+            Subject::Cast(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     for (i, et) in cat.event_triggers.iter().enumerate() {
         let cid = CatalogId {
             tableoid: classid::PG_EVENT_TRIGGER,
@@ -368,7 +383,11 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             g.push(attach);
         }
     }
+    let interesting = interesting_relations(cat);
     for (i, rel) in cat.relations.iter().enumerate() {
+        if !interesting[i] {
+            continue;
+        }
         for (j, col) in rel.columns.iter().enumerate() {
             let Some(def) = &col.default else { continue };
             // A made-up `DEFAULT NULL` (flagInhAttrs) has no catalog identity.
@@ -411,7 +430,10 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         .enumerate()
         .filter(|(_, c)| c.contype != b'f')
     {
-        let Some(rel) = cat.relation_index(con.table_oid) else {
+        let Some(rel) = cat
+            .relation_index(con.table_oid)
+            .filter(|&r| interesting[r])
+        else {
             continue;
         };
         let cid = CatalogId {
@@ -696,6 +718,23 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     g
 }
 
+/// pg_dump's `interesting` tables (getTables, getOwnedSeqs, flagInhTables): the dumped ones,
+/// the owners of dumped sequences and the direct parents of dumped tables. pg_dump reads the
+/// defaults and CHECK constraints of these only, so other tables' cannot order the dump
+/// through their dependencies (on functions, say).
+fn interesting_relations(cat: &Catalog) -> Vec<bool> {
+    let mut interesting: Vec<bool> = cat.relations.iter().map(|r| r.selected).collect();
+    for rel in cat.relations.iter().filter(|r| r.selected) {
+        let owner = rel.owned_by.map(|(table, _, _)| table);
+        for oid in owner.iter().chain(&rel.table.parents) {
+            if let Some(i) = cat.relation_index(*oid) {
+                interesting[i] = true;
+            }
+        }
+    }
+    interesting
+}
+
 /// `flagInhTables`: the ATTACH PARTITION of a partition, after both tables exist.
 fn partition_attach(cat: &Catalog, i: usize, table_ids: &[DumpId]) -> Option<DumpObject> {
     let rel = &cat.relations[i];
@@ -744,7 +783,7 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Function(i) => cat
                 .namespace(cat.functions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
-            Subject::EventTrigger(_) => cat.include_everything,
+            Subject::EventTrigger(_) | Subject::Cast(_) => cat.include_everything,
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }

@@ -14,6 +14,7 @@ pub mod policies;
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
+pub mod casts;
 pub mod event_triggers;
 pub mod functions;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
@@ -21,6 +22,7 @@ pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use casts::{Cast, CastFunction};
 pub use event_triggers::EventTrigger;
 pub use functions::Function;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
@@ -223,6 +225,8 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     /// In OID order.
     pub event_triggers: Vec<EventTrigger>,
+    /// User-defined casts, by source and target type OID.
+    pub casts: Vec<Cast>,
     /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
     /// (event triggers, casts, languages) are dumped only then.
     pub include_everything: bool,
@@ -283,6 +287,7 @@ pub mod classid {
     pub const PG_STATISTIC_EXT: u32 = 3381;
     pub const PG_PROC: u32 = 1255;
     pub const PG_EVENT_TRIGGER: u32 = 3466;
+    pub const PG_CAST: u32 = 2605;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -360,6 +365,7 @@ pub async fn load_details(
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
+    cat.casts = casts::load_casts(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod cast;
 mod event_trigger;
 mod function;
 mod index;
@@ -189,6 +190,9 @@ impl Builder<'_> {
             }
             (ObjectKind::Func, Subject::Function(i)) if self.opts.schema => {
                 self.function(obj, &self.cat.functions[i])
+            }
+            (ObjectKind::Cast, Subject::Cast(i)) if self.opts.schema => {
+                self.cast(obj, &self.cat.casts[i])
             }
             (ObjectKind::EventTrigger, Subject::EventTrigger(i)) if self.opts.schema => {
                 self.event_trigger(obj, &self.cat.event_triggers[i])
