@@ -17,6 +17,7 @@ pub enum AclType {
     LargeObject,
     Function,
     Procedure,
+    Type,
 }
 
 impl AclType {
@@ -30,6 +31,7 @@ impl AclType {
             AclType::LargeObject => "LARGE OBJECT",
             AclType::Function => "FUNCTION",
             AclType::Procedure => "PROCEDURE",
+            AclType::Type => "TYPE",
         }
     }
 
@@ -58,6 +60,7 @@ impl AclType {
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
             AclType::Function | AclType::Procedure => &[(b'X', "EXECUTE")],
+            AclType::Type => &[(b'U', "USAGE")],
         }
     }
 }

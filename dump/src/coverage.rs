@@ -41,7 +41,7 @@ fn query() -> String {
         format!(
             "SELECT 'types or domains', count(*) FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_NAMESPACE} AND t.typelem = 0 AND \
+             WHERE {USER_NAMESPACE} AND t.typelem = 0 AND t.typtype NOT IN ('b', 'p') AND \
                (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c') \
                AND {}",
             not_member("pg_catalog.pg_type", "t.oid")

@@ -154,6 +154,11 @@ pub enum Subject {
     Function(usize),
     EventTrigger(usize),
     Cast(usize),
+    /// A base type or undefined shell type (index in `Catalog::base_types`), or its array.
+    BaseType(usize),
+    /// The shell a base type's I/O functions are created with, dumped only when the sort
+    /// finds them in a loop with the type.
+    ShellType(usize),
     None,
 }
 
@@ -324,6 +329,44 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         obj.sort_types = f.arg_type_keys.clone();
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, ty) in cat.base_types.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_TYPE,
+            oid: ty.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Type,
+            cid,
+            &ty.name,
+            Some(&ty.schema),
+            Subject::BaseType(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+        // No catalog id: the type's pg_depend rows are not the shell's.
+        if ty.definition.is_some() {
+            g.push(object(
+                ObjectKind::ShellType,
+                CatalogId::default(),
+                &ty.name,
+                Some(&ty.schema),
+                Subject::ShellType(i),
+            ));
+        }
+        if let Some((oid, name)) = &ty.array {
+            let cid = CatalogId {
+                tableoid: classid::PG_TYPE,
+                oid: *oid,
+            };
+            let id = g.push(object(
+                ObjectKind::DummyType,
+                cid,
+                name,
+                Some(&ty.schema),
+                Subject::BaseType(i),
+            ));
+            by_catalog.insert((cid.tableoid, cid.oid), id);
+        }
     }
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
@@ -784,6 +827,10 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                 .namespace(cat.functions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
             Subject::EventTrigger(_) | Subject::Cast(_) => cat.include_everything,
+            Subject::BaseType(i) => cat
+                .namespace(cat.base_types[i].namespace_oid)
+                .is_some_and(|n| n.selected),
+            Subject::ShellType(_) => false,
             Subject::LargeObjects(..) | Subject::None => true,
         };
     }

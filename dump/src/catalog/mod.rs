@@ -14,6 +14,7 @@ pub mod policies;
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
+pub mod base_types;
 pub mod casts;
 pub mod event_triggers;
 pub mod functions;
@@ -22,6 +23,7 @@ pub mod tables;
 pub mod triggers;
 mod views;
 
+pub use base_types::{BaseType, BaseTypeDefinition, TypeDefault};
 pub use casts::{Cast, CastFunction};
 pub use event_triggers::EventTrigger;
 pub use functions::Function;
@@ -227,6 +229,8 @@ pub struct Catalog {
     pub event_triggers: Vec<EventTrigger>,
     /// User-defined casts, by source and target type OID.
     pub casts: Vec<Cast>,
+    /// Base types and undefined shell types, in OID order.
+    pub base_types: Vec<BaseType>,
     /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
     /// (event triggers, casts, languages) are dumped only then.
     pub include_everything: bool,
@@ -366,6 +370,7 @@ pub async fn load_details(
     cat.functions = functions::load_functions(client).await?;
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
     cat.casts = casts::load_casts(client).await?;
+    cat.base_types = base_types::load_base_types(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

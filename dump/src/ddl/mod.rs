@@ -11,6 +11,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+mod base_type;
 mod cast;
 mod event_trigger;
 mod function;
@@ -190,6 +191,12 @@ impl Builder<'_> {
             }
             (ObjectKind::Func, Subject::Function(i)) if self.opts.schema => {
                 self.function(obj, &self.cat.functions[i])
+            }
+            (ObjectKind::Type, Subject::BaseType(i)) if self.opts.schema => {
+                self.base_type(obj, &self.cat.base_types[i])
+            }
+            (ObjectKind::ShellType, Subject::ShellType(i)) if self.opts.schema => {
+                self.shell_type(obj, &self.cat.base_types[i])
             }
             (ObjectKind::Cast, Subject::Cast(i)) if self.opts.schema => {
                 self.cast(obj, &self.cat.casts[i])
