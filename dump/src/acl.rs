@@ -18,6 +18,7 @@ pub enum AclType {
     Function,
     Procedure,
     Type,
+    Language,
 }
 
 impl AclType {
@@ -32,6 +33,7 @@ impl AclType {
             AclType::Function => "FUNCTION",
             AclType::Procedure => "PROCEDURE",
             AclType::Type => "TYPE",
+            AclType::Language => "LANGUAGE",
         }
     }
 
@@ -60,7 +62,7 @@ impl AclType {
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
             AclType::Function | AclType::Procedure => &[(b'X', "EXECUTE")],
-            AclType::Type => &[(b'U', "USAGE")],
+            AclType::Type | AclType::Language => &[(b'U', "USAGE")],
         }
     }
 }

@@ -159,6 +159,7 @@ pub enum Subject {
     /// The shell a base type's I/O functions are created with, dumped only when the sort
     /// finds them in a loop with the type.
     ShellType(usize),
+    Language(usize),
     None,
 }
 
@@ -392,7 +393,22 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             by_catalog.insert((cid.tableoid, cid.oid), id);
         }
     }
-    // Dump ids in getSchemaData's order: tables, functions, types, ..., casts, event triggers.
+    // Dump ids in getSchemaData's order: tables, functions, types, languages, ..., casts,
+    // event triggers.
+    for (i, lang) in cat.languages.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_LANGUAGE,
+            oid: lang.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::ProcLang,
+            cid,
+            &lang.name,
+            None,
+            Subject::Language(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     for (i, cast) in cat.casts.iter().enumerate() {
         let cid = CatalogId {
             tableoid: classid::PG_CAST,
@@ -826,7 +842,9 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Function(i) => cat
                 .namespace(cat.functions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
-            Subject::EventTrigger(_) | Subject::Cast(_) => cat.include_everything,
+            Subject::EventTrigger(_) | Subject::Cast(_) | Subject::Language(_) => {
+                cat.include_everything
+            }
             Subject::BaseType(i) => cat
                 .namespace(cat.base_types[i].namespace_oid)
                 .is_some_and(|n| n.selected),

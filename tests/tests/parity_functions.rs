@@ -1,5 +1,6 @@
-//! tusk_dump equals pg_dump 18 for functions and procedures, and its archive of them restores
-//! with upstream pg_restore to the same schema.
+//! tusk_dump equals pg_dump 18 for functions and procedures, base and shell types, procedural
+//! languages, casts and event triggers, and its archive of them restores with upstream
+//! pg_restore to the same schema.
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, tusk_bin, upstream_bin};
@@ -20,6 +21,7 @@ fn functions(major: u32) {
             &["-s", "--no-privileges"],
             &["-s", "--no-comments"],
             &["-s", "-n", "fn_other"],
+            &["-s", "-N", "fn_other"],
             &["-s", "-n", "\"Fn Schema\"", "-N", "fn_other"],
             &["-s", "-t", "fn_other.uses"],
             &["-s", "--quote-all-identifiers"],

@@ -18,6 +18,7 @@ pub mod base_types;
 pub mod casts;
 pub mod event_triggers;
 pub mod functions;
+pub mod languages;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
 pub mod triggers;
@@ -27,6 +28,7 @@ pub use base_types::{BaseType, BaseTypeDefinition, TypeDefault};
 pub use casts::{Cast, CastFunction};
 pub use event_triggers::EventTrigger;
 pub use functions::Function;
+pub use languages::ProcLanguage;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
 pub use triggers::Trigger;
@@ -231,6 +233,8 @@ pub struct Catalog {
     pub casts: Vec<Cast>,
     /// Base types and undefined shell types, in OID order.
     pub base_types: Vec<BaseType>,
+    /// Procedural languages created after initdb, in OID order.
+    pub languages: Vec<ProcLanguage>,
     /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
     /// (event triggers, casts, languages) are dumped only then.
     pub include_everything: bool,
@@ -292,6 +296,7 @@ pub mod classid {
     pub const PG_PROC: u32 = 1255;
     pub const PG_EVENT_TRIGGER: u32 = 3466;
     pub const PG_CAST: u32 = 2605;
+    pub const PG_LANGUAGE: u32 = 2612;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -371,6 +376,7 @@ pub async fn load_details(
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
     cat.casts = casts::load_casts(client).await?;
     cat.base_types = base_types::load_base_types(client).await?;
+    cat.languages = languages::load_languages(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

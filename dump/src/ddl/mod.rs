@@ -16,6 +16,7 @@ mod cast;
 mod event_trigger;
 mod function;
 mod index;
+mod language;
 mod policy;
 mod table;
 mod trigger;
@@ -197,6 +198,9 @@ impl Builder<'_> {
             }
             (ObjectKind::ShellType, Subject::ShellType(i)) if self.opts.schema => {
                 self.shell_type(obj, &self.cat.base_types[i])
+            }
+            (ObjectKind::ProcLang, Subject::Language(i)) if self.opts.schema => {
+                self.language(obj, &self.cat.languages[i])
             }
             (ObjectKind::Cast, Subject::Cast(i)) if self.opts.schema => {
                 self.cast(obj, &self.cat.casts[i])
