@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use tusk_format::quote::ident;
 use tusk_format::{CatalogId, DumpId};
 
 use crate::catalog::{Catalog, classid, is_system_schema};
@@ -160,6 +161,7 @@ pub enum Subject {
     /// finds them in a loop with the type.
     ShellType(usize),
     Language(usize),
+    Transform(usize),
     None,
 }
 
@@ -394,7 +396,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         }
     }
     // Dump ids in getSchemaData's order: tables, functions, types, languages, ..., casts,
-    // event triggers.
+    // transforms, event triggers.
     for (i, lang) in cat.languages.iter().enumerate() {
         let cid = CatalogId {
             tableoid: classid::PG_LANGUAGE,
@@ -420,6 +422,21 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             &cast.sort_name,
             None,
             Subject::Cast(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, trf) in cat.transforms.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_TRANSFORM,
+            oid: trf.oid,
+        };
+        let name = format!("{} {}", trf.type_sort_name, ident(&trf.language));
+        let id = g.push(object(
+            ObjectKind::Transform,
+            cid,
+            &name,
+            None,
+            Subject::Transform(i),
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
@@ -842,9 +859,10 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Function(i) => cat
                 .namespace(cat.functions[i].namespace_oid)
                 .is_some_and(|n| n.selected),
-            Subject::EventTrigger(_) | Subject::Cast(_) | Subject::Language(_) => {
-                cat.include_everything
-            }
+            Subject::EventTrigger(_)
+            | Subject::Cast(_)
+            | Subject::Language(_)
+            | Subject::Transform(_) => cat.include_everything,
             Subject::BaseType(i) => cat
                 .namespace(cat.base_types[i].namespace_oid)
                 .is_some_and(|n| n.selected),

@@ -3,7 +3,8 @@
 
 use tokio_postgres::Client;
 
-use super::{char_col, get, text_array};
+use super::functions::{FunctionRef, function_ref_columns, read_function_ref};
+use super::{char_col, get};
 use crate::error::DumpError;
 
 #[derive(Debug, Clone, Default)]
@@ -18,57 +19,36 @@ pub struct Cast {
     pub method: u8,
     /// `castcontext`: 'e' explicit, 'a' assignment, 'i' implicit.
     pub context: u8,
-    pub function: Option<CastFunction>,
-}
-
-/// The function of a WITH FUNCTION cast: wherever it lives, pg_catalog included.
-#[derive(Debug, Clone, Default)]
-pub struct CastFunction {
-    pub schema: String,
-    pub name: String,
-    /// `format_type` of each input argument type.
-    pub arg_types: Vec<String>,
+    pub function: Option<FunctionRef>,
 }
 
 /// Reads the casts created after initdb that are not extension members, in pg_dump's order
 /// (by source and target type OID). Casts from a range type to its multirange are made with
 /// the range type, so they are left out.
 pub async fn load_casts(client: &Client) -> Result<Vec<Cast>, DumpError> {
+    let sql = format!(
+        "SELECT c.oid, pg_catalog.format_type(c.castsource, NULL), \
+                pg_catalog.format_type(c.casttarget, NULL), \
+                coalesce((SELECT s.typname::text || ' ' || t.typname::text \
+                          FROM pg_catalog.pg_type s, pg_catalog.pg_type t \
+                          WHERE s.oid = c.castsource AND t.oid = c.casttarget), ''), \
+                c.castmethod, c.castcontext, {} \
+         FROM pg_catalog.pg_cast c \
+         WHERE c.oid >= 16384 \
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r \
+               WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid) \
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+               WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass \
+                 AND d.objid = c.oid AND d.deptype = 'e') \
+         ORDER BY c.castsource, c.casttarget",
+        function_ref_columns("c.castfunc")
+    );
     let rows = client
-        .query(
-            "SELECT c.oid, pg_catalog.format_type(c.castsource, NULL), \
-                    pg_catalog.format_type(c.casttarget, NULL), \
-                    coalesce((SELECT s.typname::text || ' ' || t.typname::text \
-                              FROM pg_catalog.pg_type s, pg_catalog.pg_type t \
-                              WHERE s.oid = c.castsource AND t.oid = c.casttarget), ''), \
-                    c.castmethod, c.castcontext, fn.nspname::text, p.proname::text, \
-                    ARRAY(SELECT pg_catalog.format_type(u.typ, NULL) \
-                          FROM unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(typ, i) \
-                          ORDER BY u.i) \
-             FROM pg_catalog.pg_cast c \
-             LEFT JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc \
-             LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = p.pronamespace \
-             WHERE c.oid >= 16384 \
-               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r \
-                   WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid) \
-               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
-                   WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass \
-                     AND d.objid = c.oid AND d.deptype = 'e') \
-             ORDER BY c.castsource, c.casttarget",
-            &[],
-        )
+        .query(&sql, &[])
         .await
         .map_err(DumpError::query("reading casts"))?;
     rows.iter()
         .map(|r| {
-            let function = match get::<Option<String>>(r, 7)? {
-                Some(name) => Some(CastFunction {
-                    schema: get(r, 6)?,
-                    name,
-                    arg_types: text_array(r, 8)?,
-                }),
-                None => None,
-            };
             Ok(Cast {
                 oid: get(r, 0)?,
                 source: get(r, 1)?,
@@ -76,7 +56,7 @@ pub async fn load_casts(client: &Client) -> Result<Vec<Cast>, DumpError> {
                 sort_name: get(r, 3)?,
                 method: char_col(r, 4)?.unwrap_or(b'f'),
                 context: char_col(r, 5)?.unwrap_or(b'e'),
-                function,
+                function: read_function_ref(r, 6)?,
             })
         })
         .collect()

@@ -64,6 +64,42 @@ impl Function {
     }
 }
 
+/// A function that another object names (a cast's or a transform's), wherever it lives,
+/// pg_catalog included.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionRef {
+    pub schema: String,
+    pub name: String,
+    /// `format_type` of each input argument type.
+    pub arg_types: Vec<String>,
+}
+
+/// Three columns for [`read_function_ref`]: the schema, name and argument types of the function
+/// whose OID is `oid` (NULLs and an empty array for 0).
+pub(super) fn function_ref_columns(oid: &str) -> String {
+    format!(
+        "(SELECT fn.nspname::text FROM pg_catalog.pg_proc p \
+          JOIN pg_catalog.pg_namespace fn ON fn.oid = p.pronamespace WHERE p.oid = {oid}), \
+         (SELECT p.proname::text FROM pg_catalog.pg_proc p WHERE p.oid = {oid}), \
+         ARRAY(SELECT pg_catalog.format_type(u.typ, NULL) \
+               FROM pg_catalog.pg_proc p, \
+                    unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(typ, i) \
+               WHERE p.oid = {oid} ORDER BY u.i)"
+    )
+}
+
+/// The function in the columns `function_ref_columns` made, from `idx` on.
+pub(super) fn read_function_ref(r: &Row, idx: usize) -> Result<Option<FunctionRef>, DumpError> {
+    let (Some(schema), Some(name)) = (get(r, idx)?, get(r, idx + 1)?) else {
+        return Ok(None);
+    };
+    Ok(Some(FunctionRef {
+        schema,
+        name,
+        arg_types: text_array(r, idx + 2)?,
+    }))
+}
+
 /// A query's array of type OIDs turned into one value per element, in order.
 fn per_type(expr: &str, array: &str) -> String {
     format!(

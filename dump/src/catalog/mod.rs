@@ -21,16 +21,18 @@ pub mod functions;
 pub mod languages;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod tables;
+pub mod transforms;
 pub mod triggers;
 mod views;
 
 pub use base_types::{BaseType, BaseTypeDefinition, TypeDefault};
-pub use casts::{Cast, CastFunction};
+pub use casts::Cast;
 pub use event_triggers::EventTrigger;
-pub use functions::Function;
+pub use functions::{Function, FunctionRef};
 pub use languages::ProcLanguage;
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use tables::{CheckState, TableDetails};
+pub use transforms::Transform;
 pub use triggers::Trigger;
 pub use views::{RowType, Rule, ViewInfo};
 
@@ -235,6 +237,8 @@ pub struct Catalog {
     pub base_types: Vec<BaseType>,
     /// Procedural languages created after initdb, in OID order.
     pub languages: Vec<ProcLanguage>,
+    /// By type and language OID.
+    pub transforms: Vec<Transform>,
     /// pg_dump's `include_everything` (no `-n` or `-t` selection): objects outside schemas
     /// (event triggers, casts, languages) are dumped only then.
     pub include_everything: bool,
@@ -297,6 +301,7 @@ pub mod classid {
     pub const PG_EVENT_TRIGGER: u32 = 3466;
     pub const PG_CAST: u32 = 2605;
     pub const PG_LANGUAGE: u32 = 2612;
+    pub const PG_TRANSFORM: u32 = 3576;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -377,6 +382,7 @@ pub async fn load_details(
     cat.casts = casts::load_casts(client).await?;
     cat.base_types = base_types::load_base_types(client).await?;
     cat.languages = languages::load_languages(client).await?;
+    cat.transforms = transforms::load_transforms(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

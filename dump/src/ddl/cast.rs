@@ -1,9 +1,9 @@
 //! CAST entries (pg_dump's dumpCast).
 
-use tusk_format::quote::ident;
 use tusk_format::{Section, TocEntry};
 
 use super::Builder;
+use super::function::qualified_signature;
 use crate::catalog::Cast;
 use crate::objects::DumpObject;
 
@@ -28,13 +28,7 @@ pub fn cast_sql(cast: &Cast) -> (String, String) {
     match (cast.method, &cast.function) {
         (b'b', _) => q.push_str("WITHOUT FUNCTION"),
         (b'i', _) => q.push_str("WITH INOUT"),
-        // Always qualified, whatever the search path.
-        (_, Some(f)) => q.push_str(&format!(
-            "WITH FUNCTION {}.{}({})",
-            ident(&f.schema),
-            ident(&f.name),
-            f.arg_types.join(", ")
-        )),
+        (_, Some(f)) => q.push_str(&format!("WITH FUNCTION {}", qualified_signature(f))),
         (_, None) => {}
     }
     q.push_str(match cast.context {
@@ -49,7 +43,7 @@ pub fn cast_sql(cast: &Cast) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::CastFunction;
+    use crate::catalog::FunctionRef;
 
     fn render(cast: &Cast) -> String {
         let (create, drop) = cast_sql(cast);
@@ -65,7 +59,7 @@ mod tests {
             sort_name: "Items int4".into(),
             method: b'f',
             context: b'e',
-            function: Some(CastFunction {
+            function: Some(FunctionRef {
                 schema: "Fn Schema".into(),
                 name: "to int".into(),
                 arg_types: vec!["\"Fn Schema\".\"Items\"".into(), "integer".into()],

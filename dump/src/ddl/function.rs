@@ -6,7 +6,7 @@ use tusk_format::{Section, TocEntry};
 
 use super::{Builder, LIST_QUOTED_SETTINGS, split_guc_list};
 use crate::acl::{AclTarget, AclType};
-use crate::catalog::Function;
+use crate::catalog::{Function, FunctionRef};
 use crate::objects::DumpObject;
 
 impl Builder<'_> {
@@ -44,6 +44,17 @@ impl Builder<'_> {
 /// identifies the function, as DROP, COMMENT and GRANT name it.
 fn signature(f: &Function) -> String {
     format!("{}({})", ident(&f.name), f.identity_args)
+}
+
+/// `schema.name(types)` of a function another object names: always qualified, whatever the
+/// search path.
+pub(super) fn qualified_signature(f: &FunctionRef) -> String {
+    format!(
+        "{}.{}({})",
+        ident(&f.schema),
+        ident(&f.name),
+        f.arg_types.join(", ")
+    )
 }
 
 /// `format_function_signature` without quotes: the TOC tag, name and input types.

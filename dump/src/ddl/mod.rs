@@ -19,6 +19,7 @@ mod index;
 mod language;
 mod policy;
 mod table;
+mod transform;
 mod trigger;
 mod view;
 
@@ -201,6 +202,9 @@ impl Builder<'_> {
             }
             (ObjectKind::ProcLang, Subject::Language(i)) if self.opts.schema => {
                 self.language(obj, &self.cat.languages[i])
+            }
+            (ObjectKind::Transform, Subject::Transform(i)) if self.opts.schema => {
+                self.transform(obj, &self.cat.transforms[i])
             }
             (ObjectKind::Cast, Subject::Cast(i)) if self.opts.schema => {
                 self.cast(obj, &self.cat.casts[i])
