@@ -177,7 +177,7 @@ pub struct DumpObject {
     /// Printed as its own entry rather than inside its table's (or view's) definition:
     /// defaults and CHECK constraints moved out by the sort to break a dependency loop, view
     /// rules split off, and index-backed and foreign-key constraints, which always are.
-    /// On a materialized view: its definition is postponed to post-data.
+    /// On a materialized view or a function: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, the table name for
     /// constraints, rules, triggers and policies.

@@ -148,6 +148,33 @@ fn remove_dep(graph: &mut ObjectGraph, from: DumpId, to: DumpId) {
     }
 }
 
+/// For a loop longer than two holding an object `postponable` accepts and the pre-data
+/// boundary: the boundary no longer waits for the object after it in the loop, which, if
+/// `postponable`, goes to post-data. Returns whether the loop was such a loop.
+fn release_pre_data(
+    graph: &mut ObjectGraph,
+    lp: &[DumpId],
+    postponable: impl Fn(&ObjectGraph, DumpId) -> bool,
+) -> bool {
+    if lp.len() <= 2 || !lp.iter().any(|&id| postponable(graph, id)) {
+        return false;
+    }
+    let Some(j) = lp
+        .iter()
+        .position(|&b| graph.get(b).map(|o| o.kind) == Some(ObjectKind::PreDataBoundary))
+    else {
+        return false;
+    };
+    let next = lp[(j + 1) % lp.len()];
+    remove_dep(graph, lp[j], next);
+    if postponable(graph, next) {
+        if let Some(o) = graph.get_mut(next) {
+            o.separate = true;
+        }
+    }
+    true
+}
+
 /// A loop of a type and one of its I/O functions: (type, function).
 fn type_and_function(graph: &ObjectGraph, lp: &[DumpId]) -> Option<(DumpId, DumpId)> {
     let [a, b] = lp else { return None };
@@ -284,23 +311,17 @@ fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: 
     if repair_part_loop(graph, lp, view_rule, true) {
         return;
     }
-    // A materialized view in a loop through the pre-data boundary (it reads something
-    // post-data, such as a primary key its GROUP BY relies on): the boundary lets go of the
-    // next object, and a materialized view there is postponed to post-data.
-    if lp.len() > 2 && lp.iter().any(|&m| is_matview(graph, cat, m)) {
-        if let Some(j) = lp
-            .iter()
-            .position(|&b| graph.get(b).map(|o| o.kind) == Some(ObjectKind::PreDataBoundary))
-        {
-            let next = lp[(j + 1) % lp.len()];
-            remove_dep(graph, lp[j], next);
-            if is_matview(graph, cat, next) {
-                if let Some(o) = graph.get_mut(next) {
-                    o.separate = true;
-                }
-            }
-            return;
-        }
+    // A materialized view or a function in a loop through the pre-data boundary (it reads
+    // something post-data, such as a primary key its GROUP BY relies on): the boundary lets go
+    // of the next object, and a materialized view or function there is postponed to post-data
+    // (repairMatViewBoundaryMultiLoop, then repairFunctionBoundaryMultiLoop).
+    let is_function =
+        |g: &ObjectGraph, id: DumpId| g.get(id).is_some_and(|o| o.kind == ObjectKind::Func);
+    if release_pre_data(graph, lp, |g, id| is_matview(g, cat, id)) {
+        return;
+    }
+    if release_pre_data(graph, lp, is_function) {
+        return;
     }
     // A table and one of its CHECK constraints (repairTableConstraintLoop / MultiLoop).
     let check_of =

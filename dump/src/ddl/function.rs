@@ -13,7 +13,13 @@ impl Builder<'_> {
     pub(super) fn function(&mut self, obj: &DumpObject, f: &Function) {
         let keyword = f.keyword();
         let (create, drop) = function_sql(f);
-        let mut te = TocEntry::new(obj.id, keyword, function_tag(f), Section::PreData);
+        // Postponed by the sort when it reads something post-data.
+        let section = if obj.separate {
+            Section::PostData
+        } else {
+            Section::PreData
+        };
+        let mut te = TocEntry::new(obj.id, keyword, function_tag(f), section);
         te.catalog_id = obj.catalog_id;
         te.namespace = Some(f.schema.clone());
         te.owner = Some(f.owner.clone());
