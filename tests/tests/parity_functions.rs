@@ -25,6 +25,7 @@ fn functions(major: u32) {
             &["-s", "-n", "\"Fn Schema\"", "-N", "fn_other"],
             &["-s", "-t", "fn_other.uses"],
             &["-s", "--quote-all-identifiers"],
+            &["-s", "--disable-dollar-quoting"],
             &[],
         ],
     );

@@ -12,7 +12,7 @@ use crate::objects::DumpObject;
 impl Builder<'_> {
     pub(super) fn function(&mut self, obj: &DumpObject, f: &Function) {
         let keyword = f.keyword();
-        let (create, drop) = function_sql(f);
+        let (create, drop) = function_sql(f, self.opts.dollar_quoting);
         // Postponed by the sort when it reads something post-data.
         let section = if obj.separate {
             Section::PostData
@@ -68,8 +68,8 @@ fn function_tag(f: &Function) -> String {
     format!("{}({})", f.name, f.arg_types.join(", "))
 }
 
-/// The CREATE and DROP statements of `f`.
-pub fn function_sql(f: &Function) -> (String, String) {
+/// The CREATE and DROP statements of `f`; its source dollar-quoted if `dollar_quoting`.
+pub fn function_sql(f: &Function, dollar_quoting: bool) -> (String, String) {
     let keyword = f.keyword();
     let schema = ident(&f.schema);
     let drop = format!("DROP {keyword} {schema}.{};\n", signature(f));
@@ -126,7 +126,7 @@ pub fn function_sql(f: &Function) -> (String, String) {
     for item in &f.config {
         q.push_str(&set_clause(item));
     }
-    q.push_str(&format!("\n    {};\n", body(f)));
+    q.push_str(&format!("\n    {};\n", body(f, dollar_quoting)));
     (q, drop)
 }
 
@@ -148,18 +148,26 @@ fn set_clause(item: &str) -> String {
     format!("\n    SET {} TO {value}", ident(name))
 }
 
-/// The SQL-standard body, or `AS` with the source (dollar-quoted) and, for C functions, the
-/// object file first (the symbol dollar-quoted only when a plain literal would need escapes).
-fn body(f: &Function) -> String {
+/// The SQL-standard body, or `AS` with the source (dollar-quoted if allowed) and, for C
+/// functions, the object file first (the symbol dollar-quoted only when a plain literal would
+/// need escapes).
+fn body(f: &Function, dollar_quoting: bool) -> String {
     if let Some(sql) = &f.sql_body {
         return sql.clone();
     }
     if f.bin.is_empty() {
-        return format!("AS {}", dollar_quoted(&f.src));
+        return format!(
+            "AS {}",
+            if dollar_quoting {
+                dollar_quoted(&f.src)
+            } else {
+                literal(&f.src, true)
+            }
+        );
     }
     let mut as_part = format!("AS {}", literal(&f.bin, true));
     if !f.src.is_empty() {
-        let src = if f.src.contains(['\'', '\\']) {
+        let src = if dollar_quoting && f.src.contains(['\'', '\\']) {
             dollar_quoted(&f.src)
         } else {
             literal(&f.src, true)
@@ -200,7 +208,7 @@ mod tests {
     }
 
     fn render(f: &Function) -> String {
-        let (create, drop) = function_sql(f);
+        let (create, drop) = function_sql(f, true);
         format!(
             "-- tag {}\n-- create\n{create}-- drop\n{drop}",
             function_tag(f)
@@ -258,6 +266,20 @@ mod tests {
             ..function("rownum")
         };
         insta::assert_snapshot!(format!("{}\n{}", render(&p), render(&w)));
+    }
+
+    #[test]
+    fn without_dollar_quoting() {
+        let c = Function {
+            language: "c".into(),
+            bin: "$libdir/plpgsql".into(),
+            src: "it's".into(),
+            cost: "1".into(),
+            ..function("c_fn")
+        };
+        let (plain, _) = function_sql(&function("plain"), false);
+        let (c, _) = function_sql(&c, false);
+        insta::assert_snapshot!(format!("{plain}{c}"));
     }
 
     #[test]
@@ -363,6 +385,7 @@ mod tests {
             no_toast_compression: false,
             privileges: true,
             security_labels: true,
+            dollar_quoting: true,
         };
         let entries = toc_entries(&cat, &graph, &facts, opts).expect("entries build");
         let shown: String = entries

@@ -48,6 +48,8 @@ pub struct DdlOptions {
     pub privileges: bool,
     /// SECURITY LABEL entries (off with `--no-security-labels`).
     pub security_labels: bool,
+    /// Function bodies dollar-quoted (off with `--disable-dollar-quoting`).
+    pub dollar_quoting: bool,
 }
 
 /// Builds every TOC entry of the dump, in order.
