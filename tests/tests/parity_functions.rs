@@ -4,7 +4,7 @@
 
 use tusk_tests::compare::{assert_same_text, schema_dump_with};
 use tusk_tests::harness::{Cluster, run, tusk_bin, upstream_bin};
-use tusk_tests::parity::{assert_parity, load_fixture};
+use tusk_tests::parity::{assert_parity, load_fixture, matrix_enabled};
 
 const FIXTURE: &str = "objects.sql";
 
@@ -69,22 +69,26 @@ fn restored_by_upstream(major: u32) {
     );
 }
 
-#[test]
-fn functions_pg15() {
-    functions(15)
+macro_rules! majors {
+    ($($name:ident => $f:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn pg15() { super::$f(15) }
+                #[test]
+                fn pg18() { super::$f(18) }
+                #[test]
+                fn pg14() { if super::matrix_enabled() { super::$f(14) } }
+                #[test]
+                fn pg16() { if super::matrix_enabled() { super::$f(16) } }
+                #[test]
+                fn pg17() { if super::matrix_enabled() { super::$f(17) } }
+            }
+        )*
+    };
 }
 
-#[test]
-fn functions_pg18() {
-    functions(18)
-}
-
-#[test]
-fn functions_restored_by_upstream_pg15() {
-    restored_by_upstream(15)
-}
-
-#[test]
-fn functions_restored_by_upstream_pg18() {
-    restored_by_upstream(18)
+majors! {
+    functions_equal_pg_dump_18 => functions,
+    functions_restored_by_upstream_pg_restore => restored_by_upstream,
 }
