@@ -50,6 +50,8 @@ pub struct Function {
     pub arg_types: Vec<String>,
     /// (schema, type name) of each input argument type, for the sort.
     pub arg_type_keys: Vec<(String, String)>,
+    /// Extensions it was marked as depending on (`ALTER FUNCTION ... DEPENDS ON EXTENSION`).
+    pub extensions: Vec<String>,
     pub acl: Acl,
 }
 
@@ -125,7 +127,12 @@ pub async fn load_functions(client: &Client) -> Result<Vec<Function>, DumpError>
                 CASE WHEN p.prosupport <> 0 THEN p.prosupport::pg_catalog.text END, \
                 {}, {}, {}, \
                 p.proacl::text[], pg_catalog.acldefault('f', p.proowner)::text[], \
-                pip.initprivs::text[] \
+                pip.initprivs::text[], \
+                (SELECT pg_catalog.array_agg(e.extname::text) \
+                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+                 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
+                   AND d.objid = p.oid AND d.deptype = 'x' \
+                   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass) \
          FROM pg_catalog.pg_proc p \
          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
          JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
@@ -179,6 +186,7 @@ fn function(r: &Row) -> Result<Function, DumpError> {
         support: get(r, 23)?,
         arg_types: text_array(r, 24)?,
         arg_type_keys: schemas.into_iter().zip(names).collect(),
+        extensions: text_array(r, 30)?,
         acl: Acl {
             acl: get(r, 27)?,
             default: text_array(r, 28)?,

@@ -127,6 +127,14 @@ pub fn function_sql(f: &Function, dollar_quoting: bool) -> (String, String) {
         q.push_str(&set_clause(item));
     }
     q.push_str(&format!("\n    {};\n", body(f, dollar_quoting)));
+    // append_depends_on_extension: each without a final newline, as upstream prints them.
+    for ext in &f.extensions {
+        q.push_str(&format!(
+            "\nALTER {keyword} {schema}.{} DEPENDS ON EXTENSION {};",
+            signature(f),
+            ident(ext)
+        ));
+    }
     (q, drop)
 }
 
@@ -240,6 +248,7 @@ mod tests {
                 "application_name=it's".into(),
             ],
             src: "SELECT $$x$$; SELECT $_$y$_$".into(),
+            extensions: vec!["plpgsql".into(), "My Ext".into()],
             ..function("select")
         };
         insta::assert_snapshot!(render(&f));
