@@ -73,7 +73,7 @@ fn query() -> String {
         {
             // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
             // their initial privileges, or the default when they have none); tusk_dump does
-            // so for the schema itself only.
+            // so for the schema itself and its functions only.
             let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
                 format!(
                     "(SELECT count(*) FROM pg_catalog.{catalog} o \
@@ -88,7 +88,7 @@ fn query() -> String {
             };
             let sys = "'pg_catalog'::pg_catalog.regnamespace";
             format!(
-                "SELECT 'privileges changed on pg_catalog objects', {} + {} + {} + \
+                "SELECT 'privileges changed on pg_catalog objects', {} + {} + \
                    (SELECT count(*) FROM pg_catalog.pg_attribute a \
                     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
                     LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = a.attrelid \
@@ -101,7 +101,6 @@ fn query() -> String {
                     "relowner",
                     &format!("o.relnamespace = {sys}"),
                 ),
-                changed("pg_proc", "'f'", "proacl", "proowner", &format!("o.pronamespace = {sys}")),
                 changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys}")),
             )
         },

@@ -112,7 +112,8 @@ fn per_type(expr: &str, array: &str) -> String {
 }
 
 /// Reads the functions and procedures outside the system schemas that are neither extension
-/// members nor internal parts of another object (range constructors), in OID order.
+/// members nor internal parts of another object (range constructors), and pg_catalog's whose
+/// privileges were changed since initdb (only those are dumped of them), in OID order.
 pub async fn load_functions(client: &Client) -> Result<Vec<Function>, DumpError> {
     let args = "p.proargtypes::pg_catalog.oid[]";
     let sql = format!(
@@ -139,7 +140,8 @@ pub async fn load_functions(client: &Client) -> Result<Vec<Function>, DumpError>
          LEFT JOIN pg_catalog.pg_init_privs pip ON pip.objoid = p.oid \
               AND pip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND pip.objsubid = 0 \
          WHERE p.prokind <> 'a' \
-           AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+           AND ((n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') \
+                OR (n.nspname = 'pg_catalog' AND p.proacl IS DISTINCT FROM pip.initprivs)) \
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
                WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
                  AND d.objid = p.oid AND d.deptype IN ('i', 'e')) \

@@ -12,6 +12,24 @@ use crate::objects::DumpObject;
 impl Builder<'_> {
     pub(super) fn function(&mut self, obj: &DumpObject, f: &Function) {
         let keyword = f.keyword();
+        let sig = signature(f);
+        let schema = Some(f.schema.as_str());
+        let target = AclTarget {
+            kind: if f.kind == b'p' {
+                AclType::Procedure
+            } else {
+                AclType::Function
+            },
+            name: &sig,
+            subname: None,
+            schema,
+            owner: Some(&f.owner),
+        };
+        // Of pg_catalog's functions only changed privileges are dumped.
+        if f.schema == "pg_catalog" {
+            self.acl(obj.id, None, target, None, &f.acl);
+            return;
+        }
         let (create, drop) = function_sql(f, self.opts.dollar_quoting);
         // Postponed by the sort when it reads something post-data.
         let section = if obj.separate {
@@ -27,21 +45,8 @@ impl Builder<'_> {
         te.drop_stmt = Some(drop);
         self.entries.push(te);
 
-        let sig = signature(f);
-        let schema = Some(f.schema.as_str());
         self.comment(keyword, &sig, schema, &f.owner, obj.catalog_id, 0, obj.id);
         self.seclabel(keyword, &sig, schema, &f.owner, obj.catalog_id, 0, obj.id);
-        let target = AclTarget {
-            kind: if f.kind == b'p' {
-                AclType::Procedure
-            } else {
-                AclType::Function
-            },
-            name: &sig,
-            subname: None,
-            schema,
-            owner: Some(&f.owner),
-        };
         self.acl(obj.id, None, target, None, &f.acl);
     }
 }
