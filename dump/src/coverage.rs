@@ -73,7 +73,7 @@ fn query() -> String {
         {
             // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
             // their initial privileges, or the default when they have none); tusk_dump does
-            // so for the schema itself and its functions only.
+            // so for the schema itself, its functions and base types only.
             let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
                 format!(
                     "(SELECT count(*) FROM pg_catalog.{catalog} o \
@@ -101,7 +101,7 @@ fn query() -> String {
                     "relowner",
                     &format!("o.relnamespace = {sys}"),
                 ),
-                changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys}")),
+                changed("pg_type", "'T'", "typacl", "typowner", &format!("o.typnamespace = {sys} AND o.typtype <> 'b'")),
             )
         },
     ];

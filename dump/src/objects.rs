@@ -346,8 +346,9 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             Subject::BaseType(i),
         ));
         by_catalog.insert((cid.tableoid, cid.oid), id);
-        // No catalog id: the type's pg_depend rows are not the shell's.
-        if ty.definition.is_some() {
+        // No catalog id: the type's pg_depend rows are not the shell's. pg_catalog's types,
+        // dumped for their privileges only, have none.
+        if ty.definition.is_some() && ty.schema != "pg_catalog" {
             g.push(object(
                 ObjectKind::ShellType,
                 CatalogId::default(),

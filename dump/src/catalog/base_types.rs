@@ -63,7 +63,8 @@ fn regproc(expr: &str) -> String {
 }
 
 /// Reads the base types and undefined shell types outside the system schemas that are not
-/// extension members, in OID order.
+/// extension members, and pg_catalog's base types whose privileges were changed since initdb
+/// (only those are dumped of them), in OID order.
 pub async fn load_base_types(client: &Client) -> Result<Vec<BaseType>, DumpError> {
     let sql = format!(
         "SELECT t.oid, t.typnamespace, n.nspname::text, t.typname::text, \
@@ -82,7 +83,9 @@ pub async fn load_base_types(client: &Client) -> Result<Vec<BaseType>, DumpError
          LEFT JOIN pg_catalog.pg_init_privs pip ON pip.objoid = t.oid \
               AND pip.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND pip.objsubid = 0 \
          WHERE (t.typtype = 'b' OR (t.typtype = 'p' AND NOT t.typisdefined)) \
-           AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+           AND ((n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') \
+                OR (n.nspname = 'pg_catalog' AND t.typtype = 'b' \
+                    AND t.typacl IS DISTINCT FROM pip.initprivs)) \
            AND NOT (t.typelem <> 0 AND t.oid = \
                 (SELECT e.typarray FROM pg_catalog.pg_type e WHERE e.oid = t.typelem)) \
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \

@@ -12,6 +12,20 @@ use crate::objects::DumpObject;
 
 impl Builder<'_> {
     pub(super) fn base_type(&mut self, obj: &DumpObject, ty: &BaseType) {
+        let name = ident(&ty.name);
+        let schema = Some(ty.schema.as_str());
+        let target = AclTarget {
+            kind: AclType::Type,
+            name: &name,
+            subname: None,
+            schema,
+            owner: Some(&ty.owner),
+        };
+        // Of pg_catalog's types only changed privileges are dumped.
+        if ty.schema == "pg_catalog" {
+            self.acl(obj.id, None, target, None, &ty.acl);
+            return;
+        }
         let (create, drop) = base_type_sql(ty);
         let mut te = TocEntry::new(obj.id, "TYPE", ty.name.clone(), Section::PreData);
         te.catalog_id = obj.catalog_id;
@@ -21,18 +35,9 @@ impl Builder<'_> {
         te.drop_stmt = Some(drop);
         self.entries.push(te);
 
-        let name = ident(&ty.name);
-        let schema = Some(ty.schema.as_str());
         let cid = obj.catalog_id;
         self.comment("TYPE", &name, schema, &ty.owner, cid, 0, obj.id);
         self.seclabel("TYPE", &name, schema, &ty.owner, cid, 0, obj.id);
-        let target = AclTarget {
-            kind: AclType::Type,
-            name: &name,
-            subname: None,
-            schema,
-            owner: Some(&ty.owner),
-        };
         self.acl(obj.id, None, target, None, &ty.acl);
     }
 
