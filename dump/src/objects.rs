@@ -9,6 +9,7 @@ use tusk_format::{CatalogId, DumpId};
 
 use crate::catalog::{Catalog, classid, is_system_schema};
 
+mod base_types;
 mod indexes;
 
 /// pg_dump's `DumpableObjectType`, in its order: the declaration order is the tie-breaker
@@ -333,45 +334,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         let id = g.push(obj);
         by_catalog.insert((cid.tableoid, cid.oid), id);
     }
-    for (i, ty) in cat.base_types.iter().enumerate() {
-        let cid = CatalogId {
-            tableoid: classid::PG_TYPE,
-            oid: ty.oid,
-        };
-        let id = g.push(object(
-            ObjectKind::Type,
-            cid,
-            &ty.name,
-            Some(&ty.schema),
-            Subject::BaseType(i),
-        ));
-        by_catalog.insert((cid.tableoid, cid.oid), id);
-        // No catalog id: the type's pg_depend rows are not the shell's. pg_catalog's types,
-        // dumped for their privileges only, have none.
-        if ty.definition.is_some() && ty.schema != "pg_catalog" {
-            g.push(object(
-                ObjectKind::ShellType,
-                CatalogId::default(),
-                &ty.name,
-                Some(&ty.schema),
-                Subject::ShellType(i),
-            ));
-        }
-        if let Some((oid, name)) = &ty.array {
-            let cid = CatalogId {
-                tableoid: classid::PG_TYPE,
-                oid: *oid,
-            };
-            let id = g.push(object(
-                ObjectKind::DummyType,
-                cid,
-                name,
-                Some(&ty.schema),
-                Subject::BaseType(i),
-            ));
-            by_catalog.insert((cid.tableoid, cid.oid), id);
-        }
-    }
+    base_types::add_base_types(&mut g, cat, &mut by_catalog);
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
     for rt in &cat.row_types {
