@@ -21,6 +21,7 @@ pub enum AclType {
     Procedure,
     ForeignDataWrapper,
     ForeignServer,
+    Language,
 }
 
 impl AclType {
@@ -37,6 +38,7 @@ impl AclType {
             AclType::Procedure => "PROCEDURE",
             AclType::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
             AclType::ForeignServer => "FOREIGN SERVER",
+            AclType::Language => "LANGUAGE",
         }
     }
 
@@ -64,9 +66,11 @@ impl AclType {
             AclType::Schema => &[(b'C', "CREATE"), (b'U', "USAGE")],
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
-            AclType::Type => &[(b'U', "USAGE")],
+            AclType::Type
+            | AclType::ForeignDataWrapper
+            | AclType::ForeignServer
+            | AclType::Language => &[(b'U', "USAGE")],
             AclType::Function | AclType::Procedure => &[(b'X', "EXECUTE")],
-            AclType::ForeignDataWrapper | AclType::ForeignServer => &[(b'U', "USAGE")],
         }
     }
 }

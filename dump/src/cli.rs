@@ -61,6 +61,7 @@ pub struct Options {
     /// `-n/-N/-t/-T`, their `--filter` form, `--exclude-table-data`, `-b/-B`.
     pub filter: ObjectFilter,
     pub quote_all_identifiers: bool,
+    pub disable_dollar_quoting: bool,
 }
 
 /// What the command line asks for.
@@ -314,6 +315,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         allow_incomplete: false,
         filter: ObjectFilter::default(),
         quote_all_identifiers: false,
+        disable_dollar_quoting: false,
     };
     let mut only = OnlyFlags::default();
     let mut format = "p".to_owned();
@@ -348,6 +350,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             // lists in that order, and its errors come before later options' checks.
             FILTER => filter::read_filter_file(&arg, &mut o.filter).map_err(CliError::fatal)?,
             QUOTE_ALL_IDENTIFIERS => o.quote_all_identifiers = true,
+            DISABLE_DOLLAR_QUOTING => o.disable_dollar_quoting = true,
             NO_TOAST_COMPRESSION => o.no_toast_compression = true,
             NO_SECURITY_LABELS => o.no_security_labels = true,
             NO_POLICIES => o.no_policies = true,

@@ -6,53 +6,17 @@ use tokio_postgres::Client;
 
 use crate::error::DumpError;
 
-/// User objects in schemas pg_dump would dump (not system schemas, not extension members),
-/// among those the selection options reach (`$1`).
-const USER_NAMESPACE: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
-                              AND n.oid = ANY($1::pg_catalog.oid[])";
-
-/// One row per kind of object present that tusk_dump does not dump: (what, how many).
-/// Each branch is a count over one catalog; the whole check is one round trip.
+/// One row per kind of object present that tusk_dump does not dump: (what, how many), among
+/// the schemas the selection options reach (`$1`). Each branch is a count over one catalog;
+/// the whole check is one round trip.
 fn query() -> String {
-    let not_member = |classid: &str, oid: &str| {
-        format!(
-            "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{classid}'::pg_catalog.regclass \
-             AND e.objid = {oid} AND e.deptype = 'e')"
-        )
-    };
-    let branches = [
-        format!(
-            "SELECT 'base or shell types', count(*) FROM pg_catalog.pg_type t \
-             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_NAMESPACE} AND NOT (t.typelem <> 0 AND t.typlen = -1) \
-               AND t.typtype NOT IN ('c', 'd', 'e', 'r', 'm') AND {}",
-            not_member("pg_catalog.pg_type", "t.oid")
-        ),
-        // User languages and transforms belong to no schema: counted whatever the selection.
-        format!(
-            "SELECT 'procedural languages', count(*) FROM pg_catalog.pg_language l \
-             WHERE l.oid >= 16384 AND {}",
-            not_member("pg_catalog.pg_language", "l.oid")
-        ),
-        format!(
-            "SELECT 'transforms', count(*) FROM pg_catalog.pg_transform t WHERE {}",
-            not_member("pg_catalog.pg_transform", "t.oid")
-        ),
-        // A range type's cast to its multirange comes with the type (pg_dump's getCasts leaves
-        // it out).
-        format!(
-            "SELECT 'casts', count(*) FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND {} \
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r \
-               WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid)",
-            not_member("pg_catalog.pg_cast", "c.oid")
-        ),
-        {
-            // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
-            // their initial privileges, or the default when they have none); tusk_dump does
-            // so for the schema itself only.
-            let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
-                format!(
-                    "(SELECT count(*) FROM pg_catalog.{catalog} o \
+    let branches = [{
+        // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
+        // their initial privileges, or the default when they have none); tusk_dump does
+        // so for the schema itself, its functions and base types only.
+        let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
+            format!(
+                "(SELECT count(*) FROM pg_catalog.{catalog} o \
                       LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = o.oid \
                        AND p.classoid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND p.objsubid = 0 \
                       WHERE {filter} AND (o.{acl} IS NOT NULL OR p.initprivs IS NOT NULL) AND NOT \
@@ -60,43 +24,39 @@ fn query() -> String {
                            @> coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
                          AND coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
                            @> coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner}))))"
-                )
-            };
-            let sys = "'pg_catalog'::pg_catalog.regnamespace";
-            format!(
-                "SELECT 'privileges changed on pg_catalog objects', {} + {} + {} + \
+            )
+        };
+        let sys = "'pg_catalog'::pg_catalog.regnamespace";
+        format!(
+            "SELECT 'privileges changed on pg_catalog objects', {} + {} + \
                    (SELECT count(*) FROM pg_catalog.pg_attribute a \
                     JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
                     LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = a.attrelid \
                      AND p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objsubid = a.attnum \
                     WHERE c.relnamespace = {sys} AND coalesce(a.attacl::text[], '{{}}') <> coalesce(p.initprivs::text[], '{{}}'))",
-                changed(
-                    "pg_class",
-                    "CASE WHEN o.relkind = 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END",
-                    "relacl",
-                    "relowner",
-                    &format!("o.relnamespace = {sys}"),
-                ),
-                changed(
-                    "pg_proc",
-                    "'f'",
-                    "proacl",
-                    "proowner",
-                    &format!("o.pronamespace = {sys}")
-                ),
-                changed(
-                    "pg_type",
-                    "'T'",
-                    "typacl",
-                    "typowner",
-                    &format!("o.typnamespace = {sys}")
-                ),
-            )
-        },
-    ];
+            changed(
+                "pg_class",
+                "CASE WHEN o.relkind = 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END",
+                "relacl",
+                "relowner",
+                &format!("o.relnamespace = {sys}"),
+            ),
+            changed(
+                "pg_type",
+                "'T'",
+                "typacl",
+                "typowner",
+                &format!("o.typnamespace = {sys} AND o.typtype <> 'b'")
+            ),
+        )
+    }];
     let mut sql = String::from("SELECT what, n FROM (");
     sql.push_str(&branches.join(" UNION ALL "));
-    sql.push_str(") AS k(what, n) WHERE n > 0");
+    // Only pg_catalog's privileges are left: they count when its ACLs are dumped.
+    sql.push_str(
+        ") AS k(what, n) WHERE n > 0 \
+         AND 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid = ANY($1::pg_catalog.oid[])",
+    );
     sql
 }
 

@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 
+use tusk_format::quote::ident;
 use tusk_format::{CatalogId, DumpId};
 
 use crate::catalog::{Catalog, classid, is_system_schema};
 
+mod base_types;
 mod indexes;
 mod operators;
 mod stats;
@@ -185,6 +187,14 @@ pub enum Subject {
     DefaultAcl(usize),
     /// A relation's or index's statistics: `Catalog::relation_stats.relations[i]`.
     RelStats(usize),
+    Cast(usize),
+    /// A base type or undefined shell type (index in `Catalog::base_types`), or its array.
+    BaseType(usize),
+    /// The shell a base type's I/O functions are created with, dumped only when the sort
+    /// finds them in a loop with the type.
+    ShellType(usize),
+    Language(usize),
+    Transform(usize),
     None,
 }
 
@@ -200,7 +210,7 @@ pub struct DumpObject {
     /// Printed as its own entry rather than inside its table's (or view's) definition:
     /// defaults and CHECK constraints moved out by the sort to break a dependency loop, view
     /// rules split off, and index-backed and foreign-key constraints, which always are.
-    /// On a materialized view: its definition is postponed to post-data.
+    /// On a materialized view or a function: its definition is postponed to post-data.
     pub separate: bool,
     /// Tie-breakers of `DOTypeNameCompare`: `adnum` for defaults, `collencoding` for
     /// collations, the number of arguments for functions and aggregates and the negated
@@ -389,6 +399,7 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             t.deps.push(extension_ids[e]);
         }
     }
+    base_types::add_base_types(&mut g, cat, &mut by_catalog);
     // Row types are pg_dump's dummy types: never printed, but a default that casts to a
     // view's row type depends on the view through them.
     for rt in &cat.row_types {
@@ -414,7 +425,51 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         }
     }
     operators::add_operators(&mut g, cat, &mut by_catalog);
-    // Dump ids in getSchemaData's order: tables, functions, types, ..., event triggers.
+    // Dump ids in getSchemaData's order: tables, functions, types, languages, ..., casts,
+    // transforms, event triggers.
+    for (i, lang) in cat.languages.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_LANGUAGE,
+            oid: lang.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::ProcLang,
+            cid,
+            &lang.name,
+            None,
+            Subject::Language(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, cast) in cat.casts.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_CAST,
+            oid: cast.oid,
+        };
+        let id = g.push(object(
+            ObjectKind::Cast,
+            cid,
+            &cast.sort_name,
+            None,
+            Subject::Cast(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
+    for (i, trf) in cat.transforms.iter().enumerate() {
+        let cid = CatalogId {
+            tableoid: classid::PG_TRANSFORM,
+            oid: trf.oid,
+        };
+        let name = format!("{} {}", trf.type_sort_name, ident(&trf.language));
+        let id = g.push(object(
+            ObjectKind::Transform,
+            cid,
+            &name,
+            None,
+            Subject::Transform(i),
+        ));
+        by_catalog.insert((cid.tableoid, cid.oid), id);
+    }
     for (i, et) in cat.event_triggers.iter().enumerate() {
         let cid = CatalogId {
             tableoid: classid::PG_EVENT_TRIGGER,
@@ -462,7 +517,11 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
             g.push(attach);
         }
     }
+    let interesting = cat.interesting_relations();
     for (i, rel) in cat.relations.iter().enumerate() {
+        if !interesting[i] {
+            continue;
+        }
         for (j, col) in rel.columns.iter().enumerate() {
             let Some(def) = &col.default else { continue };
             // A made-up `DEFAULT NULL` (flagInhAttrs) has no catalog identity.
@@ -505,7 +564,10 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
         .enumerate()
         .filter(|(_, c)| c.contype != b'f')
     {
-        let Some(rel) = cat.relation_index(con.table_oid) else {
+        let Some(rel) = cat
+            .relation_index(con.table_oid)
+            .filter(|&r| interesting[r])
+        else {
             continue;
         };
         let cid = CatalogId {
@@ -1021,7 +1083,12 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Collation(i) => in_dumped_schema(cat, cat.collations[i].namespace_oid),
             Subject::Conversion(i) => in_dumped_schema(cat, cat.conversions[i].namespace_oid),
             Subject::Function(i) => in_dumped_schema(cat, cat.functions[i].namespace_oid),
-            Subject::EventTrigger(_) => cat.include_everything,
+            Subject::EventTrigger(_)
+            | Subject::Cast(_)
+            | Subject::Language(_)
+            | Subject::Transform(_) => cat.include_everything,
+            Subject::BaseType(i) => in_dumped_schema(cat, cat.base_types[i].namespace_oid),
+            Subject::ShellType(_) => false,
             // A schema's default privileges go with its contents, global ones with a dump of
             // everything.
             Subject::DefaultAcl(i) => match cat.default_acls[i].namespace_oid {

@@ -196,6 +196,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             large_objects,
             privileges: !opts.no_privileges,
             security_labels: !opts.no_security_labels,
+            dollar_quoting: !opts.disable_dollar_quoting,
         },
     )?;
     let mut toc = Toc { header, entries };

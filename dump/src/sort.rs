@@ -148,6 +148,43 @@ fn remove_dep(graph: &mut ObjectGraph, from: DumpId, to: DumpId) {
     }
 }
 
+/// A loop of a type and one of its I/O functions: (type, function).
+fn type_and_function(graph: &ObjectGraph, lp: &[DumpId]) -> Option<(DumpId, DumpId)> {
+    let [a, b] = lp else { return None };
+    let kind = |id: &DumpId| graph.get(*id).map(|o| o.kind);
+    match (kind(a)?, kind(b)?) {
+        (ObjectKind::Type, ObjectKind::Func) => Some((*a, *b)),
+        (ObjectKind::Func, ObjectKind::Type) => Some((*b, *a)),
+        _ => None,
+    }
+}
+
+/// `repairTypeFuncLoop`: the function is created with the type's shell instead, and the
+/// shell is dumped when the function is.
+fn repair_type_function(graph: &mut ObjectGraph, ty: DumpId, func: DumpId) {
+    remove_dep(graph, func, ty);
+    let Some(Subject::BaseType(i)) = graph.get(ty).map(|o| o.subject) else {
+        return;
+    };
+    let Some(shell) = graph
+        .objects
+        .iter()
+        .find(|o| o.subject == Subject::ShellType(i))
+        .map(|o| o.id)
+    else {
+        return;
+    };
+    let dumped = graph.get(func).is_some_and(|f| f.dump);
+    if let Some(f) = graph.get_mut(func) {
+        f.deps.push(shell);
+    }
+    if dumped {
+        if let Some(s) = graph.get_mut(shell) {
+            s.dump = true;
+        }
+    }
+}
+
 fn attrdef_table(graph: &ObjectGraph, attrdef: DumpId, table: DumpId) -> bool {
     match (graph.get(attrdef), graph.get(table)) {
         (Some(a), Some(t)) => {
@@ -185,6 +222,10 @@ fn is_matview(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
         o.kind == ObjectKind::Table
             && matches!(o.subject, Subject::Relation(t) if cat.relations[t].relkind == b'm')
     })
+}
+
+fn is_function(graph: &ObjectGraph, _cat: &Catalog, id: DumpId) -> bool {
+    graph.get(id).is_some_and(|o| o.kind == ObjectKind::Func)
 }
 
 fn is_matview_stats(graph: &ObjectGraph, cat: &Catalog, id: DumpId) -> bool {
@@ -273,6 +314,10 @@ fn repair_part_loop(
 /// `repairDependencyLoop`, for the loop shapes that the object kinds tusk dumps can form, tried
 /// in upstream's order.
 fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: &mut Vec<String>) {
+    if let Some((ty, func)) = type_and_function(graph, lp) {
+        repair_type_function(graph, ty, func);
+        return;
+    }
     // A view and its ON SELECT rule. In a longer loop the view is created with a dummy body
     // and the rule becomes a CREATE OR REPLACE VIEW (not possible for materialized views).
     let view_rule = |g: &ObjectGraph, rule, view, longer: bool| {
@@ -281,14 +326,16 @@ fn repair_loop(graph: &mut ObjectGraph, cat: &Catalog, lp: &[DumpId], warnings: 
     if repair_part_loop(graph, lp, view_rule, true) {
         return;
     }
-    // A materialized view in a loop through the pre-data boundary (it reads something
-    // post-data, such as a primary key its GROUP BY relies on), or its statistics (in data
-    // when its data is not dumped) in a loop through the post-data boundary once the view is
-    // postponed there: the boundary lets go of the next object, and a view or statistics
-    // there are postponed to post-data (repairMatViewBoundaryMultiLoop).
-    let postponable: [(Postponable, ObjectKind); 2] = [
+    // A materialized view or a function in a loop through the pre-data boundary (it reads
+    // something post-data, such as a primary key its GROUP BY relies on), or a materialized
+    // view's statistics (in data when its data is not dumped) in a loop through the post-data
+    // boundary once the view is postponed there: the boundary lets go of the next object, and
+    // a view, statistics or function there is postponed to post-data
+    // (repairMatViewBoundaryMultiLoop, then repairFunctionBoundaryMultiLoop).
+    let postponable: [(Postponable, ObjectKind); 3] = [
         (is_matview, ObjectKind::PreDataBoundary),
         (is_matview_stats, ObjectKind::PostDataBoundary),
+        (is_function, ObjectKind::PreDataBoundary),
     ];
     for (is_postponable, boundary) in postponable {
         if postpone_after_boundary(graph, cat, lp, is_postponable, boundary) {

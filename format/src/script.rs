@@ -683,8 +683,8 @@ fn psql_connect(dbname: &str) -> Result<String, ScriptError> {
 }
 
 /// `sanitize_line`: newlines become spaces so a name cannot end a comment line; an absent value
-/// prints as `-` where upstream asks for a hyphen (an empty one stays empty: the comments of
-/// ownerless objects have owner "").
+/// prints as `-` where upstream asks for a hyphen. An empty value is not absent: a cast's
+/// comment has the owner "", printed as nothing.
 pub fn sanitize_line(s: Option<&str>, want_hyphen: bool) -> String {
     match s {
         None => if want_hyphen { "-" } else { "" }.to_owned(),

@@ -45,7 +45,6 @@ fn acl_pg18() {
 fn system_privileges_refused(major: u32) {
     let c = Cluster::shared(major);
     for (grant, count) in [
-        ("REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC", 1),
         ("GRANT SELECT ON pg_catalog.pg_authid TO PUBLIC", 1),
         (
             "GRANT SELECT (rolname) ON pg_catalog.pg_authid TO PUBLIC",

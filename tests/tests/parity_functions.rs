@@ -1,4 +1,5 @@
-//! tusk_dump equals pg_dump 18 for functions and procedures (round trips: tests/objects.rs).
+//! tusk_dump equals pg_dump 18 for functions and procedures, base and shell types, procedural
+//! languages, casts, transforms and event triggers (round trips: tests/objects.rs).
 
 use tusk_tests::harness::Cluster;
 use tusk_tests::parity::{assert_parity, load_fixture};
@@ -18,20 +19,16 @@ fn functions(major: u32) {
             &["-s", "--no-privileges"],
             &["-s", "--no-comments"],
             &["-s", "-n", "fn_other"],
+            &["-s", "-N", "fn_other"],
             &["-s", "-n", "\"Fn Schema\"", "-N", "fn_other"],
             &["-s", "-t", "fn_other.uses"],
             &["-s", "--quote-all-identifiers"],
+            &["-s", "--disable-dollar-quoting"],
             &[],
         ],
     );
 }
 
-#[test]
-fn functions_pg15() {
-    functions(15)
-}
-
-#[test]
-fn functions_pg18() {
-    functions(18)
+tusk_tests::for_majors! {
+    functions_equal_pg_dump_18 => functions,
 }

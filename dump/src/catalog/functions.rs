@@ -50,6 +50,8 @@ pub struct Function {
     pub arg_types: Vec<String>,
     /// (schema, type name) of each input argument type, for the sort.
     pub arg_type_keys: Vec<(String, String)>,
+    /// Extensions it was marked as depending on (`ALTER FUNCTION ... DEPENDS ON EXTENSION`).
+    pub extensions: Vec<String>,
     pub acl: Acl,
 }
 
@@ -64,6 +66,42 @@ impl Function {
     }
 }
 
+/// A function that another object names (a cast's or a transform's), wherever it lives,
+/// pg_catalog included.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionRef {
+    pub schema: String,
+    pub name: String,
+    /// `format_type` of each input argument type.
+    pub arg_types: Vec<String>,
+}
+
+/// Three columns for [`read_function_ref`]: the schema, name and argument types of the function
+/// whose OID is `oid` (NULLs and an empty array for 0).
+pub(super) fn function_ref_columns(oid: &str) -> String {
+    format!(
+        "(SELECT fn.nspname::text FROM pg_catalog.pg_proc p \
+          JOIN pg_catalog.pg_namespace fn ON fn.oid = p.pronamespace WHERE p.oid = {oid}), \
+         (SELECT p.proname::text FROM pg_catalog.pg_proc p WHERE p.oid = {oid}), \
+         ARRAY(SELECT pg_catalog.format_type(u.typ, NULL) \
+               FROM pg_catalog.pg_proc p, \
+                    unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(typ, i) \
+               WHERE p.oid = {oid} ORDER BY u.i)"
+    )
+}
+
+/// The function in the columns `function_ref_columns` made, from `idx` on.
+pub(super) fn read_function_ref(r: &Row, idx: usize) -> Result<Option<FunctionRef>, DumpError> {
+    let (Some(schema), Some(name)) = (get(r, idx)?, get(r, idx + 1)?) else {
+        return Ok(None);
+    };
+    Ok(Some(FunctionRef {
+        schema,
+        name,
+        arg_types: text_array(r, idx + 2)?,
+    }))
+}
+
 /// A query's array of type OIDs turned into one value per element, in order.
 fn per_type(expr: &str, array: &str) -> String {
     format!(
@@ -74,7 +112,8 @@ fn per_type(expr: &str, array: &str) -> String {
 }
 
 /// Reads the functions and procedures outside the system schemas that are neither extension
-/// members nor internal parts of another object (range constructors), in OID order.
+/// members nor internal parts of another object (range constructors), and pg_catalog's whose
+/// privileges were changed since initdb (only those are dumped of them), in OID order.
 pub async fn load_functions(client: &Client) -> Result<Vec<Function>, DumpError> {
     let args = "p.proargtypes::pg_catalog.oid[]";
     let sql = format!(
@@ -89,14 +128,20 @@ pub async fn load_functions(client: &Client) -> Result<Vec<Function>, DumpError>
                 CASE WHEN p.prosupport <> 0 THEN p.prosupport::pg_catalog.text END, \
                 {}, {}, {}, \
                 p.proacl::text[], pg_catalog.acldefault('f', p.proowner)::text[], \
-                pip.initprivs::text[] \
+                pip.initprivs::text[], \
+                (SELECT pg_catalog.array_agg(e.extname::text) \
+                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+                 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
+                   AND d.objid = p.oid AND d.deptype = 'x' \
+                   AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass) \
          FROM pg_catalog.pg_proc p \
          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
          JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
          LEFT JOIN pg_catalog.pg_init_privs pip ON pip.objoid = p.oid \
               AND pip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND pip.objsubid = 0 \
          WHERE p.prokind <> 'a' \
-           AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+           AND ((n.nspname !~ '^pg_' AND n.nspname <> 'information_schema') \
+                OR (n.nspname = 'pg_catalog' AND p.proacl IS DISTINCT FROM pip.initprivs)) \
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
                WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
                  AND d.objid = p.oid AND d.deptype IN ('i', 'e')) \
@@ -143,6 +188,7 @@ fn function(r: &Row) -> Result<Function, DumpError> {
         support: get(r, 23)?,
         arg_types: text_array(r, 24)?,
         arg_type_keys: schemas.into_iter().zip(names).collect(),
+        extensions: text_array(r, 30)?,
         acl: Acl {
             acl: get(r, 27)?,
             default: text_array(r, 28)?,

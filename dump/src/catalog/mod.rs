@@ -19,31 +19,39 @@ pub mod text_search;
 pub(crate) use indexes::test_support;
 pub use indexes::{Index, IndexConstraint, StatisticsExt};
 mod acl;
+pub mod base_types;
+pub mod casts;
 pub mod collations;
 pub mod default_acl;
 pub mod event_triggers;
 pub mod functions;
+pub mod languages;
 pub use acl::{ColumnAcl, SecLabel, public_schema_base_acl};
 pub mod extensions;
 pub mod foreign;
 pub mod tables;
+pub mod transforms;
 pub mod triggers;
 pub mod types;
 mod user_objects;
 mod views;
 
 pub use aggregates::Aggregate;
+pub use base_types::{BaseType, BaseTypeDefinition, TypeDefault};
+pub use casts::Cast;
 pub use collations::{Collation, Conversion};
 pub use default_acl::DefaultAcl;
 pub use event_triggers::EventTrigger;
 pub use extensions::{Extension, Member as ExtensionMember};
 pub use foreign::{ForeignDataWrapper, ForeignServer, ForeignTable};
-pub use functions::Function;
+pub use functions::{Function, FunctionRef};
+pub use languages::ProcLanguage;
 pub use operators::{OpClass, OpFamily, Operator};
 pub use policies::{Policy, PolicyCommand, RowSecurity};
 pub use replication::{Publications, Subscription};
 pub use tables::{CheckState, TableDetails};
 pub use text_search::{AccessMethod, TsConfig, TsDict, TsParser, TsTemplate};
+pub use transforms::Transform;
 pub use triggers::Trigger;
 pub use types::{DerivedType, TypeKind, UserType};
 pub use views::{RowType, Rule, ViewInfo};
@@ -278,6 +286,14 @@ pub struct Catalog {
     pub functions: Vec<Function>,
     /// In OID order.
     pub event_triggers: Vec<EventTrigger>,
+    /// User-defined casts, by source and target type OID.
+    pub casts: Vec<Cast>,
+    /// Base types and undefined shell types, in OID order.
+    pub base_types: Vec<BaseType>,
+    /// Procedural languages created after initdb, in OID order.
+    pub languages: Vec<ProcLanguage>,
+    /// By type and language OID.
+    pub transforms: Vec<Transform>,
     /// pg_dump's `include_everything` (no `-n`, `-t`, `-e` or inclusion filter): objects
     /// outside schemas (event triggers, casts, languages, access methods, publications,
     /// subscriptions, global default privileges) are dumped only then.
@@ -300,6 +316,24 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// pg_dump's `interesting` tables (getTables, getOwnedSeqs, flagInhTables): the dumped ones,
+    /// the owners of dumped sequences and the direct parents of dumped tables. pg_dump reads the
+    /// defaults and CHECK constraints of these only, so other tables' cannot order the dump
+    /// through their dependencies (on functions, say), and dumps the statistics of their
+    /// indexes. Indexed like `relations`.
+    pub fn interesting_relations(&self) -> Vec<bool> {
+        let mut interesting: Vec<bool> = self.relations.iter().map(|r| r.selected).collect();
+        for rel in self.relations.iter().filter(|r| r.selected) {
+            let owner = rel.owned_by.map(|(table, _, _)| table);
+            for oid in owner.iter().chain(&rel.table.parents) {
+                if let Some(i) = self.relation_index(*oid) {
+                    interesting[i] = true;
+                }
+            }
+        }
+        interesting
+    }
+
     /// The index in `relations` of the relation with this OID.
     pub fn relation_index(&self, oid: u32) -> Option<usize> {
         self.relation_by_oid.get(&oid).copied()
@@ -370,6 +404,9 @@ pub mod classid {
     pub const PG_PUBLICATION_REL: u32 = 6106;
     pub const PG_PUBLICATION_NAMESPACE: u32 = 6237;
     pub const PG_SUBSCRIPTION: u32 = 6100;
+    pub const PG_CAST: u32 = 2605;
+    pub const PG_LANGUAGE: u32 = 2612;
+    pub const PG_TRANSFORM: u32 = 3576;
 }
 
 /// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
@@ -474,6 +511,10 @@ pub async fn load_details(
     cat.depends = load_depends(client).await?;
     cat.functions = functions::load_functions(client).await?;
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
+    cat.casts = casts::load_casts(client).await?;
+    cat.base_types = base_types::load_base_types(client).await?;
+    cat.languages = languages::load_languages(client).await?;
+    cat.transforms = transforms::load_transforms(client).await?;
     cat.database = load_database(client, server_version).await?;
     acl::load_privileges(client, cat).await?;
     Ok(())

@@ -2,7 +2,7 @@
 //! pg_stats query of fetchAttributeStats): the pg_class counters of each table, materialized
 //! view and index whose statistics are dumped, and their pg_stats rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use tokio_postgres::Client;
 
@@ -73,23 +73,17 @@ impl Statistics {
 /// partitioned tables, materialized views and foreign tables being dumped; and the indexes of the tables
 /// pg_dump calls interesting: dumped ones, their direct parents, the owners of dumped sequences.
 fn candidates(cat: &Catalog) -> Vec<(u32, String, String, bool)> {
-    let mut interesting: HashSet<u32> = HashSet::new();
-    for rel in cat.relations.iter().filter(|r| r.selected) {
-        interesting.insert(rel.oid);
-        interesting.extend(rel.table.parents.iter().copied());
-        if let Some((table, _, _)) = rel.owned_by {
-            interesting.insert(table);
-        }
-    }
+    let interesting = cat.interesting_relations();
     let tables = cat
         .relations
         .iter()
         .filter(|r| r.selected && matches!(r.relkind, b'r' | b'p' | b'm' | b'f'))
         .map(|r| (r.oid, r.schema.clone(), r.name.clone(), false));
     let indexes = cat.indexes.iter().filter_map(|idx| {
-        let table = cat
-            .relation(idx.table_oid)
-            .filter(|t| interesting.contains(&t.oid))?;
+        let t = cat
+            .relation_index(idx.table_oid)
+            .filter(|&t| interesting[t])?;
+        let table = &cat.relations[t];
         Some((idx.oid, table.schema.clone(), idx.name.clone(), true))
     });
     tables.chain(indexes).collect()

@@ -34,6 +34,7 @@ fn database_entries(db: Database) -> String {
         no_toast_compression: false,
         privileges: true,
         security_labels: true,
+        dollar_quoting: true,
     };
     toc_entries(&cat, &graph, &facts, opts)
         .expect("entries build")

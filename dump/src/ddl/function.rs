@@ -6,25 +6,14 @@ use tusk_format::{Section, TocEntry};
 
 use super::{Builder, setting_value};
 use crate::acl::{AclTarget, AclType};
-use crate::catalog::Function;
+use crate::catalog::{Function, FunctionRef};
 use crate::objects::DumpObject;
 
 impl Builder<'_> {
     pub(super) fn function(&mut self, obj: &DumpObject, f: &Function) {
         let keyword = f.keyword();
-        let (create, drop) = function_sql(f);
-        let mut te = TocEntry::new(obj.id, keyword, function_tag(f), Section::PreData);
-        te.catalog_id = obj.catalog_id;
-        te.namespace = Some(f.schema.clone());
-        te.owner = Some(f.owner.clone());
-        te.defn = Some(create);
-        te.drop_stmt = Some(drop);
-        self.entries.push(te);
-
         let sig = signature(f);
         let schema = Some(f.schema.as_str());
-        self.comment(keyword, &sig, schema, &f.owner, obj.catalog_id, 0, obj.id);
-        self.seclabel(keyword, &sig, schema, &f.owner, obj.catalog_id, 0, obj.id);
         let target = AclTarget {
             kind: if f.kind == b'p' {
                 AclType::Procedure
@@ -36,6 +25,28 @@ impl Builder<'_> {
             schema,
             owner: Some(&f.owner),
         };
+        // Of pg_catalog's functions only changed privileges are dumped.
+        if f.schema == "pg_catalog" {
+            self.acl(obj.id, None, target, None, &f.acl);
+            return;
+        }
+        let (create, drop) = function_sql(f, self.opts.dollar_quoting);
+        // Postponed by the sort when it reads something post-data.
+        let section = if obj.separate {
+            Section::PostData
+        } else {
+            Section::PreData
+        };
+        let mut te = TocEntry::new(obj.id, keyword, function_tag(f), section);
+        te.catalog_id = obj.catalog_id;
+        te.namespace = Some(f.schema.clone());
+        te.owner = Some(f.owner.clone());
+        te.defn = Some(create);
+        te.drop_stmt = Some(drop);
+        self.entries.push(te);
+
+        self.comment(keyword, &sig, schema, &f.owner, obj.catalog_id, 0, obj.id);
+        self.seclabel(keyword, &sig, schema, &f.owner, obj.catalog_id, 0, obj.id);
         self.acl(obj.id, None, target, None, &f.acl);
     }
 }
@@ -46,13 +57,24 @@ fn signature(f: &Function) -> String {
     format!("{}({})", ident(&f.name), f.identity_args)
 }
 
+/// `schema.name(types)` of a function another object names: always qualified, whatever the
+/// search path.
+pub(super) fn qualified_signature(f: &FunctionRef) -> String {
+    format!(
+        "{}.{}({})",
+        ident(&f.schema),
+        ident(&f.name),
+        f.arg_types.join(", ")
+    )
+}
+
 /// `format_function_signature` without quotes: the TOC tag, name and input types.
 fn function_tag(f: &Function) -> String {
     format!("{}({})", f.name, f.arg_types.join(", "))
 }
 
-/// The CREATE and DROP statements of `f`.
-pub fn function_sql(f: &Function) -> (String, String) {
+/// The CREATE and DROP statements of `f`; its source dollar-quoted if `dollar_quoting`.
+pub fn function_sql(f: &Function, dollar_quoting: bool) -> (String, String) {
     let keyword = f.keyword();
     let schema = ident(&f.schema);
     let drop = format!("DROP {keyword} {schema}.{};\n", signature(f));
@@ -109,7 +131,15 @@ pub fn function_sql(f: &Function) -> (String, String) {
     for item in &f.config {
         q.push_str(&set_clause(item));
     }
-    q.push_str(&format!("\n    {};\n", body(f)));
+    q.push_str(&format!("\n    {};\n", body(f, dollar_quoting)));
+    // append_depends_on_extension: each without a final newline, as upstream prints them.
+    for ext in &f.extensions {
+        q.push_str(&format!(
+            "\nALTER {keyword} {schema}.{} DEPENDS ON EXTENSION {};",
+            signature(f),
+            ident(ext)
+        ));
+    }
     (q, drop)
 }
 
@@ -125,18 +155,26 @@ fn set_clause(item: &str) -> String {
     )
 }
 
-/// The SQL-standard body, or `AS` with the source (dollar-quoted) and, for C functions, the
-/// object file first (the symbol dollar-quoted only when a plain literal would need escapes).
-fn body(f: &Function) -> String {
+/// The SQL-standard body, or `AS` with the source (dollar-quoted if allowed) and, for C
+/// functions, the object file first (the symbol dollar-quoted only when a plain literal would
+/// need escapes).
+fn body(f: &Function, dollar_quoting: bool) -> String {
     if let Some(sql) = &f.sql_body {
         return sql.clone();
     }
     if f.bin.is_empty() {
-        return format!("AS {}", dollar_quoted(&f.src));
+        return format!(
+            "AS {}",
+            if dollar_quoting {
+                dollar_quoted(&f.src)
+            } else {
+                literal(&f.src, true)
+            }
+        );
     }
     let mut as_part = format!("AS {}", literal(&f.bin, true));
     if !f.src.is_empty() {
-        let src = if f.src.contains(['\'', '\\']) {
+        let src = if dollar_quoting && f.src.contains(['\'', '\\']) {
             dollar_quoted(&f.src)
         } else {
             literal(&f.src, true)
@@ -177,7 +215,7 @@ mod tests {
     }
 
     fn render(f: &Function) -> String {
-        let (create, drop) = function_sql(f);
+        let (create, drop) = function_sql(f, true);
         format!(
             "-- tag {}\n-- create\n{create}-- drop\n{drop}",
             function_tag(f)
@@ -209,6 +247,7 @@ mod tests {
                 "application_name=it's".into(),
             ],
             src: "SELECT $$x$$; SELECT $_$y$_$".into(),
+            extensions: vec!["plpgsql".into(), "My Ext".into()],
             ..function("select")
         };
         insta::assert_snapshot!(render(&f));
@@ -235,6 +274,20 @@ mod tests {
             ..function("rownum")
         };
         insta::assert_snapshot!(format!("{}\n{}", render(&p), render(&w)));
+    }
+
+    #[test]
+    fn without_dollar_quoting() {
+        let c = Function {
+            language: "c".into(),
+            bin: "$libdir/plpgsql".into(),
+            src: "it's".into(),
+            cost: "1".into(),
+            ..function("c_fn")
+        };
+        let (plain, _) = function_sql(&function("plain"), false);
+        let (c, _) = function_sql(&c, false);
+        insta::assert_snapshot!(format!("{plain}{c}"));
     }
 
     #[test]
@@ -340,6 +393,7 @@ mod tests {
             no_toast_compression: false,
             privileges: true,
             security_labels: true,
+            dollar_quoting: true,
         };
         let entries = toc_entries(&cat, &graph, &facts, opts).expect("entries build");
         let shown: String = entries

@@ -14,6 +14,8 @@ use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
 mod aggregate;
+mod base_type;
+mod cast;
 mod collation;
 mod default_acl;
 mod event_trigger;
@@ -21,6 +23,7 @@ mod extension;
 mod foreign;
 mod function;
 mod index;
+mod language;
 mod operator;
 mod policy;
 mod publication;
@@ -28,6 +31,7 @@ mod stats;
 mod subscription;
 mod table;
 mod text_search;
+mod transform;
 mod trigger;
 mod types;
 mod view;
@@ -57,6 +61,8 @@ pub struct DdlOptions {
     pub privileges: bool,
     /// SECURITY LABEL entries (off with `--no-security-labels`).
     pub security_labels: bool,
+    /// Function bodies dollar-quoted (off with `--disable-dollar-quoting`).
+    pub dollar_quoting: bool,
 }
 
 /// Builds every TOC entry of the dump, in order, with their explicit dependencies; the rest
@@ -254,6 +260,21 @@ impl Builder<'_> {
             }
             (ObjectKind::Func, Subject::Function(i)) if self.opts.schema => {
                 self.function(obj, &self.cat.functions[i])
+            }
+            (ObjectKind::Type, Subject::BaseType(i)) if self.opts.schema => {
+                self.base_type(obj, &self.cat.base_types[i])
+            }
+            (ObjectKind::ShellType, Subject::ShellType(i)) if self.opts.schema => {
+                self.shell_type(obj, &self.cat.base_types[i])
+            }
+            (ObjectKind::ProcLang, Subject::Language(i)) if self.opts.schema => {
+                self.language(obj, &self.cat.languages[i])
+            }
+            (ObjectKind::Transform, Subject::Transform(i)) if self.opts.schema => {
+                self.transform(obj, &self.cat.transforms[i])
+            }
+            (ObjectKind::Cast, Subject::Cast(i)) if self.opts.schema => {
+                self.cast(obj, &self.cat.casts[i])
             }
             (ObjectKind::EventTrigger, Subject::EventTrigger(i)) if self.opts.schema => {
                 self.event_trigger(obj, &self.cat.event_triggers[i])

@@ -41,6 +41,7 @@ fn schema_entries(ns: Namespace, comment: Option<&str>) -> String {
         no_toast_compression: false,
         privileges: true,
         security_labels: true,
+        dollar_quoting: true,
     };
     toc_entries(&cat, &graph, &facts, opts)
         .expect("entries build")

@@ -25,6 +25,7 @@ fn options() -> DdlOptions {
         no_toast_compression: false,
         privileges: true,
         security_labels: true,
+        dollar_quoting: true,
     }
 }
 
