@@ -35,7 +35,7 @@ fn statements_of_dump(cluster: &Cluster, db: &str, app: &str, statistics: bool) 
     } else {
         ("-s", "CREATE TABLE many.t1 (")
     };
-    // Kinds other helpers add (plain indexes) must not make the count test fail meanwhile.
+    // What tusk still refuses must not make the count fail.
     cmd.env("PGAPPNAME", app)
         .args([what, "--allow-incomplete"])
         .arg(db);
@@ -66,7 +66,8 @@ fn statement_count(major: u32) {
     eprintln!("server {major}: {with_few} statements for 50 tables, {with_many} for 5000");
     // The log does show the dump's statements (setup, transaction, catalog queries).
     assert!(with_few >= 10, "only {with_few} statements logged");
-    assert!(with_many < 60, "{with_many} statements to dump 5000 tables");
+    // About one query per object kind, as pg_dump: 68 on 15 and 18 once every kind was read.
+    assert!(with_many < 80, "{with_many} statements to dump 5000 tables");
     assert_eq!(
         with_few, with_many,
         "statements for 50 tables and for 5000 tables"
