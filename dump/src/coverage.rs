@@ -13,41 +13,18 @@ fn query() -> String {
     let branches = [{
         // pg_dump also dumps privileges changed on pg_catalog's objects (compared with
         // their initial privileges, or the default when they have none); tusk_dump does
-        // so for the schema itself, its functions and base types only.
-        let changed = |catalog: &str, kind: &str, acl: &str, owner: &str, filter: &str| {
-            format!(
-                "(SELECT count(*) FROM pg_catalog.{catalog} o \
-                      LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = o.oid \
-                       AND p.classoid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND p.objsubid = 0 \
-                      WHERE {filter} AND (o.{acl} IS NOT NULL OR p.initprivs IS NOT NULL) AND NOT \
-                        (coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner})) \
-                           @> coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
-                         AND coalesce(p.initprivs, pg_catalog.acldefault({kind}, o.{owner})) \
-                           @> coalesce(o.{acl}, pg_catalog.acldefault({kind}, o.{owner}))))"
-            )
-        };
+        // so for all but its types other than base types.
         let sys = "'pg_catalog'::pg_catalog.regnamespace";
+        let default = "pg_catalog.acldefault('T', o.typowner)";
         format!(
-            "SELECT 'privileges changed on pg_catalog objects', {} + {} + \
-                   (SELECT count(*) FROM pg_catalog.pg_attribute a \
-                    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
-                    LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = a.attrelid \
-                     AND p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objsubid = a.attnum \
-                    WHERE c.relnamespace = {sys} AND coalesce(a.attacl::text[], '{{}}') <> coalesce(p.initprivs::text[], '{{}}'))",
-            changed(
-                "pg_class",
-                "CASE WHEN o.relkind = 'S' THEN 's'::\"char\" ELSE 'r'::\"char\" END",
-                "relacl",
-                "relowner",
-                &format!("o.relnamespace = {sys}"),
-            ),
-            changed(
-                "pg_type",
-                "'T'",
-                "typacl",
-                "typowner",
-                &format!("o.typnamespace = {sys} AND o.typtype <> 'b'")
-            ),
+            "SELECT 'privileges changed on pg_catalog objects', \
+                    (SELECT count(*) FROM pg_catalog.pg_type o \
+                      LEFT JOIN pg_catalog.pg_init_privs p ON p.objoid = o.oid \
+                       AND p.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND p.objsubid = 0 \
+                      WHERE o.typnamespace = {sys} AND o.typtype <> 'b' \
+                        AND (o.typacl IS NOT NULL OR p.initprivs IS NOT NULL) AND NOT \
+                        (coalesce(o.typacl, {default}) @> coalesce(p.initprivs, {default}) \
+                         AND coalesce(p.initprivs, {default}) @> coalesce(o.typacl, {default})))"
         )
     }];
     let mut sql = String::from("SELECT what, n FROM (");

@@ -727,9 +727,19 @@ fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<Stri
             }
         }
     }
-    // Members come with their extension.
+    // Members come with their extension; of pg_catalog's relations only privileges are
+    // dumped.
+    let catalog_acls = cat
+        .namespaces
+        .iter()
+        .any(|n| n.name == "pg_catalog" && n.selected);
     for rel in &mut cat.relations {
-        if cat.member_relations.contains_key(&rel.oid) {
+        if rel.schema == "pg_catalog" {
+            rel.selected = false;
+            if catalog_acls && !m.exclude_tables.contains(&rel.oid) {
+                cat.catalog_privileges.insert(rel.oid);
+            }
+        } else if cat.member_relations.contains_key(&rel.oid) {
             rel.selected = false;
         }
     }

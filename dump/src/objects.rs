@@ -1034,6 +1034,12 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
                     .iter()
                     .any(|e| Some(&e.oid) == ext && e.selected)
             }
+            // A pg_catalog relation, for its changed privileges.
+            Subject::Relation(i)
+                if obj.kind == ObjectKind::Table && cat.relations[i].schema == "pg_catalog" =>
+            {
+                cat.catalog_privileges.contains(&cat.relations[i].oid)
+            }
             Subject::ForeignDataWrapper(i) => cat.foreign_data_wrappers[i].selected,
             Subject::ForeignServer(i) => cat.foreign_servers[i].selected,
             Subject::Publication(_)

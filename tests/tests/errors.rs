@@ -139,7 +139,7 @@ fn objects_tusk_cannot_dump_are_refused_not_dropped() {
     let db = c.new_database("incomplete").unwrap();
     c.psql(
         &db,
-        "CREATE TABLE t (a int); REVOKE SELECT ON pg_catalog.pg_am FROM PUBLIC;",
+        "CREATE TABLE t (a int); REVOKE USAGE ON TYPE pg_catalog.int4range FROM PUBLIC;",
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -39,6 +39,8 @@ const SCHEMA_CASES: &[&[&str]] = &[
     &["-T", "sales.customers"],
     &["-T", "sales_archive.q1"],
     &["--exclude-table-and-children", "sales.*"],
+    &["-T", "pg_catalog.pg_proc"],
+    &["-N", "pg_catalog"],
     &["-n", "sales", "-T", "sales.\"Order Lines\""],
     &["--strict-names", "-n", "sales", "-N", "nosuch", "-T", "nosuch"],
     &["--no-owner"],
@@ -172,7 +174,7 @@ fn select_pg18() {
 }
 
 /// Objects tusk_dump cannot dump yet refuse a dump only when the selection reaches them: the
-/// privileges changed on pg_catalog's relations only when no schema or table is named (as
+/// privileges changed on pg_catalog's range types only when no schema or table is named (as
 /// pg_dump dumps pg_catalog's ACLs then).
 #[test]
 fn refusals_follow_the_selection() {
@@ -182,7 +184,7 @@ fn refusals_follow_the_selection() {
         &db,
         "CREATE SCHEMA a; CREATE TABLE a.t (x integer PRIMARY KEY);
          CREATE SCHEMA b; CREATE TABLE b.u (y integer);
-         REVOKE SELECT ON pg_catalog.pg_am FROM PUBLIC;",
+         REVOKE USAGE ON TYPE pg_catalog.int4range FROM PUBLIC;",
     )
     .unwrap();
     assert_parity(

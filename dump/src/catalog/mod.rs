@@ -273,6 +273,9 @@ pub struct Catalog {
     /// Extensions' configuration tables whose rows are dumped, with the condition (possibly
     /// empty) that picks them (pg_dump's processExtensionTables).
     pub extension_data: HashMap<u32, String>,
+    /// pg_catalog's relations whose changed privileges are dumped (their only part that is):
+    /// while pg_catalog's privileges are, unless `-T` excludes them (selectDumpableTable).
+    pub catalog_privileges: HashSet<u32>,
     /// `pg_seclabels`, sorted by (classoid, objoid, objsubid).
     pub seclabels: Vec<SecLabel>,
     /// Enum, composite, range and domain types, in OID order.
@@ -656,6 +659,9 @@ pub fn is_system_schema(name: &str) -> bool {
         || name.starts_with("pg_temp_")
 }
 
+/// The relations outside the system schemas, and pg_catalog's whose own or columns'
+/// privileges were changed since initdb: pg_dump dumps those privileges (and nothing else of
+/// them), and comparing here keeps the other catalogs out of every later query.
 async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError> {
     let rows = client
         .query(
@@ -673,8 +679,17 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid \
                   AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
                   AND d.deptype IN ('a', 'i') \
+             LEFT JOIN pg_catalog.pg_init_privs pip ON pip.objoid = c.oid \
+                  AND pip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND pip.objsubid = 0 \
              WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'f') \
-               AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
+               AND ((n.nspname <> 'information_schema' AND n.nspname !~ '^pg_') \
+                    OR (n.nspname = 'pg_catalog' AND (c.relacl IS DISTINCT FROM pip.initprivs \
+                        OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a \
+                            LEFT JOIN pg_catalog.pg_init_privs aip ON aip.objoid = a.attrelid \
+                                 AND aip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+                                 AND aip.objsubid = a.attnum \
+                            WHERE a.attrelid = c.oid AND NOT a.attisdropped \
+                              AND a.attacl IS DISTINCT FROM aip.initprivs)))) \
              ORDER BY c.oid",
             &[],
         )

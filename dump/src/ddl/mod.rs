@@ -247,8 +247,8 @@ impl Builder<'_> {
             }
             (ObjectKind::Table, Subject::Relation(i)) if self.opts.schema => {
                 let rel = &self.cat.relations[i];
-                if self.cat.member_relations.contains_key(&rel.oid) {
-                    // Its definition comes with its extension.
+                if self.cat.member_relations.contains_key(&rel.oid) || rel.schema == "pg_catalog" {
+                    // Its definition comes with its extension, or with initdb.
                 } else if rel.relkind == b'S' {
                     self.sequence(obj, rel);
                 } else if matches!(rel.relkind, b'v' | b'm') {
