@@ -1089,10 +1089,19 @@ fn mark_dumped(g: &mut ObjectGraph, cat: &Catalog) {
             Subject::Collation(i) => in_dumped_schema(cat, cat.collations[i].namespace_oid),
             Subject::Conversion(i) => in_dumped_schema(cat, cat.conversions[i].namespace_oid),
             Subject::Function(i) => in_dumped_schema(cat, cat.functions[i].namespace_oid),
-            Subject::EventTrigger(_)
-            | Subject::Cast(_)
-            | Subject::Language(_)
-            | Subject::Transform(_) => cat.include_everything,
+            Subject::EventTrigger(_) | Subject::Cast(_) | Subject::Transform(_) => {
+                cat.include_everything
+            }
+            // selectDumpableProcLang: initdb's languages for their privileges whatever the
+            // selection, an extension's with the extension, others in a dump of everything.
+            Subject::Language(i) => {
+                let lang = &cat.languages[i];
+                match lang.extension {
+                    _ if lang.acl_only && lang.oid < 16384 => true,
+                    Some(e) => cat.extensions.iter().any(|x| x.oid == e && x.selected),
+                    None => cat.include_everything,
+                }
+            }
             Subject::BaseType(i) => in_dumped_schema(cat, cat.base_types[i].namespace_oid),
             Subject::ShellType(_) => false,
             // A schema's default privileges go with its contents, global ones with a dump of

@@ -17,6 +17,18 @@ pub struct LanguageFunctions<'a> {
 
 impl Builder<'_> {
     pub(super) fn language(&mut self, obj: &DumpObject, lang: &ProcLanguage) {
+        let name = ident(&lang.name);
+        let target = AclTarget {
+            kind: AclType::Language,
+            name: &name,
+            subname: None,
+            schema: None,
+            owner: Some(&lang.owner),
+        };
+        if lang.acl_only {
+            self.acl(obj.id, None, target, None, &lang.acl);
+            return;
+        }
         let dumped = |oid: u32| {
             self.cat.functions.iter().find(|f| {
                 f.oid == oid
@@ -44,19 +56,11 @@ impl Builder<'_> {
         te.drop_stmt = Some(drop);
         self.entries.push(te);
 
-        let name = ident(&lang.name);
         let cid = obj.catalog_id;
         self.comment("LANGUAGE", &name, None, &lang.owner, cid, 0, obj.id);
         self.seclabel("LANGUAGE", &name, None, &lang.owner, cid, 0, obj.id);
         // Only trusted languages can be granted.
         if lang.trusted {
-            let target = AclTarget {
-                kind: AclType::Language,
-                name: &name,
-                subname: None,
-                schema: None,
-                owner: Some(&lang.owner),
-            };
             self.acl(obj.id, None, target, None, &lang.acl);
         }
     }
