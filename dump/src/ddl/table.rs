@@ -335,8 +335,25 @@ impl Builder<'_> {
     }
 
     fn separate_check(&mut self, obj: &DumpObject, rel: &Relation, con: &Constraint) {
-        let qual = qualified(&rel.schema, &rel.name);
-        let desc = if con.contype == b'c' {
+        self.separate_constraint(
+            obj,
+            SeparateConstraint {
+                keyword: rel.table_keyword(),
+                schema: &rel.schema,
+                owner_name: &rel.name,
+                owner: &rel.owner,
+                name: &con.name,
+                contype: con.contype,
+                definition: con.definition.as_deref().unwrap_or_default(),
+            },
+        );
+    }
+
+    /// A constraint of a table or domain as its own `ALTER ... ADD CONSTRAINT` entry
+    /// (dumpConstraint's separately dumped CHECK and NOT NULL constraints).
+    pub(super) fn separate_constraint(&mut self, obj: &DumpObject, c: SeparateConstraint<'_>) {
+        let qual = qualified(c.schema, c.owner_name);
+        let desc = if c.contype == b'c' {
             "CHECK CONSTRAINT"
         } else {
             "CONSTRAINT"
@@ -344,21 +361,22 @@ impl Builder<'_> {
         let mut te = TocEntry::new(
             obj.id,
             desc,
-            format!("{} {}", rel.name, con.name),
+            format!("{} {}", c.owner_name, c.name),
             Section::PostData,
         );
         te.catalog_id = obj.catalog_id;
-        te.namespace = Some(rel.schema.clone());
-        te.owner = Some(rel.owner.clone());
-        let keyword = rel.table_keyword();
+        te.namespace = Some(c.schema.to_owned());
+        te.owner = Some(c.owner.to_owned());
         te.defn = Some(format!(
-            "ALTER {keyword} {qual}\n    ADD CONSTRAINT {} {};\n",
-            ident(&con.name),
-            con.definition.as_deref().unwrap_or_default()
+            "ALTER {} {qual}\n    ADD CONSTRAINT {} {};\n",
+            c.keyword,
+            ident(c.name),
+            c.definition
         ));
         te.drop_stmt = Some(format!(
-            "ALTER {keyword} {qual} DROP CONSTRAINT {};\n",
-            ident(&con.name)
+            "ALTER {} {qual} DROP CONSTRAINT {};\n",
+            c.keyword,
+            ident(c.name)
         ));
         self.entries.push(te);
     }
@@ -387,3 +405,15 @@ impl Builder<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// What [`Builder::separate_constraint`] prints: the constraint `name` of the table or
+/// domain `owner_name` in `schema` (`keyword`: TABLE, FOREIGN TABLE or DOMAIN).
+pub(super) struct SeparateConstraint<'a> {
+    pub keyword: &'a str,
+    pub schema: &'a str,
+    pub owner_name: &'a str,
+    pub owner: &'a str,
+    pub name: &'a str,
+    pub contype: u8,
+    pub definition: &'a str,
+}

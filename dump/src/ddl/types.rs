@@ -6,6 +6,7 @@ use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{CatalogId, Section, TocEntry};
 
 use super::Builder;
+use super::table::SeparateConstraint;
 use crate::acl::{AclTarget, AclType};
 use crate::catalog::types::{
     Attribute, DomainConstraint, DomainDefault, DomainInfo, QualifiedName, RangeInfo,
@@ -111,31 +112,18 @@ impl Builder<'_> {
         ty: &UserType,
         con: &DomainConstraint,
     ) {
-        let qual = qualified(&ty.schema, &ty.name);
-        let desc = if con.contype == b'c' {
-            "CHECK CONSTRAINT"
-        } else {
-            "CONSTRAINT"
-        };
-        let mut te = TocEntry::new(
-            obj.id,
-            desc,
-            format!("{} {}", ty.name, con.name),
-            Section::PostData,
+        self.separate_constraint(
+            obj,
+            SeparateConstraint {
+                keyword: "DOMAIN",
+                schema: &ty.schema,
+                owner_name: &ty.name,
+                owner: &ty.owner,
+                name: &con.name,
+                contype: con.contype,
+                definition: &con.definition,
+            },
         );
-        te.catalog_id = obj.catalog_id;
-        te.namespace = Some(ty.schema.clone());
-        te.owner = Some(ty.owner.clone());
-        te.defn = Some(format!(
-            "ALTER DOMAIN {qual}\n    ADD CONSTRAINT {} {};\n",
-            ident(&con.name),
-            con.definition
-        ));
-        te.drop_stmt = Some(format!(
-            "ALTER DOMAIN {qual} DROP CONSTRAINT {};\n",
-            ident(&con.name)
-        ));
-        self.entries.push(te);
         self.comment(
             &format!("CONSTRAINT {} ON DOMAIN", ident(&con.name)),
             &ident(&ty.name),
