@@ -25,16 +25,8 @@ fn database_entries(db: Database) -> String {
         search_path: String::new(),
     };
     let opts = DdlOptions {
-        schema: true,
-        data: false,
-        comments: true,
         database: true,
-        large_objects: None,
-        no_tablespaces: false,
-        no_toast_compression: false,
-        privileges: true,
-        security_labels: true,
-        dollar_quoting: true,
+        ..DdlOptions::for_tests()
     };
     toc_entries(&cat, &graph, &facts, opts)
         .expect("entries build")

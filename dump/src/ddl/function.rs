@@ -383,18 +383,7 @@ mod tests {
             std_strings: true,
             search_path: String::new(),
         };
-        let opts = DdlOptions {
-            schema: true,
-            data: false,
-            comments: true,
-            database: false,
-            large_objects: None,
-            no_tablespaces: false,
-            no_toast_compression: false,
-            privileges: true,
-            security_labels: true,
-            dollar_quoting: true,
-        };
+        let opts = DdlOptions::for_tests();
         let entries = toc_entries(&cat, &graph, &facts, opts).expect("entries build");
         let shown: String = entries
             .iter()

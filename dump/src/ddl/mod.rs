@@ -65,6 +65,26 @@ pub struct DdlOptions {
     pub dollar_quoting: bool,
 }
 
+#[cfg(test)]
+impl DdlOptions {
+    /// A schema-only dump with everything printed (comments, privileges, labels, dollar
+    /// quoting), no DATABASE entries and no large objects: what the unit tests start from.
+    pub(crate) fn for_tests() -> DdlOptions {
+        DdlOptions {
+            schema: true,
+            data: false,
+            comments: true,
+            database: false,
+            large_objects: None,
+            no_tablespaces: false,
+            no_toast_compression: false,
+            privileges: true,
+            security_labels: true,
+            dollar_quoting: true,
+        }
+    }
+}
+
 /// Builds every TOC entry of the dump, in order, with their explicit dependencies; the rest
 /// come from `build_archive_dependencies` once it is known which entries the archive keeps.
 pub fn toc_entries(

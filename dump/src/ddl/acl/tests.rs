@@ -16,16 +16,9 @@ fn items(list: &[&str]) -> Vec<String> {
 
 fn options() -> DdlOptions {
     DdlOptions {
-        schema: true,
         data: true,
-        comments: true,
         database: true,
-        large_objects: None,
-        no_tablespaces: false,
-        no_toast_compression: false,
-        privileges: true,
-        security_labels: true,
-        dollar_quoting: true,
+        ..DdlOptions::for_tests()
     }
 }
 
