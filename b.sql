@@ -1,2 +1,0 @@
-/dev/fd/3: line 181: eval: -h: invalid option
-eval: usage: eval [arg ...]
