@@ -55,9 +55,6 @@ pub struct Options {
     pub no_sync: bool,
     /// `--archive-version` (a tusk extension): the archive version to write.
     pub archive_version: Option<ArchiveVersion>,
-    /// `--allow-incomplete` (a tusk extension): dump even though the database holds objects
-    /// tusk_dump cannot dump yet, with a warning for each kind.
-    pub allow_incomplete: bool,
     /// `-n/-N/-t/-T`, their `--filter` form, `--exclude-table-data`, `-b/-B`.
     pub filter: ObjectFilter,
     pub quote_all_identifiers: bool,
@@ -139,7 +136,6 @@ const ON_CONFLICT_DO_NOTHING: i32 = 1020;
 const SEQUENCE_DATA: i32 = 1021;
 /// tusk's own options, numbered apart from upstream's.
 const ARCHIVE_VERSION: i32 = 2000;
-const ALLOW_INCOMPLETE: i32 = 2001;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -257,7 +253,6 @@ const LONG: &[LongOpt] = &[
     opt("sequence-data", HasArg::No, SEQUENCE_DATA),
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
     opt("archive-version", HasArg::Required, ARCHIVE_VERSION),
-    opt("allow-incomplete", HasArg::No, ALLOW_INCOMPLETE),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -312,7 +307,6 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         sections: None,
         no_sync: false,
         archive_version: None,
-        allow_incomplete: false,
         filter: ObjectFilter::default(),
         quote_all_identifiers: false,
         disable_dollar_quoting: false,
@@ -403,7 +397,6 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
             NO_COMMENTS => o.no_comments = true,
             SEQUENCE_DATA => o.sequence_data = true,
-            ALLOW_INCOMPLETE => o.allow_incomplete = true,
             ARCHIVE_VERSION => {
                 o.archive_version = Some(match arg.as_str() {
                     "1.14" => ArchiveVersion::V1_14,

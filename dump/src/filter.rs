@@ -746,22 +746,6 @@ fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<Stri
     cat.extension_data = data;
 }
 
-/// The schemas whose objects may be dumped: those whose contents are, and those of the tables
-/// picked by `-t`. Objects of other schemas do not matter to the dump.
-pub fn schemas_in_scope(cat: &Catalog) -> Vec<u32> {
-    let of_tables: HashSet<&str> = cat
-        .relations
-        .iter()
-        .filter(|r| r.selected)
-        .map(|r| r.schema.as_str())
-        .collect();
-    cat.namespaces
-        .iter()
-        .filter(|ns| ns.selected || of_tables.contains(ns.name.as_str()))
-        .map(|ns| ns.oid)
-        .collect()
-}
-
 /// Where a filter file is read from, for error messages.
 struct FilterSource {
     /// `None` for standard input.

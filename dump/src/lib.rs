@@ -9,7 +9,6 @@
 pub mod acl;
 pub mod catalog;
 pub mod cli;
-pub mod coverage;
 pub mod ddl;
 pub mod error;
 pub mod filter;

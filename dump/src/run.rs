@@ -24,7 +24,7 @@ use crate::cli::{Format, Options, RESTRICT_CHARS};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
 use crate::objects::{self, LoLayout, ObjectGraph, Subject, Wanted};
-use crate::{coverage, filter, snapshot, sort};
+use crate::{filter, snapshot, sort};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
 /// output tusk reproduces, and tusk's own version, so both are on record.
@@ -86,29 +86,6 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     ))?;
     let mut cat = session.run(catalog::load_relations(session.client()))?;
     filter::apply(&mut cat, &matched, &opts.filter);
-    let missing = session.run(coverage::unsupported_objects(
-        session.client(),
-        &filter::schemas_in_scope(&cat),
-    ))?;
-    if !missing.is_empty() {
-        let list: Vec<String> = missing
-            .iter()
-            .map(|(what, n)| format!("{n} {what}"))
-            .collect();
-        if opts.allow_incomplete {
-            for item in &list {
-                warn(&format!(
-                    "not dumped (not supported by tusk_dump yet): {item}"
-                ));
-            }
-        } else {
-            return Err(DumpError::Unsupported(format!(
-                "this database holds objects tusk_dump cannot dump yet: {}; \
-                 use pg_dump, or --allow-incomplete to dump the rest",
-                list.join(", ")
-            )));
-        }
-    }
     // Like pg_dump, only the tables being dumped are locked (the server refuses LOCK on
     // materialized views).
     let tables: Vec<_> = cat
@@ -181,6 +158,17 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     );
     for w in sort::sort(&mut graph, &cat) {
         warn(&w);
+    }
+    if cat
+        .namespaces
+        .iter()
+        .any(|ns| ns.name == "pg_catalog" && ns.selected)
+    {
+        for name in &cat.pseudo_types_with_acl {
+            warn(&format!(
+                "typtype of data type \"{name}\" appears to be invalid"
+            ));
+        }
     }
     let entries = ddl::toc_entries(
         &cat,

@@ -130,46 +130,6 @@ fn restore_of_garbage_is_a_clean_error() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// A database holding objects tusk_dump cannot dump yet is refused with the list of what
-/// would be missing, rather than dumped without them; --allow-incomplete dumps the rest and
-/// names what it left out.
-#[test]
-fn objects_tusk_cannot_dump_are_refused_not_dropped() {
-    let c = Cluster::shared(15);
-    let db = c.new_database("incomplete").unwrap();
-    c.psql(
-        &db,
-        "CREATE TABLE t (a int); REVOKE USAGE ON TYPE pg_catalog.int4range FROM PUBLIC;",
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.dump");
-    let err = dump_fails(c, &["-Fc", "-f", out.to_str().unwrap(), &db]);
-    assert!(
-        err.contains("cannot dump yet: 1 privileges changed on pg_catalog objects"),
-        "{err}"
-    );
-    assert_empty_dir(dir.path());
-
-    let mut cmd = c.command(tusk_bin("tusk_dump").unwrap());
-    cmd.args([
-        "-Fc",
-        "--allow-incomplete",
-        "-f",
-        out.to_str().unwrap(),
-        &db,
-    ]);
-    let res = run_unchecked("tusk_dump", &mut cmd, None).unwrap();
-    let warnings = String::from_utf8_lossy(&res.stderr);
-    assert!(res.status.success(), "{warnings}");
-    assert!(
-        warnings.contains(
-            "tusk_dump: warning: not dumped (not supported by tusk_dump yet): 1 privileges changed on pg_catalog objects"
-        ),
-        "{warnings}"
-    );
-}
-
 /// pg_upgrade's mode is out of scope: one line naming the option, before connecting, and
 /// `--help` says so beside it.
 #[test]

@@ -106,6 +106,22 @@ pub async fn load_base_types(client: &Client) -> Result<Vec<BaseType>, DumpError
     rows.iter().map(base_type).collect()
 }
 
+/// The names of pg_catalog's pseudo-types (`anyelement`, ...) with privileges set. pg_dump
+/// dumps nothing of them: it warns that their typtype "appears to be invalid" (dumpType).
+pub async fn load_pseudo_types_with_acl(client: &Client) -> Result<Vec<String>, DumpError> {
+    let rows = client
+        .query(
+            "SELECT t.typname::text FROM pg_catalog.pg_type t \
+             WHERE t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace \
+               AND t.typtype = 'p' AND t.typisdefined AND t.typacl IS NOT NULL \
+             ORDER BY t.oid",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading pseudo-types"))?;
+    rows.iter().map(|r| get(r, 0)).collect()
+}
+
 fn base_type(r: &Row) -> Result<BaseType, DumpError> {
     let defined: bool = get(r, 5)?;
     let definition = if defined {

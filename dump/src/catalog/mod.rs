@@ -293,6 +293,8 @@ pub struct Catalog {
     pub casts: Vec<Cast>,
     /// Base types and undefined shell types, in OID order.
     pub base_types: Vec<BaseType>,
+    /// pg_catalog's pseudo-types with privileges set, which are warned of, not dumped.
+    pub pseudo_types_with_acl: Vec<String>,
     /// Procedural languages created after initdb, in OID order.
     pub languages: Vec<ProcLanguage>,
     /// By type and language OID.
@@ -516,6 +518,7 @@ pub async fn load_details(
     cat.event_triggers = event_triggers::load_event_triggers(client).await?;
     cat.casts = casts::load_casts(client).await?;
     cat.base_types = base_types::load_base_types(client).await?;
+    cat.pseudo_types_with_acl = base_types::load_pseudo_types_with_acl(client).await?;
     cat.languages = languages::load_languages(client).await?;
     cat.transforms = transforms::load_transforms(client).await?;
     cat.database = load_database(client, server_version).await?;

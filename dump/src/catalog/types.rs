@@ -121,7 +121,9 @@ fn dumped_kind(alias: &str) -> String {
     )
 }
 
-/// Reads the types and the dummies derived from them, in OID order.
+/// Reads the types and the dummies derived from them, in OID order; of pg_catalog's types, the
+/// range types with privileges set, whose changes pg_dump dumps (its multiranges and arrays
+/// cannot have privileges of their own).
 pub async fn load_types(client: &Client) -> Result<(Vec<UserType>, Vec<DerivedType>), DumpError> {
     let multirange_of = |alias: &str| {
         format!(
@@ -159,8 +161,9 @@ pub async fn load_types(client: &Client) -> Result<(Vec<UserType>, Vec<DerivedTy
          LEFT JOIN pg_catalog.pg_collation dc ON dc.oid = t.typcollation \
               AND t.typcollation <> bt.typcollation \
          LEFT JOIN pg_catalog.pg_namespace dcn ON dcn.oid = dc.collnamespace \
-         WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
-           AND CASE WHEN e.oid IS NULL THEN {t_kind} ELSE {e_kind} END \
+         WHERE ((n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
+                 AND CASE WHEN e.oid IS NULL THEN {t_kind} ELSE {e_kind} END) \
+                OR (n.nspname = 'pg_catalog' AND t.typtype = 'r' AND t.typacl IS NOT NULL)) \
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend x \
                WHERE x.classid = 'pg_catalog.pg_type'::pg_catalog.regclass \
                  AND x.objid = t.oid AND x.deptype = 'e') \

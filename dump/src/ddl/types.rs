@@ -16,6 +16,20 @@ use crate::objects::DumpObject;
 
 impl Builder<'_> {
     pub(super) fn user_type(&mut self, obj: &DumpObject, ty: &UserType) {
+        let name = ident(&ty.name);
+        let schema = Some(ty.schema.as_str());
+        let target = AclTarget {
+            kind: AclType::Type,
+            name: &name,
+            subname: None,
+            schema,
+            owner: Some(&ty.owner),
+        };
+        // Of pg_catalog's types only changed privileges are dumped.
+        if ty.schema == "pg_catalog" {
+            self.acl(obj.id, None, target, None, &ty.acl);
+            return;
+        }
         let qual = qualified(&ty.schema, &ty.name);
         let (desc, create) = match &ty.kind {
             TypeKind::Enum(labels) => ("TYPE", enum_sql(&qual, labels)),
@@ -34,17 +48,8 @@ impl Builder<'_> {
         te.drop_stmt = Some(format!("DROP {desc} {qual};\n"));
         self.entries.push(te);
 
-        let name = ident(&ty.name);
-        let schema = Some(ty.schema.as_str());
         self.comment(desc, &name, schema, &ty.owner, obj.catalog_id, 0, obj.id);
         self.seclabel(desc, &name, schema, &ty.owner, obj.catalog_id, 0, obj.id);
-        let target = AclTarget {
-            kind: AclType::Type,
-            name: &name,
-            subname: None,
-            schema,
-            owner: Some(&ty.owner),
-        };
         self.acl(obj.id, None, target, None, &ty.acl);
 
         match &ty.kind {
