@@ -9,6 +9,7 @@
 pub mod acl;
 pub mod catalog;
 pub mod cli;
+pub mod data;
 pub mod ddl;
 pub mod error;
 pub mod filter;

@@ -1,29 +1,29 @@
 //! One dump from start to finish: output opened first (as upstream), connect, snapshot, catalog,
-//! sort, TOC, then the archive or the plain script with the table data streamed through.
+//! sort, TOC, then the archive or the plain script with the table data ([`crate::data`])
+//! streamed through.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
-use tusk_format::archive::{ArchiveWrite, BlobsWrite};
 use tusk_format::compress::CompressedFile;
 use tusk_format::custom::CustomWriter;
-use tusk_format::custom::DataSink;
 use tusk_format::directory::DirectoryWriter;
 use tusk_format::output::Output;
-use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
+use tusk_format::script::{self, ScriptOptions, TextSink};
 use tusk_format::select::Selection;
 use tusk_format::tar::TarWriter;
 use tusk_format::{
-    ArchiveFormat, ArchiveHeader, ArchiveVersion, CompressionAlgorithm, CreateTime, Toc, TocEntry,
+    ArchiveFormat, ArchiveHeader, ArchiveVersion, CompressionAlgorithm, CreateTime, Toc,
 };
 
-use crate::catalog::{self, Catalog};
+use crate::catalog;
 use crate::cli::{Format, Options, RESTRICT_CHARS};
+use crate::data::{LiveData, write_members};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
-use crate::objects::{self, LoLayout, ObjectGraph, Subject, Wanted};
+use crate::objects::{self, LoLayout, Wanted};
 use crate::{filter, snapshot, sort};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
@@ -197,11 +197,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     }
     ddl::build_archive_dependencies(&mut toc.entries, &graph);
 
-    let mut data = LiveData {
-        session: &session,
-        cat: &cat,
-        graph: &graph,
-    };
+    let mut data = LiveData::new(&session, &cat, &graph);
     match opts.format {
         Format::Plain => {
             // pg_dump compresses a plain script as a whole file when -Z is given.
@@ -237,26 +233,6 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         Some(out) => Ok(out.commit(!opts.no_sync)?),
         None => Ok(()),
     }
-}
-
-/// Writes every data member of `toc` with live table data, then completes the archive.
-fn write_members(
-    mut writer: Box<dyn ArchiveWrite + '_>,
-    toc: &Toc,
-    data: &mut LiveData<'_>,
-) -> Result<(), DumpError> {
-    for te in toc.entries.iter().filter(|e| e.had_dumper) {
-        if te.desc == "BLOBS" {
-            let mut member = writer.blobs(te.dump_id)?;
-            data.large_objects(te, &mut BlobsOut(member.as_mut()))?;
-            member.finish()?;
-        } else {
-            let mut member = writer.data(te.dump_id)?;
-            data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
-            member.finish()?;
-        }
-    }
-    Ok(writer.finish()?)
 }
 
 fn no_file() -> DumpError {
@@ -459,133 +435,4 @@ fn generate_restrict_key() -> String {
     (0..63)
         .map(|_| char::from(chars[rng.random_range(0..chars.len())]))
         .collect()
-}
-
-/// Table data read live from the server inside the dump's snapshot.
-struct LiveData<'a> {
-    session: &'a Session,
-    cat: &'a Catalog,
-    graph: &'a ObjectGraph,
-}
-
-/// Large-object contents into an archive's BLOBS member.
-struct BlobsOut<'a>(&'a mut dyn BlobsWrite);
-
-impl DataSink for BlobsOut<'_> {
-    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn start_lo(&mut self, oid: u32) -> std::io::Result<()> {
-        self.0.start_lo(oid).map_err(std::io::Error::other)
-    }
-    fn end_lo(&mut self) -> std::io::Result<()> {
-        self.0.end_lo().map_err(std::io::Error::other)
-    }
-}
-
-impl LiveData<'_> {
-    /// Streams one table's COPY output, then the `\.` terminator pg_dump appends.
-    fn copy_rows(
-        &mut self,
-        te: &TocEntry,
-        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), DumpError> {
-        let rel = self.cat.relation(te.catalog_id.oid).ok_or_else(|| {
-            DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
-        })?;
-        let condition = self
-            .cat
-            .extension_data
-            .get(&rel.oid)
-            .map(String::as_str)
-            .filter(|c| !c.is_empty());
-        // A foreign table is read through a SELECT, which the session's restriction on
-        // foreign tables is lifted for (dumpTableData_copy).
-        let foreign = rel.relkind == b'f';
-        let sql = ddl::copy_query(rel, condition.or(foreign.then_some("")));
-        let action = format!("dumping the contents of table \"{}\"", rel.name);
-        if foreign {
-            self.restrict_relation_kind("view", &action)?;
-        }
-        self.session
-            .copy_out(&sql, |chunk| out(chunk))
-            .map_err(DumpError::query(&action))?
-            .map_err(DumpError::Write)?;
-        if foreign {
-            self.restrict_relation_kind("view, foreign-table", &action)?;
-        }
-        out(b"\\.\n\n\n").map_err(DumpError::Write)
-    }
-
-    /// `set_restrict_relation_kind`: where the server has the setting.
-    fn restrict_relation_kind(&self, value: &str, action: &str) -> Result<(), DumpError> {
-        self.session
-            .execute(&format!(
-                "SELECT pg_catalog.set_config(name, '{value}', false) FROM pg_catalog.pg_settings \
-                 WHERE name = 'restrict_nonsystem_relation_kind'"
-            ))
-            .map_err(DumpError::query(action))
-    }
-}
-
-impl LiveData<'_> {
-    /// Streams the large objects of a BLOBS entry, each read in 16 kB pieces as pg_dump reads
-    /// them (`lo_read` with LOBBUFSIZE), inside the dump's snapshot.
-    fn large_objects(&mut self, te: &TocEntry, out: &mut dyn DataSink) -> Result<(), DumpError> {
-        let Some(Subject::LargeObjects(a, b)) = self.graph.get(te.dump_id).map(|o| o.subject)
-        else {
-            return Err(DumpError::Unsupported(format!(
-                "no large objects for TOC entry {}",
-                te.dump_id
-            )));
-        };
-        let mut oids: Vec<u32> = self
-            .cat
-            .large_objects
-            .get(a..b)
-            .unwrap_or_default()
-            .iter()
-            .map(|l| l.oid)
-            .collect();
-        oids.sort_unstable();
-        for oid in oids {
-            let action = format!("reading large object {oid}");
-            let rows = self
-                .session
-                .query(&format!("SELECT pg_catalog.lo_open('{oid}', 262144)"))
-                .map_err(DumpError::query(&action))?;
-            let fd: i32 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(-1);
-            out.start_lo(oid).map_err(DumpError::Write)?;
-            loop {
-                let rows = self
-                    .session
-                    .query(&format!("SELECT pg_catalog.loread({fd}, 16384)"))
-                    .map_err(DumpError::query(&action))?;
-                let chunk: Vec<u8> = rows
-                    .first()
-                    .and_then(|r| r.try_get(0).ok())
-                    .unwrap_or_default();
-                if chunk.is_empty() {
-                    break;
-                }
-                out.data(&chunk).map_err(DumpError::Write)?;
-            }
-            self.session
-                .execute(&format!("SELECT pg_catalog.lo_close({fd})"))
-                .map_err(DumpError::query(&action))?;
-            out.end_lo().map_err(DumpError::Write)?;
-        }
-        Ok(())
-    }
-}
-
-impl DataSource for LiveData<'_> {
-    fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
-        let result = if entry.desc == "BLOBS" {
-            self.large_objects(entry, out)
-        } else {
-            self.copy_rows(entry, &mut |chunk| out.data(chunk))
-        };
-        result.map_err(|e| ScriptError::Other(e.to_string()))
-    }
 }
