@@ -497,7 +497,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             "compression is not supported by tar archive format",
         ));
     }
-    if o.format != Format::Directory && o.jobs > 1 {
+    // Upstream refuses -Fc -j too; tusk writes a custom archive in parallel (format::custom_parallel).
+    if !matches!(o.format, Format::Directory | Format::Custom) && o.jobs > 1 {
         return Err(CliError::fatal(
             "parallel backup only supported by the directory format",
         ));

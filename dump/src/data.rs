@@ -1,8 +1,11 @@
 //! Table data and large objects read live from the server inside the dump's snapshot, and
 //! written into an archive's data members or streamed into a plain script.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
 use tusk_connect::Session;
-use tusk_format::archive::{ArchiveWrite, BlobsWrite};
+use tusk_format::archive::{BlobsWrite, ConcurrentWrite};
 use tusk_format::custom::DataSink;
 use tusk_format::script::{DataSource, ScriptError};
 use tusk_format::{Toc, TocEntry};
@@ -12,24 +15,64 @@ use crate::ddl;
 use crate::error::DumpError;
 use crate::objects::{ObjectGraph, Subject};
 
-/// Writes every data member of `toc` with live table data, then completes the archive.
-pub fn write_members(
-    mut writer: Box<dyn ArchiveWrite + '_>,
+/// Writes every data member of `toc` with live table data, one thread per session, then
+/// completes the archive. One session (the leader's) dumps in TOC order, as pg_dump does
+/// without `-j`; several are workers in the exported snapshot, which take the largest tables
+/// first (WriteDataChunks) and lock each table NOWAIT before reading it. The first failure
+/// stops every worker at its next member and is returned.
+pub fn write_members<W: ConcurrentWrite>(
+    writer: W,
     toc: &Toc,
-    data: &mut LiveData<'_>,
+    sessions: &[&Session],
+    cat: &Catalog,
+    graph: &ObjectGraph,
 ) -> Result<(), DumpError> {
-    for te in toc.entries.iter().filter(|e| e.had_dumper) {
-        if te.desc == "BLOBS" {
-            let mut member = writer.blobs(te.dump_id)?;
-            data.large_objects(te, &mut BlobsOut(member.as_mut()))?;
-            member.finish()?;
-        } else {
-            let mut member = writer.data(te.dump_id)?;
-            data.copy_rows(te, &mut |chunk| member.write_all(chunk))?;
-            member.finish()?;
+    let parallel = sessions.len() > 1;
+    let mut jobs: Vec<(&TocEntry, u64)> = toc
+        .entries
+        .iter()
+        .filter(|e| e.had_dumper)
+        .map(|te| (te, data_length(te, cat, graph)))
+        .collect();
+    if parallel {
+        jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.dump_id.cmp(&b.0.dump_id)));
+    }
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let failure: Mutex<Option<DumpError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for session in sessions {
+            let (jobs, next, failed, failure, writer) = (&jobs, &next, &failed, &failure, &writer);
+            scope.spawn(move || {
+                let mut data = LiveData::new(session, cat, graph);
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(&(te, _)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    if let Err(e) = data.write_member(writer, te, parallel) {
+                        // The first failure is the one to report; later ones are its echoes.
+                        if !failed.swap(true, Ordering::Relaxed) {
+                            *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                        }
+                        break;
+                    }
+                }
+            });
         }
+    });
+    if let Some(e) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(e);
     }
     Ok(writer.finish()?)
+}
+
+/// pg_dump's `dataLength`: a table's pages with its TOAST table's, 8 kB per large object for
+/// a BLOBS entry (the units differ upstream too).
+fn data_length(te: &TocEntry, cat: &Catalog, graph: &ObjectGraph) -> u64 {
+    match graph.get(te.dump_id).map(|o| o.subject) {
+        Some(Subject::LargeObjects(a, b)) => (b.saturating_sub(a) as u64) * 8192,
+        _ => cat.relation(te.catalog_id.oid).map_or(0, |r| r.pages),
+    }
 }
 
 /// Table data read live from the server inside the dump's snapshot.
@@ -63,15 +106,40 @@ impl<'a> LiveData<'a> {
         }
     }
 
+    /// One entry's member; a worker (`lock`) first locks the table as pg_dump's workers do.
+    fn write_member<W: ConcurrentWrite>(
+        &mut self,
+        writer: &W,
+        te: &TocEntry,
+        lock: bool,
+    ) -> Result<(), DumpError> {
+        if te.desc == "BLOBS" {
+            return writer.write_blobs(te.dump_id, |member| {
+                self.large_objects(te, &mut BlobsOut(member))
+            });
+        }
+        if lock {
+            let rel = self.table(te)?;
+            crate::snapshot::lock_for_worker(self.session, rel)?;
+        }
+        writer.write_data(te.dump_id, |member| {
+            self.copy_rows(te, &mut |chunk| member.write_all(chunk))
+        })
+    }
+
+    fn table(&self, te: &TocEntry) -> Result<&'a crate::catalog::Relation, DumpError> {
+        self.cat
+            .relation(te.catalog_id.oid)
+            .ok_or_else(|| DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id)))
+    }
+
     /// Streams one table's COPY output, then the `\.` terminator pg_dump appends.
     fn copy_rows(
         &mut self,
         te: &TocEntry,
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<(), DumpError> {
-        let rel = self.cat.relation(te.catalog_id.oid).ok_or_else(|| {
-            DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id))
-        })?;
+        let rel = self.table(te)?;
         let condition = self
             .cat
             .extension_data

@@ -26,6 +26,13 @@ pub enum DumpError {
     Catalog(String),
     #[error("{0}")]
     Unsupported(String),
+    /// A parallel worker could not lock its table (parallel.c's message).
+    #[error(
+        "could not obtain lock on relation \"{0}\"\nThis usually means that someone requested an \
+         ACCESS EXCLUSIVE lock on the table after the pg_dump parent process had gotten the \
+         initial ACCESS SHARE lock on the table."
+    )]
+    WorkerLock(String),
     /// A selection pattern that is malformed or, as the options demand, matched nothing.
     #[error("{0}")]
     Selection(String),

@@ -7,8 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
+use tusk_format::archive::OneAtATime;
 use tusk_format::compress::CompressedFile;
 use tusk_format::custom::CustomWriter;
+use tusk_format::custom_parallel::ParallelCustomWriter;
 use tusk_format::directory::DirectoryWriter;
 use tusk_format::output::Output;
 use tusk_format::script::{self, ScriptOptions, TextSink};
@@ -47,7 +49,8 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
 
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+            // The connections' I/O tasks run here: one thread per parallel worker, at most 4.
+            .worker_threads(opts.jobs.clamp(1, 4) as usize)
             .enable_all()
             .build()
             .map_err(DumpError::Write)?,
@@ -57,7 +60,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         .application_name
         .get_or_insert_with(|| "tusk_dump".to_owned());
     let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
-    let session = Session::connect(rt, &params, &conn_opts)?;
+    let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
 
     let server_version: i32 = session
         .show("server_version_num")
@@ -70,7 +73,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         )));
     }
     snapshot::setup(&session, opts, server_version)?;
-    let _snapshot_id = snapshot::begin(&session, opts)?;
+    let snapshot_id = snapshot::begin(&session, opts)?;
 
     let facts = session_facts(&session)?;
     if facts.encoding != "UTF8" {
@@ -197,9 +200,25 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     }
     ddl::build_archive_dependencies(&mut toc.entries, &graph);
 
-    let mut data = LiveData::new(&session, &cat, &graph);
+    // Parallel workers, each in the leader's snapshot; without them the leader dumps the data.
+    let workers = |wanted: bool| -> Result<Vec<Session>, DumpError> {
+        let n = if wanted { opts.jobs } else { 0 };
+        (0..n)
+            .map(|_| {
+                snapshot::connect_worker(
+                    &rt,
+                    &session,
+                    &conn_opts,
+                    opts,
+                    server_version,
+                    &snapshot_id,
+                )
+            })
+            .collect()
+    };
     match opts.format {
         Format::Plain => {
+            let mut data = LiveData::new(&session, &cat, &graph);
             // pg_dump compresses a plain script as a whole file when -Z is given.
             let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
             let compressed = CompressedFile::new(file, opts.compression)
@@ -212,18 +231,32 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                 .map_err(DumpError::Write)?;
         }
         Format::Custom => {
-            let writer = CustomWriter::new(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
-            write_members(Box::new(writer), &toc, &mut data)?;
+            let out = output.as_mut().ok_or_else(no_file)?;
+            let spill_dir = out.dir();
+            let writer = CustomWriter::new(out.file(), &toc)?;
+            // pg_restore reads a pipe's members in TOC order only: without seeking, tusk
+            // dumps serially (upstream refuses -Fc -j altogether).
+            let parallel = opts.jobs > 1 && writer.is_seekable();
+            let workers = workers(parallel)?;
+            let writer = ParallelCustomWriter::new(writer, spill_dir.filter(|_| parallel));
+            write_members(writer, &toc, &pool(&session, &workers), &cat, &graph)?;
         }
         Format::Directory => {
             let path = opts.file.as_deref().unwrap_or_default();
             let mut writer = DirectoryWriter::create(Path::new(path), &toc)?;
             writer.set_sync(!opts.no_sync);
-            write_members(Box::new(writer), &toc, &mut data)?;
+            let workers = workers(opts.jobs > 1)?;
+            write_members(writer, &toc, &pool(&session, &workers), &cat, &graph)?;
         }
         Format::Tar => {
             let writer = TarWriter::create(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
-            write_members(Box::new(writer), &toc, &mut data)?;
+            write_members(
+                OneAtATime::new(writer),
+                &toc,
+                &pool(&session, &[]),
+                &cat,
+                &graph,
+            )?;
         }
     }
     session
@@ -232,6 +265,15 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     match output {
         Some(out) => Ok(out.commit(!opts.no_sync)?),
         None => Ok(()),
+    }
+}
+
+/// The sessions that dump the data: the workers, or the leader when there are none.
+fn pool<'a>(leader: &'a Session, workers: &'a [Session]) -> Vec<&'a Session> {
+    if workers.is_empty() {
+        vec![leader]
+    } else {
+        workers.iter().collect()
     }
 }
 

@@ -2,7 +2,10 @@
 //! with a consistent snapshot, the exported snapshot id for worker connections, and the
 //! ACCESS SHARE locks that keep dumped tables from changing shape under us.
 
-use tusk_connect::Session;
+use std::sync::Arc;
+
+use tokio::runtime::Runtime;
+use tusk_connect::{ConnectOptions, Session};
 use tusk_format::quote::qualified;
 
 use crate::catalog::Relation;
@@ -77,6 +80,49 @@ pub fn begin(session: &Session, opts: &Options) -> Result<String, DumpError> {
         .first()
         .and_then(|r| r.try_get::<_, String>(0).ok())
         .unwrap_or_default())
+}
+
+/// Opens one parallel worker's session: connected as the leader is (its password included, as
+/// pg_dump reuses its saved one), set up as the leader was, in the leader's snapshot.
+pub fn connect_worker(
+    rt: &Arc<Runtime>,
+    leader: &Session,
+    conn_opts: &ConnectOptions,
+    opts: &Options,
+    server_version: i32,
+    snapshot_id: &str,
+) -> Result<Session, DumpError> {
+    let conn_opts = ConnectOptions {
+        force_password: false,
+        ..conn_opts.clone()
+    };
+    let session = Session::connect(Arc::clone(rt), &leader.connection().params, &conn_opts)?;
+    setup(&session, opts, server_version)?;
+    begin_worker(&session, snapshot_id)?;
+    Ok(session)
+}
+
+/// Begins a worker's transaction in the leader's exported snapshot. Like pg_dump, a worker
+/// uses REPEATABLE READ even under --serializable-deferrable: the snapshot was taken in the
+/// leader's serializable deferrable transaction, which gives the guarantees.
+pub fn begin_worker(session: &Session, snapshot_id: &str) -> Result<(), DumpError> {
+    session
+        .execute(&format!(
+            "BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+             SET TRANSACTION SNAPSHOT {}",
+            tusk_format::quote::literal(snapshot_id, true)
+        ))
+        .map_err(DumpError::query("starting a worker's transaction"))
+}
+
+/// A worker's lock on the table it is about to dump (pg_dump's lockTableForWorker): NOWAIT, so
+/// that a worker queued behind an ACCESS EXCLUSIVE request made after the leader's lock fails
+/// instead of deadlocking with it.
+pub fn lock_for_worker(session: &Session, table: &Relation) -> Result<(), DumpError> {
+    let name = qualified(&table.schema, &table.name);
+    session
+        .execute(&format!("LOCK TABLE {name} IN ACCESS SHARE MODE NOWAIT"))
+        .map_err(|_| DumpError::WorkerLock(name))
 }
 
 /// Takes ACCESS SHARE locks on the tables to dump.

@@ -319,3 +319,96 @@ impl DataSink for BlobsCopy<'_> {
         self.out.end_lo().map_err(io::Error::other)
     }
 }
+
+/// An archive whose members several threads may write at once, each member by a callback
+/// given its writer: `fill` streams the payload, the archive ends the member when it returns
+/// `Ok`. A failed member leaves the archive unfinishable. Errors of `fill` (`E`) pass through.
+pub trait ConcurrentWrite: Sync {
+    fn write_data<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E>;
+    fn write_blobs<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        fill: impl FnOnce(&mut dyn BlobsWrite) -> Result<(), E>,
+    ) -> Result<(), E>;
+    /// Completes the archive once every member is written.
+    fn finish(self) -> Result<(), FormatError>;
+}
+
+impl ConcurrentWrite for crate::directory::DirectoryWriter {
+    fn write_data<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut member = self.member_writer(dump_id)?;
+        fill(&mut member)?;
+        Ok(member.finish()?)
+    }
+
+    fn write_blobs<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        fill: impl FnOnce(&mut dyn BlobsWrite) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut member = self.blobs_writer(dump_id)?;
+        fill(&mut member)?;
+        Ok(member.finish()?)
+    }
+
+    fn finish(self) -> Result<(), FormatError> {
+        crate::directory::DirectoryWriter::finish(self)
+    }
+}
+
+/// A writer that takes one member at a time (tar) shared between threads: a member waits for
+/// the one being written to end.
+pub struct OneAtATime<W: ArchiveWrite + Send>(std::sync::Mutex<W>);
+
+impl<W: ArchiveWrite + Send> OneAtATime<W> {
+    pub fn new(writer: W) -> Self {
+        OneAtATime(std::sync::Mutex::new(writer))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, W> {
+        // A member that panicked left its writer unfinished, which `finish` reports.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl<W: ArchiveWrite + Send> ConcurrentWrite for OneAtATime<W> {
+    fn write_data<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut writer = self.lock();
+        let mut member = writer.data(dump_id)?;
+        fill(&mut member)?;
+        Ok(member.finish()?)
+    }
+
+    fn write_blobs<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        fill: impl FnOnce(&mut dyn BlobsWrite) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut writer = self.lock();
+        let mut member = writer.blobs(dump_id)?;
+        fill(member.as_mut())?;
+        Ok(member.finish()?)
+    }
+
+    fn finish(self) -> Result<(), FormatError> {
+        let writer = self
+            .0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Box::new(writer).finish()
+    }
+}

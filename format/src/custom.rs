@@ -524,42 +524,44 @@ impl<W: Write + Seek> CustomWriter<W> {
     /// Starts a data member (BLK_DATA) of an entry with `had_dumper`; write the payload into
     /// the returned writer, then call its `finish`. Members may come in any order.
     pub fn data(&mut self, dump_id: DumpId) -> Result<DataMemberWriter<'_, W>, FormatError> {
-        let compressor = self.compressor(dump_id)?;
+        let compression = self.compression;
         self.begin(dump_id, BLK_DATA)?;
-        Ok(DataMemberWriter {
-            writer: self,
+        Ok(DataMemberWriter(DataEncoder::new(
+            InArchive(self),
             dump_id,
-            compressor,
-        })
+            compression,
+        )?))
     }
 
     /// Starts the large objects of a BLOBS entry (BLK_BLOBS).
     pub fn blobs(&mut self, dump_id: DumpId) -> Result<BlobsWriter<'_, W>, FormatError> {
+        let compression = self.compression;
         self.begin(dump_id, BLK_BLOBS)?;
-        Ok(BlobsWriter {
-            writer: self,
+        Ok(BlobsWriter(BlobsEncoder::new(
+            InArchive(self),
             dump_id,
-            current: None,
-        })
+            compression,
+        )))
     }
 
-    fn compressor(&self, dump_id: DumpId) -> Result<Compressor, FormatError> {
-        Compressor::new(self.compression).map_err(|source| FormatError::Codec {
-            dump_id,
-            offset: self.pos,
-            source,
-        })
+    /// The compression of the archive's members.
+    pub(crate) fn compression(&self) -> Compression {
+        self.compression
     }
 
-    fn codec_error(&self, dump_id: DumpId, e: CodecError) -> FormatError {
-        match e {
-            CodecError::Output(source) => FormatError::Write(source),
-            source => FormatError::Codec {
-                dump_id,
-                offset: self.pos,
-                source,
-            },
-        }
+    /// Writes a member framed elsewhere (a [`DataEncoder`] or [`BlobsEncoder`] into a spool):
+    /// its block header, then `body` as it is.
+    pub(crate) fn append_block(
+        &mut self,
+        dump_id: DumpId,
+        blobs: bool,
+        body: &mut dyn Read,
+    ) -> Result<(), FormatError> {
+        self.begin(dump_id, if blobs { BLK_BLOBS } else { BLK_DATA })?;
+        let copied = io::copy(body, &mut self.out).map_err(FormatError::Write)?;
+        self.pos += copied;
+        self.open = None;
+        Ok(())
     }
 
     /// Ends the archive: on seekable output the TOC is rewritten in place with the offsets of
@@ -607,47 +609,104 @@ fn emit<W: Write>(out: &mut W, pos: &mut u64, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// One chunk of a stream: Int length, bytes. Never called with an empty chunk.
-fn emit_chunk<W: Write>(out: &mut W, pos: &mut u64, chunk: &[u8]) -> io::Result<()> {
+fn emit_chunk<W: Write>(out: &mut W, chunk: &[u8]) -> io::Result<()> {
     let len =
         i32::try_from(chunk.len()).map_err(|_| io::Error::other("chunk longer than 2 GiB"))?;
-    emit(out, pos, &int_bytes(len))?;
-    emit(out, pos, chunk)
+    out.write_all(&int_bytes(len))?;
+    out.write_all(chunk)
 }
 
-/// Compresses one data member into chunks. Call [`finish`](Self::finish): dropping it leaves
-/// the archive without the member's end, and the archive writer refuses to go on.
-pub struct DataMemberWriter<'a, W: Write + Seek> {
-    writer: &'a mut CustomWriter<W>,
+fn codec_error(dump_id: DumpId, offset: u64, e: CodecError) -> FormatError {
+    match e {
+        CodecError::Output(source) => FormatError::Write(source),
+        source => FormatError::Codec {
+            dump_id,
+            offset,
+            source,
+        },
+    }
+}
+
+/// Where a member's framed chunks go: the archive itself, or a spool appended to it later.
+/// The position is for messages.
+pub(crate) trait BlockOut: Write {
+    fn position(&self) -> u64;
+}
+
+/// The archive's output while a member is written straight into it.
+struct InArchive<'a, W: Write + Seek>(&'a mut CustomWriter<W>);
+
+impl<W: Write + Seek> Write for InArchive<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let CustomWriter { out, pos, .. } = &mut *self.0;
+        emit(out, pos, buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.out.flush()
+    }
+}
+
+impl<W: Write + Seek> BlockOut for InArchive<'_, W> {
+    fn position(&self) -> u64 {
+        self.0.pos
+    }
+}
+
+/// One data member's payload: compressed, cut into chunks, ended by an empty chunk. Dropping
+/// it unfinished leaves the member without its end.
+pub(crate) struct DataEncoder<S: BlockOut> {
+    out: S,
     dump_id: DumpId,
     compressor: Compressor,
 }
 
-impl<W: Write + Seek> DataMemberWriter<'_, W> {
-    /// Ends the compressed stream and the member.
-    pub fn finish(self) -> Result<(), FormatError> {
-        let DataMemberWriter {
-            writer,
+impl<S: BlockOut> DataEncoder<S> {
+    pub(crate) fn new(
+        out: S,
+        dump_id: DumpId,
+        compression: Compression,
+    ) -> Result<Self, FormatError> {
+        let compressor = Compressor::new(compression).map_err(|source| FormatError::Codec {
+            dump_id,
+            offset: out.position(),
+            source,
+        })?;
+        Ok(DataEncoder {
+            out,
+            dump_id,
+            compressor,
+        })
+    }
+
+    /// Ends the compressed stream and the member; gives the output back.
+    pub(crate) fn finish(self) -> Result<S, FormatError> {
+        let DataEncoder {
+            mut out,
             dump_id,
             compressor,
         } = self;
-        let CustomWriter { out, pos, .. } = &mut *writer;
         compressor
-            .finish(&mut |chunk| emit_chunk(out, pos, chunk))
-            .map_err(|e| writer.codec_error(dump_id, e))?;
-        writer.emit(&int_bytes(0))?;
-        writer.open = None;
-        Ok(())
+            .finish(&mut |chunk| emit_chunk(&mut out, chunk))
+            .map_err(|e| codec_error(dump_id, out.position(), e))?;
+        out.write_all(&int_bytes(0)).map_err(FormatError::Write)?;
+        Ok(out)
     }
 }
 
-impl<W: Write + Seek> Write for DataMemberWriter<'_, W> {
+impl<S: BlockOut> Write for DataEncoder<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let CustomWriter { out, pos, .. } = &mut *self.writer;
-        self.compressor
-            .write(buf, &mut |chunk| emit_chunk(out, pos, chunk))
+        let DataEncoder {
+            out,
+            dump_id,
+            compressor,
+        } = self;
+        compressor
+            .write(buf, &mut |chunk| emit_chunk(out, chunk))
             .map_err(|e| match e {
                 CodecError::Output(e) => e,
-                e => io::Error::other(self.writer.codec_error(self.dump_id, e)),
+                e => io::Error::other(codec_error(*dump_id, out.position(), e)),
             })?;
         Ok(buf.len())
     }
@@ -655,20 +714,30 @@ impl<W: Write + Seek> Write for DataMemberWriter<'_, W> {
     /// Flushes what is already framed to the output. The compressor is not flushed: that would
     /// change the compressed stream.
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.out.flush()
+        self.out.flush()
     }
 }
 
-/// Writes the large objects of one BLOBS entry: for each, `start_lo`, the bytes (through
-/// `Write`), `end_lo`; then `finish`, which writes the closing OID 0.
-pub struct BlobsWriter<'a, W: Write + Seek> {
-    writer: &'a mut CustomWriter<W>,
+/// The large objects of one BLOBS member: per object its OID and a compressed stream, then
+/// OID 0.
+pub(crate) struct BlobsEncoder<S: BlockOut> {
+    out: S,
     dump_id: DumpId,
+    compression: Compression,
     current: Option<(u32, Compressor)>,
 }
 
-impl<W: Write + Seek> BlobsWriter<'_, W> {
-    pub fn start_lo(&mut self, oid: u32) -> Result<(), FormatError> {
+impl<S: BlockOut> BlobsEncoder<S> {
+    pub(crate) fn new(out: S, dump_id: DumpId, compression: Compression) -> Self {
+        BlobsEncoder {
+            out,
+            dump_id,
+            compression,
+            current: None,
+        }
+    }
+
+    pub(crate) fn start_lo(&mut self, oid: u32) -> Result<(), FormatError> {
         if let Some((open, _)) = &self.current {
             return Err(FormatError::unwritable(format!(
                 "large object {open} was not ended before large object {oid} began"
@@ -677,56 +746,120 @@ impl<W: Write + Seek> BlobsWriter<'_, W> {
         if oid == 0 {
             return Err(FormatError::unwritable("invalid OID for large object"));
         }
-        let compressor = self.writer.compressor(self.dump_id)?;
+        let compressor =
+            Compressor::new(self.compression).map_err(|source| FormatError::Codec {
+                dump_id: self.dump_id,
+                offset: self.out.position(),
+                source,
+            })?;
         // Upstream writes the OID through a C int, so OIDs above 2^31 are stored negative.
-        self.writer.emit(&int_bytes(oid as i32))?;
+        self.out
+            .write_all(&int_bytes(oid as i32))
+            .map_err(FormatError::Write)?;
         self.current = Some((oid, compressor));
         Ok(())
     }
 
-    pub fn end_lo(&mut self) -> Result<(), FormatError> {
+    pub(crate) fn end_lo(&mut self) -> Result<(), FormatError> {
         let Some((_, compressor)) = self.current.take() else {
             return Err(FormatError::unwritable("end_lo without start_lo"));
         };
-        let CustomWriter { out, pos, .. } = &mut *self.writer;
+        let out = &mut self.out;
         compressor
-            .finish(&mut |chunk| emit_chunk(out, pos, chunk))
-            .map_err(|e| self.writer.codec_error(self.dump_id, e))?;
-        self.writer.emit(&int_bytes(0))
+            .finish(&mut |chunk| emit_chunk(out, chunk))
+            .map_err(|e| codec_error(self.dump_id, out.position(), e))?;
+        out.write_all(&int_bytes(0)).map_err(FormatError::Write)
     }
 
-    /// Ends the list of large objects and the member.
-    pub fn finish(self) -> Result<(), FormatError> {
+    /// Ends the list of large objects and the member; gives the output back.
+    pub(crate) fn finish(mut self) -> Result<S, FormatError> {
         if let Some((oid, _)) = &self.current {
             return Err(FormatError::unwritable(format!(
                 "large object {oid} was not ended"
             )));
         }
-        self.writer.emit(&int_bytes(0))?;
-        self.writer.open = None;
-        Ok(())
+        self.out
+            .write_all(&int_bytes(0))
+            .map_err(FormatError::Write)?;
+        Ok(self.out)
     }
 }
 
-impl<W: Write + Seek> Write for BlobsWriter<'_, W> {
+impl<S: BlockOut> Write for BlobsEncoder<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let Some((_, compressor)) = &mut self.current else {
             return Err(io::Error::other(
                 "large object data written outside start_lo/end_lo",
             ));
         };
-        let CustomWriter { out, pos, .. } = &mut *self.writer;
+        let (out, dump_id) = (&mut self.out, self.dump_id);
         compressor
-            .write(buf, &mut |chunk| emit_chunk(out, pos, chunk))
+            .write(buf, &mut |chunk| emit_chunk(out, chunk))
             .map_err(|e| match e {
                 CodecError::Output(e) => e,
-                e => io::Error::other(self.writer.codec_error(self.dump_id, e)),
+                e => io::Error::other(codec_error(dump_id, out.position(), e)),
             })?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.out.flush()
+        self.out.flush()
+    }
+}
+
+/// Compresses one data member into chunks, straight into the archive. Call
+/// [`finish`](Self::finish): dropping it leaves the archive without the member's end, and the
+/// archive writer refuses to go on.
+pub struct DataMemberWriter<'a, W: Write + Seek>(DataEncoder<InArchive<'a, W>>);
+
+impl<W: Write + Seek> DataMemberWriter<'_, W> {
+    /// Ends the compressed stream and the member.
+    pub fn finish(self) -> Result<(), FormatError> {
+        let InArchive(writer) = self.0.finish()?;
+        writer.open = None;
+        Ok(())
+    }
+}
+
+impl<W: Write + Seek> Write for DataMemberWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Writes the large objects of one BLOBS entry straight into the archive: for each,
+/// `start_lo`, the bytes (through `Write`), `end_lo`; then `finish`, which writes the closing
+/// OID 0.
+pub struct BlobsWriter<'a, W: Write + Seek>(BlobsEncoder<InArchive<'a, W>>);
+
+impl<W: Write + Seek> BlobsWriter<'_, W> {
+    pub fn start_lo(&mut self, oid: u32) -> Result<(), FormatError> {
+        self.0.start_lo(oid)
+    }
+
+    pub fn end_lo(&mut self) -> Result<(), FormatError> {
+        self.0.end_lo()
+    }
+
+    /// Ends the list of large objects and the member.
+    pub fn finish(self) -> Result<(), FormatError> {
+        let InArchive(writer) = self.0.finish()?;
+        writer.open = None;
+        Ok(())
+    }
+}
+
+impl<W: Write + Seek> Write for BlobsWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 

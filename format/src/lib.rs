@@ -3,6 +3,7 @@
 //! - [`toc`]: the TOC model (header, entries) shared by every container format.
 //! - [`archive`]: any archive, format detected as pg_restore does it.
 //! - [`custom`]: the custom (`-Fc`) container, reader and writer.
+//! - [`custom_parallel`]: a custom archive written by several threads at once.
 //! - [`tar`]: the tar (`-Ft`) container, reader and writer.
 //! - [`directory`]: the directory (`-Fd`) container, reader and writer.
 //! - [`compress`]: streaming codecs with upstream's chunking.
@@ -21,6 +22,7 @@ pub mod archive;
 pub mod compress;
 pub mod compress_spec;
 pub mod custom;
+pub mod custom_parallel;
 pub mod directory;
 pub mod encoding;
 pub mod error;
@@ -30,6 +32,7 @@ pub mod primitive;
 pub mod quote;
 pub mod script;
 pub mod select;
+mod spill;
 pub mod tar;
 pub mod toc;
 mod tocfile;

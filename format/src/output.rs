@@ -55,6 +55,16 @@ impl Output {
         })
     }
 
+    /// The directory the file is written in (`None` for standard output): where temporary
+    /// files that belong with the output go.
+    pub fn dir(&self) -> Option<PathBuf> {
+        let (temp, _) = self.paths.as_ref()?;
+        Some(match temp.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        })
+    }
+
     pub fn file(&mut self) -> &mut File {
         &mut self.file
     }

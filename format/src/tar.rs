@@ -17,9 +17,8 @@
 //! `finish` adds `restore.sql`, made by the script emitter as upstream makes it, and the trailer.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::archive::{ArchiveRead, ArchiveWrite, BlobsWrite, MemberWrite};
@@ -28,6 +27,7 @@ use crate::encoding::{self, Encoding};
 use crate::error::FormatError;
 use crate::primitive::{ByteReader, What, put_str};
 use crate::script::{self, DataSource, ScriptError, ScriptOptions, Sink};
+use crate::spill::SpillFile;
 use crate::toc::{
     ArchiveFormat, ArchiveVersion, CompressionAlgorithm, DataLocation, DumpId, Toc, TocEntry,
 };
@@ -707,56 +707,6 @@ impl<R: Read + Seek> ArchiveRead for TarReader<R> {
 
 // ---- spooling members until their turn ----
 
-/// A temporary file that is gone from the directory as soon as it is made (like `tmpfile()`),
-/// so nothing is left behind whatever happens to the process; where the system cannot unlink
-/// an open file, it is removed on drop.
-struct SpillFile {
-    file: BufWriter<File>,
-    path: Option<PathBuf>,
-}
-
-impl SpillFile {
-    fn create(dir: &Path) -> io::Result<SpillFile> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!(".tusk-tar-{}-{n}-{nanos}.tmp", std::process::id()));
-            let mut options = File::options();
-            options.read(true).write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                // Like upstream's umask around tmpfile(): the data stays private.
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            match options.open(&path) {
-                Ok(file) => {
-                    let path = std::fs::remove_file(&path).err().map(|_| path);
-                    return Ok(SpillFile {
-                        file: BufWriter::with_capacity(WRITE_BUFFER, file),
-                        path,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
-
-impl Drop for SpillFile {
-    fn drop(&mut self) {
-        if let Some(path) = &self.path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
 /// Where held-back members go, and how much memory they may use together.
 struct SpoolPolicy {
     dir: PathBuf,
@@ -804,12 +754,7 @@ impl Spool {
         match self.file {
             None => Ok(SpoolReader::Memory(io::Cursor::new(self.memory))),
             Some(mut spill) => {
-                spill.file.flush().map_err(FormatError::TempFile)?;
-                spill
-                    .file
-                    .get_mut()
-                    .seek(SeekFrom::Start(0))
-                    .map_err(FormatError::TempFile)?;
+                spill.rewind().map_err(FormatError::TempFile)?;
                 Ok(SpoolReader::File(spill))
             }
         }
@@ -1650,7 +1595,7 @@ mod tests {
             .filter(|e| {
                 e.file_name()
                     .to_string_lossy()
-                    .starts_with(&format!(".tusk-tar-{}-", std::process::id()))
+                    .starts_with(&format!(".tusk-spill-{}-", std::process::id()))
             })
             .count();
         assert_eq!(leftovers, 0);

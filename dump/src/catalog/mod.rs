@@ -145,6 +145,9 @@ pub struct Relation {
     pub acl: Acl,
     /// Columns with privileges of their own, in `attnum` order.
     pub column_acls: Vec<ColumnAcl>,
+    /// Pages of the relation and its TOAST table (`relpages`), pg_dump's size estimate for
+    /// ordering a parallel dump's data, largest first.
+    pub pages: u64,
 }
 
 /// A constraint dumped as its own post-data entry: a foreign key. (Index-backed constraints
@@ -673,7 +676,8 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                     c.reloptions::text[], tc.reloptions::text[], \
                     coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
                               WHERE t.oid = c.reltablespace), ''), \
-                    am.amname::text, d.refobjid, d.refobjsubid::int2, d.deptype \
+                    am.amname::text, d.refobjid, d.refobjsubid::int2, d.deptype, \
+                    c.relpages::int8 + coalesce(tc.relpages, 0)::int8 \
              FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid \
@@ -725,6 +729,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                 selected: true,
                 acl: Acl::default(),
                 column_acls: Vec::new(),
+                pages: u64::try_from(get::<i64>(r, 13)?).unwrap_or(0),
             })
         })
         .collect()

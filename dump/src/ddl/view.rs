@@ -253,6 +253,7 @@ mod tests {
             table: Default::default(),
             acl: Default::default(),
             column_acls: Vec::new(),
+            pages: 0,
             view: Some(ViewInfo {
                 definition: " SELECT id,\n    \"Label\",\n    x AS \"select\"\n   FROM t"
                     .to_owned(),

@@ -22,6 +22,7 @@ fn rel(oid: u32, schema: &str, name: &str, relkind: u8, columns: Vec<Column>) ->
         view: None,
         acl: Default::default(),
         column_acls: Vec::new(),
+        pages: 0,
         table: TableDetails {
             replica_identity: b'd',
             ..TableDetails::default()
