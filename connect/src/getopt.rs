@@ -151,6 +151,37 @@ pub fn parse_jobs(arg: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("-j/--jobs must be in range 1..{}", i32::MAX))
 }
 
+/// fe_utils' `option_parse_int`: an integer as strtol reads it (leading blanks, a sign,
+/// digits; nothing at all reads as 0), trailing blanks allowed, then the range, each failure
+/// worded as upstream words it.
+pub fn option_parse_int(arg: &str, name: &str, min: i32, max: i32) -> Result<i32, String> {
+    let body = arg.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let unsigned = body.strip_prefix(['+', '-']).unwrap_or(body);
+    let digits = unsigned.len()
+        - unsigned
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .len();
+    let rest = if digits == 0 {
+        arg
+    } else {
+        &unsigned[digits..]
+    };
+    if !rest
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .is_empty()
+    {
+        return Err(format!("invalid value \"{arg}\" for option {name}"));
+    }
+    let value = if digits == 0 {
+        Some(0)
+    } else {
+        body[..body.len() - rest.len()].parse::<i32>().ok()
+    };
+    value
+        .filter(|v| (min..=max).contains(v))
+        .ok_or_else(|| format!("{name} must be in range {min}..{max}"))
+}
+
 /// An option as messages name it: `--long-name` when it has one, else `-x`.
 pub fn option_name(code: i32, long: &[LongOpt]) -> String {
     match long.iter().find(|l| l.code == code) {
@@ -205,6 +236,19 @@ fn find_long<'a>(name: &str, arg: &str, long: &'a [LongOpt]) -> Result<&'a LongO
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_parse_as_option_parse_int() {
+        let p = |a: &str| option_parse_int(a, "--x", -15, 3);
+        assert_eq!(p("3"), Ok(3));
+        assert_eq!(p(" -15 "), Ok(-15));
+        assert_eq!(p("+2"), Ok(2));
+        assert_eq!(p(""), Ok(0));
+        assert_eq!(p("x"), Err("invalid value \"x\" for option --x".into()));
+        assert_eq!(p("1x"), Err("invalid value \"1x\" for option --x".into()));
+        assert_eq!(p("4"), Err("--x must be in range -15..3".into()));
+        assert_eq!(p("99999999999"), Err("--x must be in range -15..3".into()));
+    }
 
     const LONG: &[LongOpt] = &[
         LongOpt {

@@ -369,13 +369,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             NO_SYNC => o.no_sync = true,
             EXTRA_FLOAT_DIGITS => {
                 o.extra_float_digits = Some(
-                    arg.trim()
-                        .parse::<i32>()
-                        .ok()
-                        .filter(|d| (-15..=3).contains(d))
-                        .ok_or_else(|| {
-                            CliError::fatal("--extra-float-digits must be in range -15..3")
-                        })?,
+                    getopt::option_parse_int(&arg, "--extra-float-digits", -15, 3)
+                        .map_err(CliError::fatal)?,
                 );
             }
             STATISTICS_ONLY => only.statistics_only = true,

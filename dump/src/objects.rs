@@ -297,6 +297,8 @@ fn object(
 pub struct Wanted {
     pub schema: bool,
     pub data: bool,
+    /// Sequence values without the rest of the data (`--sequence-data` with the data off).
+    pub sequence_data: bool,
     /// Large objects, and in which archive layout.
     pub large_objects: Option<LoLayout>,
 }
@@ -733,8 +735,12 @@ pub fn build(cat: &Catalog, wanted: Wanted) -> ObjectGraph {
     }
     add_replication(&mut g, cat, &mut by_catalog);
     let mut data_ids: HashMap<u32, DumpId> = HashMap::new();
-    if wanted.data {
+    if wanted.data || wanted.sequence_data {
         for (i, rel) in cat.relations.iter().enumerate() {
+            // pg_dump's getTableData for RELKIND_SEQUENCE alone when only sequences are wanted.
+            if !wanted.data && rel.relkind != b'S' {
+                continue;
+            }
             let kind = match rel.relkind {
                 b'S' => ObjectKind::SequenceSet,
                 b'm' => ObjectKind::RefreshMatView,

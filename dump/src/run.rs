@@ -156,6 +156,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         Wanted {
             schema: opts.dump_schema,
             data: opts.dump_data,
+            sequence_data: opts.sequence_data,
             large_objects,
         },
     );

@@ -16,6 +16,7 @@ fn database_entries(db: Database) -> String {
         Wanted {
             schema: true,
             data: false,
+            sequence_data: false,
             large_objects: None,
         },
     );

@@ -375,6 +375,7 @@ mod tests {
             Wanted {
                 schema: true,
                 data: false,
+                sequence_data: false,
                 large_objects: None,
             },
         );

@@ -354,7 +354,8 @@ impl Builder<'_> {
             (ObjectKind::TableData, Subject::Relation(i)) if self.opts.data => {
                 self.table_data(obj, &self.cat.relations[i])
             }
-            (ObjectKind::SequenceSet, Subject::Relation(i)) if self.opts.data => {
+            // The graph holds sequence values when the data or --sequence-data asks for them.
+            (ObjectKind::SequenceSet, Subject::Relation(i)) => {
                 self.sequence_set(&self.cat.relations[i]);
             }
             (ObjectKind::Agg, Subject::Aggregate(i)) if self.opts.schema => {

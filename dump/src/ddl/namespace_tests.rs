@@ -23,6 +23,7 @@ fn schema_entries(ns: Namespace, comment: Option<&str>) -> String {
         Wanted {
             schema: true,
             data: false,
+            sequence_data: false,
             large_objects: None,
         },
     );

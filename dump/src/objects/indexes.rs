@@ -230,6 +230,7 @@ mod tests {
             Wanted {
                 schema: true,
                 data: false,
+                sequence_data: false,
                 large_objects: None,
             },
         );
@@ -266,6 +267,7 @@ mod tests {
             Wanted {
                 schema: true,
                 data: false,
+                sequence_data: false,
                 large_objects: None,
             },
         );
@@ -296,6 +298,7 @@ mod tests {
         let wanted = Wanted {
             schema: true,
             data: false,
+            sequence_data: false,
             large_objects: None,
         };
         let dumped = |cat: &Catalog| -> Vec<bool> {

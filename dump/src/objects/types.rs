@@ -222,6 +222,7 @@ mod tests {
             Wanted {
                 schema: true,
                 data: false,
+                sequence_data: false,
                 large_objects: None,
             },
         );
@@ -249,6 +250,7 @@ mod tests {
             Wanted {
                 schema: true,
                 data: false,
+                sequence_data: false,
                 large_objects: None,
             },
         );
