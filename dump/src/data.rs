@@ -164,13 +164,9 @@ impl<'a> LiveData<'a> {
         out(b"\\.\n\n\n").map_err(DumpError::Write)
     }
 
-    /// `set_restrict_relation_kind`: where the server has the setting.
     fn restrict_relation_kind(&self, value: &str, action: &str) -> Result<(), DumpError> {
         self.session
-            .execute(&format!(
-                "SELECT pg_catalog.set_config(name, '{value}', false) FROM pg_catalog.pg_settings \
-                 WHERE name = 'restrict_nonsystem_relation_kind'"
-            ))
+            .execute(&crate::snapshot::restrict_relation_kind(value))
             .map_err(DumpError::query(action))
     }
 }

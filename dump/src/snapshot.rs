@@ -42,23 +42,22 @@ pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(
             "off"
         }
     ));
+    // CVE-2024-7348: refuse to follow views and foreign tables while dumping.
+    sql.push(restrict_relation_kind("view, foreign-table"));
     // One simple-query round trip for all of them.
     session
         .execute(&sql.join(";\n"))
-        .map_err(DumpError::query("setting up the session"))?;
-    // CVE-2024-7348: refuse to follow views and foreign tables while dumping, where the server
-    // knows the setting (minor releases from August 2024 on).
-    let has_restrict = session
-        .query(
-            "SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'restrict_nonsystem_relation_kind'",
-        )
-        .map_err(DumpError::query("setting up the session"))?;
-    if !has_restrict.is_empty() {
-        session
-            .execute("SET restrict_nonsystem_relation_kind = 'view, foreign-table'")
-            .map_err(DumpError::query("setting up the session"))?;
-    }
-    Ok(())
+        .map_err(DumpError::query("setting up the session"))
+}
+
+/// `set_restrict_relation_kind`: sets `restrict_nonsystem_relation_kind` where the server
+/// knows it (minor releases from August 2024 on), and does nothing elsewhere.
+pub fn restrict_relation_kind(value: &str) -> String {
+    format!(
+        "SELECT pg_catalog.set_config(name, {}, false) FROM pg_catalog.pg_settings \
+         WHERE name = 'restrict_nonsystem_relation_kind'",
+        tusk_format::quote::literal(value, true)
+    )
 }
 
 /// Begins the dump transaction and exports its snapshot for worker connections.

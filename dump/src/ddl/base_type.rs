@@ -6,24 +6,14 @@ use tusk_format::quote::{ident, literal, qualified};
 use tusk_format::{Section, TocEntry};
 
 use super::Builder;
-use crate::acl::{AclTarget, AclType};
 use crate::catalog::{BaseType, BaseTypeDefinition, TypeDefault};
 use crate::objects::DumpObject;
 
 impl Builder<'_> {
     pub(super) fn base_type(&mut self, obj: &DumpObject, ty: &BaseType) {
-        let name = ident(&ty.name);
-        let schema = Some(ty.schema.as_str());
-        let target = AclTarget {
-            kind: AclType::Type,
-            name: &name,
-            subname: None,
-            schema,
-            owner: Some(&ty.owner),
-        };
         // Of pg_catalog's types only changed privileges are dumped.
         if ty.schema == "pg_catalog" {
-            self.acl(obj.id, None, target, None, &ty.acl);
+            self.type_acl(obj, &ty.name, &ty.schema, &ty.owner, &ty.acl);
             return;
         }
         let (create, drop) = base_type_sql(ty);
@@ -35,10 +25,12 @@ impl Builder<'_> {
         te.drop_stmt = Some(drop);
         self.entries.push(te);
 
+        let name = ident(&ty.name);
+        let schema = Some(ty.schema.as_str());
         let cid = obj.catalog_id;
         self.comment("TYPE", &name, schema, &ty.owner, cid, 0, obj.id);
         self.seclabel("TYPE", &name, schema, &ty.owner, cid, 0, obj.id);
-        self.acl(obj.id, None, target, None, &ty.acl);
+        self.type_acl(obj, &ty.name, &ty.schema, &ty.owner, &ty.acl);
     }
 
     /// No DROP: dropping the base type (with CASCADE) removes it, and without one the

@@ -7,7 +7,7 @@ use tusk_format::{CatalogId, Section, TocEntry};
 
 use super::Builder;
 use super::table::SeparateConstraint;
-use crate::acl::{AclTarget, AclType};
+use crate::acl::{Acl, AclTarget, AclType};
 use crate::catalog::types::{
     Attribute, DomainConstraint, DomainDefault, DomainInfo, QualifiedName, RangeInfo,
 };
@@ -15,19 +15,30 @@ use crate::catalog::{TypeKind, UserType, classid};
 use crate::objects::DumpObject;
 
 impl Builder<'_> {
-    pub(super) fn user_type(&mut self, obj: &DumpObject, ty: &UserType) {
-        let name = ident(&ty.name);
-        let schema = Some(ty.schema.as_str());
+    /// A type's GRANT/REVOKE entry, for every kind of type.
+    pub(super) fn type_acl(
+        &mut self,
+        obj: &DumpObject,
+        name: &str,
+        schema: &str,
+        owner: &str,
+        acl: &Acl,
+    ) {
+        let name = ident(name);
         let target = AclTarget {
             kind: AclType::Type,
             name: &name,
             subname: None,
-            schema,
-            owner: Some(&ty.owner),
+            schema: Some(schema),
+            owner: Some(owner),
         };
+        self.acl(obj.id, None, target, None, acl);
+    }
+
+    pub(super) fn user_type(&mut self, obj: &DumpObject, ty: &UserType) {
         // Of pg_catalog's types only changed privileges are dumped.
         if ty.schema == "pg_catalog" {
-            self.acl(obj.id, None, target, None, &ty.acl);
+            self.type_acl(obj, &ty.name, &ty.schema, &ty.owner, &ty.acl);
             return;
         }
         let qual = qualified(&ty.schema, &ty.name);
@@ -48,9 +59,11 @@ impl Builder<'_> {
         te.drop_stmt = Some(format!("DROP {desc} {qual};\n"));
         self.entries.push(te);
 
+        let name = ident(&ty.name);
+        let schema = Some(ty.schema.as_str());
         self.comment(desc, &name, schema, &ty.owner, obj.catalog_id, 0, obj.id);
         self.seclabel(desc, &name, schema, &ty.owner, obj.catalog_id, 0, obj.id);
-        self.acl(obj.id, None, target, None, &ty.acl);
+        self.type_acl(obj, &ty.name, &ty.schema, &ty.owner, &ty.acl);
 
         match &ty.kind {
             TypeKind::Composite { relid, attributes } => {
