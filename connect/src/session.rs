@@ -110,3 +110,37 @@ impl CopyIn {
         self.rt.block_on(self.sink.as_mut().finish())
     }
 }
+
+/// Text conversions by the server's own tables (`convert_to`, `convert_from`): a session always
+/// speaks UTF-8 to tokio-postgres, while archives hold their text in pg_dump's client
+/// encoding, and only the server converts exactly as it would for a client in that encoding,
+/// refusals of unconvertible characters included.
+impl Session {
+    /// UTF-8 texts as bytes in `encoding` (a name the server knows), in one round trip.
+    pub fn encode_texts(
+        &self,
+        texts: &[&str],
+        encoding: &str,
+    ) -> Result<Vec<Vec<u8>>, tokio_postgres::Error> {
+        let rows = self.run(self.conn.client.query(
+            "SELECT pg_catalog.convert_to(t, $2) FROM pg_catalog.unnest($1::pg_catalog.text[]) \
+             WITH ORDINALITY AS u(t, n) ORDER BY n",
+            &[&texts, &encoding],
+        ))?;
+        rows.iter().map(|r| r.try_get(0)).collect()
+    }
+
+    /// Bytes in `encoding` as UTF-8 texts, in one round trip.
+    pub fn decode_texts(
+        &self,
+        bytes: &[&[u8]],
+        encoding: &str,
+    ) -> Result<Vec<String>, tokio_postgres::Error> {
+        let rows = self.run(self.conn.client.query(
+            "SELECT pg_catalog.convert_from(b, $2) FROM pg_catalog.unnest($1::pg_catalog.bytea[]) \
+             WITH ORDINALITY AS u(b, n) ORDER BY n",
+            &[&bytes, &encoding],
+        ))?;
+        rows.iter().map(|r| r.try_get(0)).collect()
+    }
+}

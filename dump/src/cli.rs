@@ -48,6 +48,8 @@ pub struct Options {
     pub role: Option<String>,
     pub lock_wait_timeout: Option<String>,
     pub extra_float_digits: Option<i32>,
+    /// `-E`: the client encoding to write the dump in (default: the database's).
+    pub encoding: Option<String>,
     pub restrict_key: Option<String>,
     pub sequence_data: bool,
     /// `--section`; `None` means all sections.
@@ -302,6 +304,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         role: None,
         lock_wait_timeout: None,
         extra_float_digits: None,
+        encoding: None,
         restrict_key: None,
         sequence_data: false,
         sections: None,
@@ -352,6 +355,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             NO_SUBSCRIPTIONS => o.no_subscriptions = true,
             c if c == ch('c') => o.clean = true,
             c if c == ch('C') => o.create = true,
+            c if c == ch('E') => o.encoding = Some(arg),
             c if c == ch('f') => o.file = Some(arg),
             c if c == ch('F') => format = arg,
             c if c == ch('j') => o.jobs = getopt::parse_jobs(&arg).map_err(CliError::fatal)?,

@@ -8,7 +8,7 @@ use tusk_connect::Session;
 use tusk_format::archive::{BlobsWrite, ConcurrentWrite};
 use tusk_format::custom::DataSink;
 use tusk_format::script::{DataSource, ScriptError};
-use tusk_format::{Toc, TocEntry};
+use tusk_format::{Encoding, Toc, TocEntry};
 
 use crate::catalog::Catalog;
 use crate::ddl;
@@ -26,6 +26,7 @@ pub fn write_members<W: ConcurrentWrite>(
     sessions: &[&Session],
     cat: &Catalog,
     graph: &ObjectGraph,
+    encoding: Encoding,
 ) -> Result<(), DumpError> {
     let parallel = sessions.len() > 1;
     let mut jobs: Vec<(&TocEntry, u64)> = toc
@@ -44,7 +45,7 @@ pub fn write_members<W: ConcurrentWrite>(
         for session in sessions {
             let (jobs, next, failed, failure, writer) = (&jobs, &next, &failed, &failure, &writer);
             scope.spawn(move || {
-                let mut data = LiveData::new(session, cat, graph);
+                let mut data = LiveData::new(session, cat, graph, encoding);
                 while !failed.load(Ordering::Relaxed) {
                     let Some(&(te, _)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
@@ -80,6 +81,8 @@ pub struct LiveData<'a> {
     session: &'a Session,
     cat: &'a Catalog,
     graph: &'a ObjectGraph,
+    /// The dump's client encoding, which COPY writes the rows in.
+    encoding: Encoding,
 }
 
 /// Large-object contents into an archive's BLOBS member.
@@ -98,11 +101,17 @@ impl DataSink for BlobsOut<'_> {
 }
 
 impl<'a> LiveData<'a> {
-    pub fn new(session: &'a Session, cat: &'a Catalog, graph: &'a ObjectGraph) -> Self {
+    pub fn new(
+        session: &'a Session,
+        cat: &'a Catalog,
+        graph: &'a ObjectGraph,
+        encoding: Encoding,
+    ) -> Self {
         LiveData {
             session,
             cat,
             graph,
+            encoding,
         }
     }
 
@@ -149,7 +158,7 @@ impl<'a> LiveData<'a> {
         // A foreign table is read through a SELECT, which the session's restriction on
         // foreign tables is lifted for (dumpTableData_copy).
         let foreign = rel.relkind == b'f';
-        let sql = ddl::copy_query(rel, condition.or(foreign.then_some("")));
+        let sql = ddl::copy_query(rel, condition.or(foreign.then_some("")), self.encoding);
         let action = format!("dumping the contents of table \"{}\"", rel.name);
         if foreign {
             self.restrict_relation_kind("view", &action)?;

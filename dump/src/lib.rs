@@ -17,3 +17,4 @@ pub mod objects;
 pub mod run;
 pub mod snapshot;
 pub mod sort;
+pub mod transcode;

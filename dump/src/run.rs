@@ -17,7 +17,7 @@ use tusk_format::script::{self, ScriptOptions, TextSink};
 use tusk_format::select::Selection;
 use tusk_format::tar::TarWriter;
 use tusk_format::{
-    ArchiveFormat, ArchiveHeader, ArchiveVersion, CompressionAlgorithm, CreateTime, Toc,
+    ArchiveFormat, ArchiveHeader, ArchiveVersion, CompressionAlgorithm, CreateTime, Encoding, Toc,
 };
 
 use crate::catalog;
@@ -26,7 +26,7 @@ use crate::data::{LiveData, write_members};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
 use crate::objects::{self, LoLayout, Wanted};
-use crate::{filter, snapshot, sort};
+use crate::{filter, snapshot, sort, transcode};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
 /// output tusk reproduces, and tusk's own version, so both are on record.
@@ -75,13 +75,9 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     snapshot::setup(&session, opts, server_version)?;
     let snapshot_id = snapshot::begin(&session, opts)?;
 
-    let facts = session_facts(&session)?;
-    if facts.encoding != "UTF8" {
-        return Err(DumpError::Unsupported(format!(
-            "database encoding {} is not supported by tusk_dump yet",
-            facts.encoding
-        )));
-    }
+    let mut facts = session_facts(&session)?;
+    let encoding = client_encoding(&session, opts, &params, &facts.encoding)?;
+    facts.encoding = encoding.name().to_owned();
     let matched = session.run(filter::expand(
         session.client(),
         &opts.filter,
@@ -174,7 +170,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             ));
         }
     }
-    let entries = ddl::toc_entries(
+    let mut entries = ddl::toc_entries(
         &cat,
         &graph,
         &facts,
@@ -191,6 +187,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             dollar_quoting: !opts.disable_dollar_quoting,
         },
     )?;
+    transcode::convert_entries(&session, &mut entries, encoding)?;
     let mut toc = Toc { header, entries };
     if opts.format != Format::Plain && opts.sections.is_some() {
         // An archive holds only the sections asked for (WriteToc skips unmarked entries);
@@ -219,12 +216,12 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     };
     match opts.format {
         Format::Plain => {
-            let mut data = LiveData::new(&session, &cat, &graph);
+            let mut data = LiveData::new(&session, &cat, &graph, encoding);
             // pg_dump compresses a plain script as a whole file when -Z is given.
             let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
             let compressed = CompressedFile::new(file, opts.compression)
                 .map_err(|e| DumpError::Unsupported(e.to_string()))?;
-            let mut sink = TextSink::new(compressed);
+            let mut sink = TextSink::new(compressed, encoding);
             script::emit(&toc, &script_options(opts), &mut data, &mut sink)?;
             sink.into_inner()
                 .finish()
@@ -240,14 +237,28 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             let parallel = opts.jobs > 1 && writer.is_seekable();
             let workers = workers(parallel)?;
             let writer = ParallelCustomWriter::new(writer, spill_dir.filter(|_| parallel));
-            write_members(writer, &toc, &pool(&session, &workers), &cat, &graph)?;
+            write_members(
+                writer,
+                &toc,
+                &pool(&session, &workers),
+                &cat,
+                &graph,
+                encoding,
+            )?;
         }
         Format::Directory => {
             let path = opts.file.as_deref().unwrap_or_default();
             let mut writer = DirectoryWriter::create(Path::new(path), &toc)?;
             writer.set_sync(!opts.no_sync);
             let workers = workers(opts.jobs > 1)?;
-            write_members(writer, &toc, &pool(&session, &workers), &cat, &graph)?;
+            write_members(
+                writer,
+                &toc,
+                &pool(&session, &workers),
+                &cat,
+                &graph,
+                encoding,
+            )?;
         }
         Format::Tar => {
             let writer = TarWriter::create(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
@@ -257,6 +268,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                 &pool(&session, &[]),
                 &cat,
                 &graph,
+                encoding,
             )?;
         }
     }
@@ -305,6 +317,35 @@ fn check_directory_target(path: Option<&str>) -> Result<(), DumpError> {
             tusk_format::output::strerror(&e)
         ))),
     }
+}
+
+/// The encoding the dump is written in, as pg_dump's connection has it: `-E`, else the
+/// connection's `client_encoding` (PGCLIENTENCODING), else the database's. The session stays
+/// in UTF-8; setting the encoding once, and back, asks the server whether it can convert
+/// between the database's encoding and this one, as PQsetClientEncoding does for pg_dump.
+fn client_encoding(
+    session: &Session,
+    opts: &Options,
+    params: &tusk_connect::ConnParams,
+    database_encoding: &str,
+) -> Result<Encoding, DumpError> {
+    let (name, explicit) = match (&opts.encoding, params.get("client_encoding")) {
+        (Some(e), _) => (e.as_str(), true),
+        (None, Some(e)) if !e.is_empty() && !e.eq_ignore_ascii_case("auto") => (e, false),
+        _ => (database_encoding, false),
+    };
+    let invalid =
+        || DumpError::Unsupported(format!("invalid client encoding \"{name}\" specified"));
+    let encoding = Encoding::from_name(name).ok_or_else(invalid)?;
+    if explicit || encoding.name() != database_encoding {
+        session
+            .execute(&format!(
+                "SET client_encoding = {}; SET client_encoding = 'UTF8'",
+                tusk_format::quote::literal(encoding.name(), true)
+            ))
+            .map_err(|_| invalid())?;
+    }
+    Ok(encoding)
 }
 
 fn session_facts(session: &Session) -> Result<SessionFacts, DumpError> {

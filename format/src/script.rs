@@ -5,9 +5,11 @@
 //! writes text, `tusk_restore -d` gives it one that runs each command on a server. The emitter
 //! decides *what* is said and in which order; the sink decides where it goes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::custom::DataSink;
+use crate::encoding::Encoding;
 use crate::quote::{ident, literal, qualified};
 use crate::select::{Reqs, Selection};
 use crate::toc::{DumpId, Section, Toc, TocEntry};
@@ -227,13 +229,14 @@ impl Emitter<'_> {
         if sink.server_version().is_none_or(|v| v >= 170000) {
             cmds.push("SET transaction_timeout = 0;\n".to_owned());
         }
-        cmds.extend([
-            format!("SET client_encoding = '{encoding}';\n"),
-            format!(
-                "SET standard_conforming_strings = {};\n",
-                if self.std_strings { "on" } else { "off" }
-            ),
-        ]);
+        // A database sink keeps its session in UTF-8 and converts the archive's text itself.
+        if !sink.is_database() {
+            cmds.push(format!("SET client_encoding = '{encoding}';\n"));
+        }
+        cmds.extend([format!(
+            "SET standard_conforming_strings = {};\n",
+            if self.std_strings { "on" } else { "off" }
+        )]);
         if let Some(role) = &self.opts.role {
             cmds.push(format!("SET ROLE {};\n", ident(role)));
         }
@@ -921,20 +924,38 @@ impl Failing for LargeObjectsOut<'_> {
     }
 }
 
-/// A [`Sink`] that writes the script as text (`pg_dump -Fp`, `pg_restore -f`).
+/// A [`Sink`] that writes the script as text (`pg_dump -Fp`, `pg_restore -f`), in the archive's
+/// encoding: the model's text goes back to the archive's bytes, payloads are those bytes already.
 pub struct TextSink<W: std::io::Write> {
     out: W,
+    encoding: Encoding,
 }
 
 impl<W: std::io::Write> TextSink<W> {
-    pub fn new(out: W) -> Self {
-        TextSink { out }
+    pub fn new(out: W, encoding: Encoding) -> Self {
+        TextSink { out, encoding }
     }
 
     /// Returns the writer; the caller flushes and closes it.
     pub fn into_inner(self) -> W {
         self.out
     }
+
+    fn text(&mut self, text: &str) -> Result<(), ScriptError> {
+        let bytes = encode_text(text, self.encoding)?;
+        Ok(self.out.write_all(&bytes)?)
+    }
+}
+
+/// The model's text in the archive's encoding, for a script.
+pub fn encode_text(text: &str, encoding: Encoding) -> Result<Cow<'_, [u8]>, ScriptError> {
+    crate::encoding::encode(text, encoding).map_err(|e| {
+        ScriptError::Other(format!(
+            "character {:?} cannot be written in encoding {}",
+            e.ch,
+            encoding.name()
+        ))
+    })
 }
 
 impl<W: std::io::Write> Sink for TextSink<W> {
@@ -943,15 +964,15 @@ impl<W: std::io::Write> Sink for TextSink<W> {
     }
 
     fn comment(&mut self, text: &str) -> Result<(), ScriptError> {
-        Ok(self.out.write_all(text.as_bytes())?)
+        self.text(text)
     }
 
     fn sql(&mut self, text: &str, _entry: Option<&TocEntry>) -> Result<(), ScriptError> {
-        Ok(self.out.write_all(text.as_bytes())?)
+        self.text(text)
     }
 
     fn copy_begin(&mut self, copy_stmt: &str, _entry: &TocEntry) -> Result<(), ScriptError> {
-        Ok(self.out.write_all(copy_stmt.as_bytes())?)
+        self.text(copy_stmt)
     }
 
     fn copy_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {

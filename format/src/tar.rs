@@ -23,10 +23,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::archive::{ArchiveRead, ArchiveWrite, BlobsWrite, MemberWrite};
 use crate::custom::DataSink;
-use crate::encoding::{self, Encoding};
+use crate::encoding::Encoding;
 use crate::error::FormatError;
 use crate::primitive::{ByteReader, What, put_str};
-use crate::script::{self, DataSource, ScriptError, ScriptOptions, Sink};
+use crate::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
 use crate::spill::SpillFile;
 use crate::toc::{
     ArchiveFormat, ArchiveVersion, CompressionAlgorithm, DataLocation, DumpId, Toc, TocEntry,
@@ -1144,8 +1144,7 @@ impl<W: Write> TarWriter<W> {
             out.write_all(SCRIPT_NOTE.as_bytes())
                 .map_err(FormatError::Write)?;
             let mut sink = ScriptSink {
-                out,
-                encoding: self.encoding,
+                out: TextSink::new(out, self.encoding),
                 null_key: self.script.restrict_key.is_none(),
                 large_objects: None,
             };
@@ -1360,8 +1359,7 @@ fn copy_without_from(copy: &str) -> Result<&str, FormatError> {
 /// Writes the script in the archive's encoding, as upstream's bytes are, with the two places
 /// where the special script differs from a restore script put right.
 struct ScriptSink<'a> {
-    out: SpoolWrite<'a>,
-    encoding: Encoding,
+    out: TextSink<SpoolWrite<'a>>,
     /// restore.sql has no `\restrict` key; upstream prints the missing key with `%s`, which
     /// glibc renders as `(null)`.
     null_key: bool,
@@ -1372,19 +1370,8 @@ struct ScriptSink<'a> {
 
 impl ScriptSink<'_> {
     fn text(&mut self, text: &str) -> Result<(), ScriptError> {
-        let bytes = encode(text, self.encoding)?;
-        Ok(self.out.write_all(&bytes)?)
+        self.out.sql(text, None)
     }
-}
-
-fn encode(text: &str, encoding: Encoding) -> Result<std::borrow::Cow<'_, [u8]>, ScriptError> {
-    encoding::encode(text, encoding).map_err(|e| {
-        ScriptError::Other(format!(
-            "character {:?} cannot be written in encoding {}",
-            e.ch,
-            encoding.name()
-        ))
-    })
 }
 
 fn is_large_objects(entry: &TocEntry) -> bool {
@@ -1423,20 +1410,20 @@ impl Sink for ScriptSink<'_> {
         }
     }
 
-    fn copy_begin(&mut self, copy_stmt: &str, _entry: &TocEntry) -> Result<(), ScriptError> {
-        self.text(copy_stmt)
+    fn copy_begin(&mut self, copy_stmt: &str, entry: &TocEntry) -> Result<(), ScriptError> {
+        self.out.copy_begin(copy_stmt, entry)
     }
 
     fn copy_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
-        Ok(self.out.write_all(bytes)?)
+        self.out.copy_data(bytes)
     }
 
     fn copy_end(&mut self) -> Result<(), ScriptError> {
-        Ok(())
+        self.out.copy_end()
     }
 
     fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
-        Ok(self.out.write_all(bytes)?)
+        self.out.sql_data(bytes)
     }
 }
 
@@ -1458,7 +1445,7 @@ impl DataSource for PathSource {
                 let head =
                     copy_without_from(copy).map_err(|e| ScriptError::Other(e.to_string()))?;
                 let mut text = b"\\.\n".to_vec();
-                text.extend_from_slice(&encode(head, self.encoding)?);
+                text.extend_from_slice(&script::encode_text(head, self.encoding)?);
                 text.extend_from_slice(format!(" FROM '$$PATH$$/{file}';\n\n").as_bytes());
                 text
             }

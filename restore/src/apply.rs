@@ -2,8 +2,11 @@
 //! through COPY FROM STDIN, and errors counted and reported the way pg_restore does
 //! (`warn_or_exit_horribly`): on with the next command unless `--exit-on-error`.
 
+use std::borrow::Cow;
+
 use tusk_connect::{CopyIn, Session, describe_db_error};
 use tusk_format::TocEntry;
+use tusk_format::encoding::{self, Encoding};
 use tusk_format::script::{ScriptError, Sink};
 
 pub struct DbSink<'a> {
@@ -14,6 +17,10 @@ pub struct DbSink<'a> {
     errors: u64,
     copy: Option<(CopyIn, String)>,
     server_version: i32,
+    /// The archive's encoding. The session stays in UTF-8 (tokio-postgres speaks nothing
+    /// else), so the archive's text is converted before it is sent and COPY is told the
+    /// payload's encoding.
+    encoding: Encoding,
     statements: StatementSplitter,
     report: &'a mut dyn FnMut(&str),
 }
@@ -23,6 +30,7 @@ impl<'a> DbSink<'a> {
         session: Session,
         connect: &'a mut dyn FnMut(&str) -> Result<Session, String>,
         server_version: i32,
+        encoding: Encoding,
         std_strings: bool,
         exit_on_error: bool,
         report: &'a mut dyn FnMut(&str),
@@ -34,6 +42,7 @@ impl<'a> DbSink<'a> {
             errors: 0,
             copy: None,
             server_version,
+            encoding,
             statements: StatementSplitter {
                 escapes: !std_strings,
                 ..StatementSplitter::default()
@@ -56,6 +65,28 @@ impl<'a> DbSink<'a> {
         self.errors += 1;
         Ok(())
     }
+
+    /// The model's text (see `tusk_format::encoding`) as the UTF-8 the session speaks. UTF8
+    /// and LATIN1 text already is (LATIN1's bytes are the first 256 code points); other
+    /// encodings' text is converted by the server, as it converts a client's in that encoding.
+    fn session_text<'t>(&self, text: &'t str) -> Result<Cow<'t, str>, String> {
+        if text.is_ascii() || matches!(self.encoding, Encoding::Utf8 | Encoding::Latin1) {
+            return Ok(Cow::Borrowed(text));
+        }
+        let bytes = encoding::encode(text, self.encoding).map_err(|e| {
+            format!(
+                "character {:?} is not in encoding {}",
+                e.ch,
+                self.encoding.name()
+            )
+        })?;
+        self.session
+            .decode_texts(&[&bytes], self.encoding.name())
+            .map_err(|e| describe_db_error(&e))?
+            .pop()
+            .map(Cow::Owned)
+            .ok_or_else(|| "the server converted nothing".to_owned())
+    }
 }
 
 impl Sink for DbSink<'_> {
@@ -72,18 +103,18 @@ impl Sink for DbSink<'_> {
     }
 
     fn sql(&mut self, text: &str, _entry: Option<&TocEntry>) -> Result<(), ScriptError> {
-        match self.session.execute(text) {
+        let result = self
+            .session_text(text)
+            .and_then(|t| self.session.execute(&t).map_err(|e| describe_db_error(&e)));
+        match result {
             Ok(()) => Ok(()),
-            Err(e) => self.fail(format!(
-                "could not execute query: {}\nCommand was: {}",
-                describe_db_error(&e),
-                text
-            )),
+            Err(e) => self.fail(format!("could not execute query: {e}\nCommand was: {text}")),
         }
     }
 
     fn copy_begin(&mut self, copy_stmt: &str, entry: &TocEntry) -> Result<(), ScriptError> {
-        match self.session.copy_in(copy_stmt) {
+        let copy_stmt = copy_in_encoding(copy_stmt, self.encoding);
+        match self.session.copy_in(&copy_stmt) {
             Ok(copy) => {
                 self.copy = Some((copy, entry.tag.clone()));
                 Ok(())
@@ -120,7 +151,12 @@ impl Sink for DbSink<'_> {
 
     fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
         for stmt in self.statements.feed(bytes) {
-            let text = String::from_utf8_lossy(&stmt).into_owned();
+            let text = if self.encoding.is_utf8() {
+                String::from_utf8_lossy(&stmt).into_owned()
+            } else {
+                // Cannot fail: only UTF8 has invalid byte sequences.
+                encoding::decode(stmt, self.encoding).unwrap_or_default()
+            };
             self.sql(&text, None)?;
         }
         Ok(())
@@ -137,6 +173,18 @@ impl Sink for DbSink<'_> {
                 describe_db_error(&e)
             )),
         }
+    }
+}
+
+/// An archive's `COPY ... FROM stdin;` with the payload's encoding named, when it is not the
+/// session's UTF-8.
+fn copy_in_encoding(copy_stmt: &str, encoding: Encoding) -> Cow<'_, str> {
+    match copy_stmt.trim_end().strip_suffix(';') {
+        Some(head) if !encoding.is_utf8() => Cow::Owned(format!(
+            "{head} WITH (ENCODING {});",
+            tusk_format::quote::literal(encoding.name(), true)
+        )),
+        _ => Cow::Borrowed(copy_stmt),
     }
 }
 

@@ -5,12 +5,12 @@ use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
-use tusk_format::TocEntry;
 use tusk_format::archive::ArchiveRead;
 use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
 use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
 use tusk_format::select::{Selection, required_components};
+use tusk_format::{Encoding, TocEntry};
 
 use crate::apply::DbSink;
 use crate::cli::{Options, RESTRICT_CHARS};
@@ -50,11 +50,14 @@ pub fn run(
         script_opts.selection.wanted_ids = Some(list.ids.into_iter().collect());
     }
 
+    let encoding = Encoding::of_toc(&toc)?;
     if opts.list {
         let reqs = required_components(&toc, &script_opts.selection, opts.create);
         let text = tusk_format::list::listing(&toc, &reqs, opts.verbose, reader.format());
         let mut output = Output::create(opts.file.as_deref())?;
-        output.file().write_all(text.as_bytes())?;
+        output
+            .file()
+            .write_all(&script::encode_text(&text, encoding)?)?;
         output.commit(false)?;
         return Ok(Outcome { errors_ignored: 0 });
     }
@@ -99,6 +102,7 @@ pub fn run(
             session,
             &mut connect,
             server_version,
+            encoding,
             toc.std_strings(),
             opts.exit_on_error,
             report,
@@ -109,7 +113,7 @@ pub fn run(
         })
     } else {
         let mut output = Output::create(opts.file.as_deref())?;
-        let mut sink = TextSink::new(BufWriter::new(output.file()));
+        let mut sink = TextSink::new(BufWriter::new(output.file()), encoding);
         script::emit(&toc, &script_opts, &mut data, &mut sink)?;
         sink.into_inner().flush()?;
         output.commit(false)?;

@@ -38,6 +38,8 @@ pub fn extension_sql(ext: &Extension) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ddl::copy_query;
+    use tusk_format::Encoding;
 
     #[test]
     fn create_and_drop() {
@@ -75,11 +77,16 @@ mod tests {
         };
         insta::assert_snapshot!(
             [
-                super::super::copy_query(&rel, None),
-                super::super::copy_query(&rel, Some("WHERE NOT \"System\"")),
-                super::super::copy_query(&bare, Some("WHERE true")),
+                copy_query(&rel, None, Encoding::Utf8),
+                copy_query(&rel, Some("WHERE NOT \"System\""), Encoding::Utf8),
+                copy_query(&bare, Some("WHERE true"), Encoding::Utf8),
             ]
             .join("\n")
+        );
+        // Another client encoding is COPY's to convert into.
+        assert_eq!(
+            copy_query(&rel, None, Encoding::Latin1),
+            "COPY \"Cfg\".\"Settings\" (k, \"System\") TO stdout WITH (ENCODING 'LATIN1');"
         );
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use tusk_format::quote::{ident, literal, qualified};
-use tusk_format::{CatalogId, DumpId, Section, TocEntry};
+use tusk_format::{CatalogId, DumpId, Encoding, Section, TocEntry};
 
 use crate::catalog::{
     Catalog, Column, Constraint, Database, LargeObject, Relation, TypeKind, classid,
@@ -1102,17 +1102,23 @@ pub fn copy_column_list(rel: &Relation) -> String {
 
 /// `dumpTableData_copy`'s query: the table as it is, or, with a row filter (an extension's
 /// configuration table), a SELECT of the same columns.
-pub fn copy_query(rel: &Relation, filter: Option<&str>) -> String {
+pub fn copy_query(rel: &Relation, filter: Option<&str>, encoding: Encoding) -> String {
     let qual = qualified(&rel.schema, &rel.name);
     let columns = copy_column_list(rel);
+    // The session speaks UTF-8; COPY itself converts the rows into any other client encoding.
+    let options = if encoding.is_utf8() {
+        String::new()
+    } else {
+        format!(" WITH (ENCODING {})", literal(encoding.name(), true))
+    };
     match filter {
-        None => format!("COPY {qual} {columns} TO stdout;"),
+        None => format!("COPY {qual} {columns} TO stdout{options};"),
         Some(cond) => {
             let select = columns
                 .strip_prefix('(')
                 .and_then(|c| c.strip_suffix(')'))
                 .unwrap_or("*");
-            format!("COPY (SELECT {select} FROM {qual} {cond}) TO stdout;")
+            format!("COPY (SELECT {select} FROM {qual} {cond}) TO stdout{options};")
         }
     }
 }
