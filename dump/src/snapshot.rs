@@ -14,9 +14,19 @@ use crate::error::DumpError;
 
 /// Session settings before the transaction starts (pg_dump's `setup_connection`).
 pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(), DumpError> {
-    let mut sql = vec!["SELECT pg_catalog.set_config('search_path', '', false)".to_owned()];
+    let search_path = "SELECT pg_catalog.set_config('search_path', '', false)".to_owned();
+    let mut sql = Vec::new();
+    // SET ROLE is the one setting that fails on what the user typed (a role that does not
+    // exist): on its own, its failure names it as pg_dump's does; the rest go in one round
+    // trip.
     if let Some(role) = &opts.role {
-        sql.push(format!("SET ROLE {}", tusk_format::quote::ident(role)));
+        statement(session, search_path)?;
+        statement(
+            session,
+            format!("SET ROLE {}", tusk_format::quote::ident(role)),
+        )?;
+    } else {
+        sql.push(search_path);
     }
     sql.push("SET DATESTYLE = ISO".to_owned());
     sql.push("SET INTERVALSTYLE = POSTGRES".to_owned());

@@ -225,6 +225,17 @@ fn lock_wait_timeout_fails_as_pg_dump_does() {
 }
 
 #[test]
+fn a_role_that_does_not_exist_fails_as_pg_dump_does() {
+    let c = Cluster::shared(18);
+    let db = c.new_database("role").unwrap();
+    assert_same_failure(
+        c,
+        &db,
+        &[&["--role=nobody"], &["--role=nobody", "--snapshot=bogus"]],
+    );
+}
+
+#[test]
 fn snapshot_option_dumps_another_sessions_snapshot() {
     let c = Cluster::shared(18);
     let db = c.new_database("snap").unwrap();
