@@ -225,13 +225,18 @@ fn lock_wait_timeout_fails_as_pg_dump_does() {
 }
 
 #[test]
-fn a_role_that_does_not_exist_fails_as_pg_dump_does() {
+fn a_missing_role_or_a_bad_timeout_fails_as_pg_dump_does() {
     let c = Cluster::shared(18);
     let db = c.new_database("role").unwrap();
     assert_same_failure(
         c,
         &db,
-        &[&["--role=nobody"], &["--role=nobody", "--snapshot=bogus"]],
+        &[
+            &["--role=nobody"],
+            &["--role=nobody", "--snapshot=bogus"],
+            &["--lock-wait-timeout=abc"],
+            &["--lock-wait-timeout=5 parsecs"],
+        ],
     );
 }
 

@@ -296,10 +296,11 @@ impl Cluster {
         let data_dir = dir.path().join("data");
         let mut backup = Command::new(self.bin("pg_basebackup"));
         scrub_pg_env(&mut backup);
+        // A fast checkpoint: the default spread one waits most of checkpoint_timeout.
         backup
             .arg("-D")
             .arg(&data_dir)
-            .args(["-R", "-X", "stream", "--no-sync", "-h"])
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync", "-h"])
             .arg(self.socket_dir())
             .args(["-p", &self.port.to_string(), "-U", SUPERUSER]);
         as_server_user(&mut backup, user);
