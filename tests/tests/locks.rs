@@ -224,6 +224,46 @@ fn lock_wait_timeout_fails_as_pg_dump_does() {
     holder.close();
 }
 
+/// 1,500 tables of 63-character names make two LOCK TABLE statements; the second one waits
+/// for the last table and fails, and the message names that statement as pg_dump's does.
+#[test]
+fn lock_batches_are_cut_as_pg_dump_cuts_them() {
+    let c = Cluster::shared(18);
+    let db = c.new_database("batches").unwrap();
+    c.psql(
+        &db,
+        "DO $$ BEGIN FOR i IN 1..1500 LOOP \
+           EXECUTE format('CREATE TABLE %I (x int)', \
+             'table_with_a_name_long_enough_to_fill_lock_batches_quickly_' || lpad(i::text, 4, '0')); \
+         END LOOP; END $$;",
+    )
+    .unwrap();
+    let mut holder = Held::open(c, &db);
+    assert_eq!(
+        holder.query(
+            "BEGIN; LOCK TABLE table_with_a_name_long_enough_to_fill_lock_batches_quickly_1500 \
+             IN ACCESS EXCLUSIVE MODE; SELECT 'locked';"
+        ),
+        "locked"
+    );
+    let mut results = Vec::new();
+    for mut cmd in [pg_dump(c), tusk_dump(c)] {
+        cmd.args(["-s", "--lock-wait-timeout=1s", &db]);
+        let output = run_unchecked("dump", &mut cmd, None).unwrap();
+        results.push((output.status.code(), stderr_of(&output)));
+    }
+    holder.close();
+    let detail = results[0].1.lines().nth(1).unwrap_or_default();
+    assert!(
+        detail.starts_with(
+            "tusk_dump: detail: Query was: LOCK TABLE \
+             public.table_with_a_name_long_enough_to_fill_lock_batches_quickly_1"
+        ) && !detail.contains("quickly_0001,"),
+        "pg_dump 18 locked in one batch: {detail:.200}"
+    );
+    assert_eq!(results[1], results[0], "tusk_dump against pg_dump 18");
+}
+
 #[test]
 fn a_missing_role_or_a_bad_timeout_fails_as_pg_dump_does() {
     let c = Cluster::shared(18);
