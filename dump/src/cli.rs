@@ -502,11 +502,6 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             "parallel backup only supported by the directory format",
         ));
     }
-    if o.serializable_deferrable || o.snapshot.is_some() {
-        return Err(CliError::fatal(
-            "snapshot options are not supported by tusk_dump yet",
-        ));
-    }
     Ok(Command::Dump(Box::new(o)))
 }
 

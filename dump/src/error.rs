@@ -13,6 +13,14 @@ pub enum DumpError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// A statement failed where pg_dump dies with "query failed:" (ExecuteSqlStatement); the
+    /// statement is kept for the "Query was:" detail line.
+    #[error("query failed: {}", tusk_connect::describe_db_error(.source))]
+    Statement {
+        statement: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
     #[error(transparent)]
     Output(#[from] tusk_format::output::OutputError),
     #[error("could not write to output file: {0}")]
@@ -39,6 +47,14 @@ pub enum DumpError {
 }
 
 impl DumpError {
+    /// The detail line upstream prints after the error, if any.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            DumpError::Statement { statement, .. } => Some(format!("Query was: {statement}")),
+            _ => None,
+        }
+    }
+
     /// Wraps a query error with what was being done, for `map_err`.
     pub fn query(action: &str) -> impl FnOnce(tokio_postgres::Error) -> DumpError + '_ {
         move |source| DumpError::Query {

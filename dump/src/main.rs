@@ -24,6 +24,9 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("{PROGNAME}: error: {e}");
+                    if let Some(detail) = e.detail() {
+                        eprintln!("{PROGNAME}: detail: {detail}");
+                    }
                     ExitCode::FAILURE
                 }
             }

@@ -72,8 +72,14 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             "server version {server_version} is not supported; tusk_dump supports PostgreSQL 14 and later"
         )));
     }
+    let standby = snapshot::is_standby(&session)?;
     snapshot::setup(&session, opts, server_version)?;
     let snapshot_id = snapshot::begin(&session, opts)?;
+    // A standby cannot read unlogged tables, so pg_dump leaves their data out there.
+    let selection_filter = filter::ObjectFilter {
+        no_unlogged_table_data: opts.filter.no_unlogged_table_data || standby,
+        ..opts.filter.clone()
+    };
 
     let mut facts = session_facts(&session)?;
     let encoding = client_encoding(&session, opts, &params, &facts.encoding)?;
@@ -84,7 +90,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         params.dbname(),
     ))?;
     let mut cat = session.run(catalog::load_relations(session.client()))?;
-    filter::apply(&mut cat, &matched, &opts.filter);
+    filter::apply(&mut cat, &matched, &selection_filter);
     // Like pg_dump, only the tables being dumped are locked (the server refuses LOCK on
     // materialized views).
     let tables: Vec<_> = cat
@@ -200,8 +206,11 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
 
     // Parallel workers, each in the leader's snapshot; without them the leader dumps the data.
     let workers = |wanted: bool| -> Result<Vec<Session>, DumpError> {
-        let n = if wanted { opts.jobs } else { 0 };
-        (0..n)
+        let snapshot_id = match (&snapshot_id, wanted) {
+            (Some(id), true) => id,
+            _ => return Ok(Vec::new()),
+        };
+        (0..opts.jobs)
             .map(|_| {
                 snapshot::connect_worker(
                     &rt,
@@ -209,7 +218,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                     &conn_opts,
                     opts,
                     server_version,
-                    &snapshot_id,
+                    snapshot_id,
                 )
             })
             .collect()

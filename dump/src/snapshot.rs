@@ -14,9 +14,19 @@ use crate::error::DumpError;
 
 /// Session settings before the transaction starts (pg_dump's `setup_connection`).
 pub fn setup(session: &Session, opts: &Options, server_version: i32) -> Result<(), DumpError> {
-    let mut sql = vec!["SELECT pg_catalog.set_config('search_path', '', false)".to_owned()];
+    let search_path = "SELECT pg_catalog.set_config('search_path', '', false)".to_owned();
+    let mut sql = Vec::new();
+    // SET ROLE is the one setting that fails on what the user typed (a role that does not
+    // exist): on its own, its failure names it as pg_dump's does; the rest go in one round
+    // trip.
     if let Some(role) = &opts.role {
-        sql.push(format!("SET ROLE {}", tusk_format::quote::ident(role)));
+        statement(session, search_path)?;
+        statement(
+            session,
+            format!("SET ROLE {}", tusk_format::quote::ident(role)),
+        )?;
+    } else {
+        sql.push(search_path);
     }
     sql.push("SET DATESTYLE = ISO".to_owned());
     sql.push("SET INTERVALSTYLE = POSTGRES".to_owned());
@@ -60,25 +70,73 @@ pub fn restrict_relation_kind(value: &str) -> String {
     )
 }
 
-/// Begins the dump transaction and exports its snapshot for worker connections.
-pub fn begin(session: &Session, opts: &Options) -> Result<String, DumpError> {
+/// Whether the server is a hot standby (pg_dump asks right after connecting): there, unlogged
+/// tables' data cannot be read.
+pub fn is_standby(session: &Session) -> Result<bool, DumpError> {
+    let sql = "SELECT pg_catalog.pg_is_in_recovery()";
+    let rows = session.query(sql).map_err(failed(sql))?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.try_get::<_, bool>(0).ok())
+        .unwrap_or(false))
+}
+
+/// Begins the dump transaction, in the snapshot named by `--snapshot` if any. Returns the
+/// snapshot the workers are to use: that one, or with `-j` more than 1 one exported here, as
+/// pg_dump exports only when there are workers to share it with.
+pub fn begin(session: &Session, opts: &Options) -> Result<Option<String>, DumpError> {
     let isolation = if opts.serializable_deferrable {
         "SERIALIZABLE, READ ONLY, DEFERRABLE"
     } else {
         "REPEATABLE READ, READ ONLY"
     };
-    session
-        .execute(&format!(
-            "BEGIN; SET TRANSACTION ISOLATION LEVEL {isolation}"
-        ))
-        .map_err(DumpError::query("starting the dump transaction"))?;
-    let rows = session
-        .query("SELECT pg_catalog.pg_export_snapshot()")
-        .map_err(DumpError::query("exporting the snapshot"))?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.try_get::<_, String>(0).ok())
-        .unwrap_or_default())
+    start_transaction(session, isolation, opts.snapshot.as_deref())?;
+    if opts.snapshot.is_some() {
+        return Ok(opts.snapshot.clone());
+    }
+    if opts.jobs <= 1 {
+        return Ok(None);
+    }
+    let sql = "SELECT pg_catalog.pg_export_snapshot()";
+    let rows = session.query(sql).map_err(failed(sql))?;
+    Ok(rows.first().and_then(|r| r.try_get::<_, String>(0).ok()))
+}
+
+/// pg_dump's transaction start: BEGIN, the isolation level and the snapshot, each its own
+/// statement, so that a failure names the statement that failed as upstream's does.
+fn start_transaction(
+    session: &Session,
+    isolation: &str,
+    snapshot: Option<&str>,
+) -> Result<(), DumpError> {
+    statement(session, "BEGIN".to_owned())?;
+    statement(
+        session,
+        format!("SET TRANSACTION ISOLATION LEVEL {isolation}"),
+    )?;
+    if let Some(id) = snapshot {
+        statement(
+            session,
+            format!(
+                "SET TRANSACTION SNAPSHOT {}",
+                tusk_format::quote::literal(id, true)
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs one statement as pg_dump's ExecuteSqlStatement does: a failure is "query failed", with
+/// the statement for the detail line.
+fn statement(session: &Session, sql: String) -> Result<(), DumpError> {
+    session.execute(&sql).map_err(failed(&sql))
+}
+
+fn failed(sql: &str) -> impl FnOnce(tokio_postgres::Error) -> DumpError + '_ {
+    move |source| DumpError::Statement {
+        statement: sql.to_owned(),
+        source,
+    }
 }
 
 /// Opens one parallel worker's session: connected as the leader is (its password included, as
@@ -101,17 +159,11 @@ pub fn connect_worker(
     Ok(session)
 }
 
-/// Begins a worker's transaction in the leader's exported snapshot. Like pg_dump, a worker
-/// uses REPEATABLE READ even under --serializable-deferrable: the snapshot was taken in the
+/// Begins a worker's transaction in the leader's snapshot. Like pg_dump, a worker uses
+/// REPEATABLE READ even under --serializable-deferrable: the snapshot was taken in the
 /// leader's serializable deferrable transaction, which gives the guarantees.
 pub fn begin_worker(session: &Session, snapshot_id: &str) -> Result<(), DumpError> {
-    session
-        .execute(&format!(
-            "BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
-             SET TRANSACTION SNAPSHOT {}",
-            tusk_format::quote::literal(snapshot_id, true)
-        ))
-        .map_err(DumpError::query("starting a worker's transaction"))
+    start_transaction(session, "REPEATABLE READ, READ ONLY", Some(snapshot_id))
 }
 
 /// A worker's lock on the table it is about to dump (pg_dump's lockTableForWorker): NOWAIT, so
@@ -124,38 +176,85 @@ pub fn lock_for_worker(session: &Session, table: &Relation) -> Result<(), DumpEr
         .map_err(|_| DumpError::WorkerLock(name))
 }
 
-/// Takes ACCESS SHARE locks on the tables to dump.
+/// Statements of pg_dump's lock batches end once they reach this length.
+const LOCK_BATCH_LEN: usize = 100_000;
+
+/// Takes ACCESS SHARE locks on the tables to dump, in pg_dump's batches (a statement ends once
+/// it reaches [`LOCK_BATCH_LEN`]), under `--lock-wait-timeout` as a statement timeout.
 pub fn lock_tables(
     session: &Session,
     opts: &Options,
     tables: &[&Relation],
 ) -> Result<(), DumpError> {
     if let Some(timeout) = &opts.lock_wait_timeout {
-        session
-            .execute(&format!(
+        statement(
+            session,
+            format!(
                 "SET statement_timeout = {}",
                 tusk_format::quote::literal(timeout, true)
-            ))
-            .map_err(DumpError::query("setting the lock wait timeout"))?;
+            ),
+        )?;
     }
-    // One statement for all of them: a round trip per batch would make the number of
-    // statements grow with the number of tables.
-    if !tables.is_empty() {
-        let names: Vec<String> = tables
-            .iter()
-            .map(|r| qualified(&r.schema, &r.name))
-            .collect();
-        session
-            .execute(&format!(
-                "LOCK TABLE {} IN ACCESS SHARE MODE",
-                names.join(", ")
-            ))
-            .map_err(DumpError::query("locking the tables to dump"))?;
+    for batch in lock_batches(tables, LOCK_BATCH_LEN) {
+        statement(session, batch)?;
     }
     if opts.lock_wait_timeout.is_some() {
-        session
-            .execute("SET statement_timeout = 0")
-            .map_err(DumpError::query("setting the lock wait timeout"))?;
+        statement(session, "SET statement_timeout = 0".to_owned())?;
     }
     Ok(())
+}
+
+/// The LOCK TABLE statements for `tables`: a statement takes names until it is `max_len` long.
+fn lock_batches(tables: &[&Relation], max_len: usize) -> Vec<String> {
+    let mut batches = Vec::new();
+    let mut sql = String::new();
+    for table in tables {
+        let name = qualified(&table.schema, &table.name);
+        if sql.is_empty() {
+            sql = format!("LOCK TABLE {name}");
+            continue;
+        }
+        sql.push_str(", ");
+        sql.push_str(&name);
+        if sql.len() >= max_len {
+            batches.push(std::mem::take(&mut sql) + " IN ACCESS SHARE MODE");
+        }
+    }
+    if !sql.is_empty() {
+        batches.push(sql + " IN ACCESS SHARE MODE");
+    }
+    batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str) -> Relation {
+        Relation {
+            schema: "public".to_owned(),
+            name: name.to_owned(),
+            ..Relation::default()
+        }
+    }
+
+    #[test]
+    fn lock_batches_end_once_they_reach_the_limit() {
+        let tables = [table("a"), table("b"), table("c"), table("d")];
+        let refs: Vec<&Relation> = tables.iter().collect();
+        assert_eq!(
+            lock_batches(&refs, LOCK_BATCH_LEN),
+            ["LOCK TABLE public.a, public.b, public.c, public.d IN ACCESS SHARE MODE"]
+        );
+        // "LOCK TABLE public.a, public.b" is 29 characters: the batch ends there, as
+        // pg_dump's does, after a name that takes it to the limit.
+        assert_eq!(
+            lock_batches(&refs, 29),
+            [
+                "LOCK TABLE public.a, public.b IN ACCESS SHARE MODE",
+                "LOCK TABLE public.c, public.d IN ACCESS SHARE MODE"
+            ]
+        );
+        assert!(lock_batches(&[], LOCK_BATCH_LEN).is_empty());
+    }
 }

@@ -89,6 +89,8 @@ pub struct Cluster {
     dir: tempfile::TempDir,
     password: Option<String>,
     tls: bool,
+    /// The `-c` settings it runs with, which a standby of it gets too.
+    settings: Vec<(String, String)>,
     wrapper: Child,
     /// Closing this is the stop signal (see `WRAPPER`).
     lifeline: Option<ChildStdin>,
@@ -179,19 +181,8 @@ impl Cluster {
         let bin_dir = pg_bin_dir(major)?;
         let user = server_user()?;
 
-        let base = match std::env::var_os("TUSK_PG_TMPDIR") {
-            Some(dir) => PathBuf::from(dir),
-            None => std::env::temp_dir(),
-        };
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("tusk-pg{major}-"))
-            .tempdir_in(&base)
-            .map_err(HarnessError::io(format!(
-                "creating a cluster directory in {}",
-                base.display()
-            )))?;
+        let dir = cluster_dir(major, user)?;
         let data_dir = dir.path().join("data");
-        give_to_server(dir.path(), user)?;
 
         let mut initdb = Command::new(bin_dir.join("initdb"));
         initdb
@@ -248,6 +239,26 @@ impl Cluster {
         }
         settings.extend(options.settings.iter().cloned());
 
+        Cluster::launch(
+            major,
+            bin_dir,
+            dir,
+            settings,
+            password,
+            options.tls.is_some(),
+        )
+    }
+
+    /// Starts the server on a prepared cluster directory (`dir/data`), on a free port.
+    fn launch(
+        major: u32,
+        bin_dir: PathBuf,
+        dir: tempfile::TempDir,
+        settings: Vec<(String, String)>,
+        password: Option<String>,
+        tls: bool,
+    ) -> Result<Cluster> {
+        let user = server_user()?;
         let mut last_error = None;
         // A port picked by binding port 0 can be taken by someone else before
         // the server binds it; that, and only that, is worth another try.
@@ -261,7 +272,8 @@ impl Cluster {
                         port,
                         dir,
                         password,
-                        tls: options.tls.is_some(),
+                        tls,
+                        settings,
                         wrapper,
                         lifeline: Some(lifeline),
                         next_db: AtomicU32::new(1),
@@ -273,6 +285,57 @@ impl Cluster {
             }
         }
         Err(last_error.expect("the loop ran"))
+    }
+
+    /// A hot standby of this cluster: a `pg_basebackup -R` of it, streaming from it over the
+    /// Unix socket, started with the same settings. The standby has the primary's password
+    /// and TLS files, as it has its data directory.
+    pub fn start_standby(&self) -> Result<Cluster> {
+        let user = server_user()?;
+        let dir = cluster_dir(self.major, user)?;
+        let data_dir = dir.path().join("data");
+        let mut backup = Command::new(self.bin("pg_basebackup"));
+        scrub_pg_env(&mut backup);
+        // A fast checkpoint: the default spread one waits most of checkpoint_timeout.
+        backup
+            .arg("-D")
+            .arg(&data_dir)
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync", "-h"])
+            .arg(self.socket_dir())
+            .args(["-p", &self.port.to_string(), "-U", SUPERUSER]);
+        as_server_user(&mut backup, user);
+        run(
+            &format!("pg_basebackup of PostgreSQL {}", self.major),
+            &mut backup,
+            None,
+        )?;
+        // pg_basebackup writes the connection it used, with options (sslnegotiation) that
+        // some builds' walreceiver refuses; the socket needs none of them.
+        let auto_conf = data_dir.join("postgresql.auto.conf");
+        let conf = fs::read_to_string(&auto_conf).map_err(HarnessError::io(
+            "reading the standby's postgresql.auto.conf",
+        ))?;
+        let mut kept: Vec<&str> = conf
+            .lines()
+            .filter(|l| !l.starts_with("primary_conninfo"))
+            .collect();
+        let conninfo = format!(
+            "primary_conninfo = 'host={} port={} user={SUPERUSER}'",
+            self.socket_dir().display(),
+            self.port
+        );
+        kept.push(&conninfo);
+        fs::write(&auto_conf, kept.join("\n") + "\n").map_err(HarnessError::io(
+            "writing the standby's postgresql.auto.conf",
+        ))?;
+        Cluster::launch(
+            self.major,
+            self.bin_dir.clone(),
+            dir,
+            self.settings.clone(),
+            self.password.clone(),
+            self.tls,
+        )
     }
 
     pub fn major(&self) -> u32 {
@@ -563,6 +626,23 @@ fn spawn_server(
         }
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// A new temporary cluster directory, given to the server user.
+fn cluster_dir(major: u32, user: Option<(u32, u32)>) -> Result<tempfile::TempDir> {
+    let base = match std::env::var_os("TUSK_PG_TMPDIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::temp_dir(),
+    };
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("tusk-pg{major}-"))
+        .tempdir_in(&base)
+        .map_err(HarnessError::io(format!(
+            "creating a cluster directory in {}",
+            base.display()
+        )))?;
+    give_to_server(dir.path(), user)?;
+    Ok(dir)
 }
 
 fn is_port_clash(e: &HarnessError) -> bool {
