@@ -22,9 +22,10 @@ use tusk_format::{
 
 use crate::catalog;
 use crate::cli::{Format, Options, RESTRICT_CHARS};
-use crate::data::{LiveData, write_members};
+use crate::data::{DataOptions, LiveData, write_members};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
+use crate::inserts::InsertOptions;
 use crate::objects::{self, LoLayout, Wanted};
 use crate::{filter, snapshot, sort};
 
@@ -189,8 +190,19 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             privileges: !opts.no_privileges,
             security_labels: !opts.no_security_labels,
             dollar_quoting: !opts.disable_dollar_quoting,
+            inserts: opts.dump_inserts > 0,
+            load_via_partition_root: opts.load_via_partition_root,
         },
     )?;
+    let data_opts = DataOptions {
+        inserts: (opts.dump_inserts > 0).then_some(InsertOptions {
+            rows_per_statement: opts.dump_inserts,
+            column_inserts: opts.column_inserts,
+            on_conflict_do_nothing: opts.on_conflict_do_nothing,
+        }),
+        load_via_partition_root: opts.load_via_partition_root,
+        std_strings: facts.std_strings,
+    };
     let mut toc = Toc { header, entries };
     if opts.format != Format::Plain && opts.sections.is_some() {
         // An archive holds only the sections asked for (WriteToc skips unmarked entries);
@@ -219,7 +231,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     };
     match opts.format {
         Format::Plain => {
-            let mut data = LiveData::new(&session, &cat, &graph);
+            let mut data = LiveData::new(&session, &cat, &graph, data_opts);
             // pg_dump compresses a plain script as a whole file when -Z is given.
             let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
             let compressed = CompressedFile::new(file, opts.compression)
@@ -240,14 +252,28 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             let parallel = opts.jobs > 1 && writer.is_seekable();
             let workers = workers(parallel)?;
             let writer = ParallelCustomWriter::new(writer, spill_dir.filter(|_| parallel));
-            write_members(writer, &toc, &pool(&session, &workers), &cat, &graph)?;
+            write_members(
+                writer,
+                &toc,
+                &pool(&session, &workers),
+                &cat,
+                &graph,
+                data_opts,
+            )?;
         }
         Format::Directory => {
             let path = opts.file.as_deref().unwrap_or_default();
             let mut writer = DirectoryWriter::create(Path::new(path), &toc)?;
             writer.set_sync(!opts.no_sync);
             let workers = workers(opts.jobs > 1)?;
-            write_members(writer, &toc, &pool(&session, &workers), &cat, &graph)?;
+            write_members(
+                writer,
+                &toc,
+                &pool(&session, &workers),
+                &cat,
+                &graph,
+                data_opts,
+            )?;
         }
         Format::Tar => {
             let writer = TarWriter::create(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
@@ -257,6 +283,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                 &pool(&session, &[]),
                 &cat,
                 &graph,
+                data_opts,
             )?;
         }
     }
