@@ -37,6 +37,11 @@ pub struct Options {
     pub enable_row_security: bool,
     pub role: Option<String>,
     pub restrict_key: Option<String>,
+    /// `--disable-triggers`: a data-only restore turns each table's triggers off around its
+    /// data.
+    pub disable_triggers: bool,
+    /// `-S`: the superuser to become for that.
+    pub superuser: Option<String>,
     pub jobs: u32,
     /// `--section`, as upstream's bit set; `None` means all sections.
     pub sections: Option<tusk_format::select::Sections>,
@@ -219,6 +224,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                 },
             )?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
+            DISABLE_TRIGGERS => o.disable_triggers = true,
+            c if c == ch('S') => o.superuser = Some(arg),
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,
             NO_TABLE_AM => o.no_table_am = true,
