@@ -188,3 +188,46 @@ fn sections_and_create_match_pg_restore() {
         same_as_pg_restore(c, &archive, &["-f", "-", "--section=bogus"]);
     }
 }
+
+/// `--disable-triggers` (with `-S`, and ignored without `-a` unless the archive holds no
+/// schema) prints what pg_restore 18 prints, for upstream archives of fixtures/data.sql with
+/// COPY and INSERT data.
+#[test]
+fn disable_triggers_match_pg_restore() {
+    let c = Cluster::shared(18);
+    let db = tusk_tests::parity::load_fixture(c, "data.sql").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = format!("--restrict-key={RESTRICT_KEY}");
+    for (name, dump_args) in [
+        ("copy.dump", &[][..]),
+        ("inserts.dump", &["--inserts"][..]),
+        ("data_only.dump", &["-a", "--column-inserts"][..]),
+    ] {
+        let archive = dir.path().join(name);
+        run(
+            "pg_dump",
+            c.upstream("pg_dump")
+                .arg("-Fc")
+                .args(dump_args)
+                .arg("-f")
+                .arg(&archive)
+                .arg(&db),
+            None,
+        )
+        .unwrap();
+        for extra in [
+            &["-a", "--disable-triggers"][..],
+            &["-a", "--disable-triggers", "-S", "data owner"],
+            &[
+                "-a",
+                "--disable-triggers",
+                "--use-set-session-authorization",
+            ],
+            &["--disable-triggers"],
+        ] {
+            let mut args = vec![key.as_str(), "-f", "-"];
+            args.extend_from_slice(extra);
+            same_as_pg_restore(c, &archive, &args);
+        }
+    }
+}
