@@ -270,7 +270,7 @@ mod tests {
         assert_eq!(written(ValueKind::Bool, "t", true), "true");
         assert_eq!(written(ValueKind::Bool, "f", true), "false");
         assert_eq!(written(ValueKind::Literal, "it's \\", true), "'it''s \\'");
-        assert_eq!(written(ValueKind::Literal, "a\\b", false), "E'a\\\\b'");
+        assert_eq!(written(ValueKind::Literal, "a\\b", false), "'a\\\\b'");
         assert_eq!(ValueKind::of(&Type::NUMERIC), ValueKind::Number);
         assert_eq!(ValueKind::of(&Type::VARBIT), ValueKind::Bits);
         assert_eq!(ValueKind::of(&Type::TEXT), ValueKind::Literal);

@@ -122,6 +122,33 @@ fn data_options(major: u32) {
             &["--rows-per-insert=-1", "--inserts"],
         ],
     );
+    // With standard_conforming_strings off, INSERTs double backslashes in their literals
+    // (appendStringLiteralAH writes no E'' prefix).
+    c.psql(
+        &db,
+        &format!("ALTER DATABASE {db} SET standard_conforming_strings = off"),
+    )
+    .unwrap();
+    assert_parity(
+        c,
+        &db,
+        &[
+            &[
+                "--inserts",
+                "-t",
+                "dat.texts",
+                "-t",
+                "dat.arrays",
+                "-t",
+                "dat.docs",
+            ],
+            &[
+                "-a",
+                "--disable-triggers",
+                "--use-set-session-authorization",
+            ],
+        ],
+    );
 }
 
 tusk_tests::for_majors!(data_option_parity => data_options);
