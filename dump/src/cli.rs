@@ -672,6 +672,43 @@ mod tests {
     }
 
     #[test]
+    fn insert_options_imply_each_other_as_upstream() {
+        assert_eq!(options(&["db"]).dump_inserts, 0);
+        assert_eq!(options(&["--inserts"]).dump_inserts, 1);
+        assert_eq!(options(&["--column-inserts"]).dump_inserts, 1);
+        assert_eq!(
+            options(&["--rows-per-insert=5", "--inserts"]).dump_inserts,
+            5
+        );
+        assert_eq!(
+            options(&["--inserts", "--rows-per-insert=5"]).dump_inserts,
+            5
+        );
+        let o = options(&["--attribute-inserts", "--on-conflict-do-nothing"]);
+        assert!(o.column_inserts && o.on_conflict_do_nothing);
+        assert_eq!(
+            parse_args(&["--on-conflict-do-nothing"])
+                .unwrap_err()
+                .message,
+            "option --on-conflict-do-nothing requires option --inserts, --rows-per-insert, \
+             or --column-inserts"
+        );
+        assert_eq!(
+            parse_args(&["--rows-per-insert=0"]).unwrap_err().message,
+            "--rows-per-insert must be in range 1..2147483647"
+        );
+        let o = options(&[
+            "-a",
+            "--disable-triggers",
+            "-S",
+            "root",
+            "--load-via-partition-root",
+        ]);
+        assert!(o.disable_triggers && o.load_via_partition_root);
+        assert_eq!(o.superuser.as_deref(), Some("root"));
+    }
+
+    #[test]
     fn conflicts_are_refused() {
         let err = parse_args(&["-s", "-a"]).unwrap_err();
         assert_eq!(

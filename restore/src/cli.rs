@@ -350,6 +350,23 @@ mod tests {
     }
 
     #[test]
+    fn disable_triggers_with_a_superuser() {
+        let Ok(Command::Restore(o)) = parse_args(&[
+            "-a",
+            "--disable-triggers",
+            "-S",
+            "root",
+            "-f",
+            "-",
+            "x.dump",
+        ]) else {
+            panic!()
+        };
+        assert!(o.disable_triggers && !o.dump_schema);
+        assert_eq!(o.superuser.as_deref(), Some("root"));
+    }
+
+    #[test]
     fn statistics_are_restored_by_default() {
         let Ok(Command::Restore(o)) = parse_args(&["-f", "-", "x.dump"]) else {
             panic!()
