@@ -229,5 +229,31 @@ fn disable_triggers_match_pg_restore() {
             args.extend_from_slice(extra);
             same_as_pg_restore(c, &archive, &args);
         }
+        // Into a database holding the schema: the row loaded while the trigger was off is as
+        // it was dumped, and the trigger is on again afterwards.
+        let dst = c.new_database("triggers_off").unwrap();
+        run(
+            "pg_restore -s",
+            c.upstream("pg_restore")
+                .args(["-s", "-d", &dst])
+                .arg(dir.path().join("copy.dump")),
+            None,
+        )
+        .unwrap();
+        run(
+            "tusk_restore -a --disable-triggers",
+            c.command(tusk_bin("tusk_restore").unwrap())
+                .args(["-a", "--disable-triggers", "-d", &dst])
+                .arg(&archive),
+            None,
+        )
+        .unwrap();
+        let state = "SELECT string_agg(note, ',') || ' ' || (SELECT tgenabled::text FROM pg_trigger \
+                     WHERE tgname = 'stamp') FROM dat.stamped";
+        assert_eq!(
+            c.psql(&dst, state).unwrap().trim(),
+            "before the trigger O",
+            "{name}"
+        );
     }
 }
