@@ -149,14 +149,6 @@ impl InsertJob<'_> {
         head
     }
 
-    fn end_statement(&self, out: &mut String) {
-        out.push_str(if self.opts.on_conflict_do_nothing {
-            " ON CONFLICT DO NOTHING;\n"
-        } else {
-            ";\n"
-        });
-    }
-
     /// Streams the statements into `out`, one batch of rows at a time, then the two newlines
     /// that end upstream's member.
     pub fn run(
@@ -180,74 +172,107 @@ impl InsertJob<'_> {
                 self.table.name
             )));
         }
-        let fields: Vec<Field> = generated
-            .iter()
-            .zip(types)
-            .map(|(&generated, c)| Field {
-                generated,
-                kind: ValueKind::of(c.type_()),
-            })
-            .collect();
+        let mut statements = Statements {
+            head: self.statement_head(),
+            fields: generated
+                .iter()
+                .zip(types)
+                .map(|(&generated, c)| Field {
+                    generated,
+                    kind: ValueKind::of(c.type_()),
+                })
+                .collect(),
+            job: self,
+            in_statement: 0,
+            text: String::new(),
+        };
         session
             .execute(&format!("DECLARE _pg_dump_cursor CURSOR FOR {select}"))
             .map_err(DumpError::query(&action))?;
-        let head = self.statement_head();
-        let per_statement = self.opts.rows_per_statement.max(1);
-        let mut in_statement = 0u32;
-        let mut text = String::new();
         loop {
             let messages = session
                 .run(session.client().simple_query(FETCH))
                 .map_err(DumpError::query(&action))?;
             let mut rows = 0usize;
             for message in &messages {
-                let SimpleQueryMessage::Row(row) = message else {
-                    continue;
-                };
-                rows += 1;
-                if in_statement == 0 {
-                    text.push_str(&head);
-                }
-                if fields.is_empty() {
-                    continue;
-                }
-                text.push_str(match (per_statement, in_statement) {
-                    (1, _) => " (",
-                    (_, 0) => "\n\t(",
-                    _ => ",\n\t(",
-                });
-                for (i, field) in fields.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    let value = row.try_get(i).map_err(DumpError::query(&action))?;
-                    match value {
-                        _ if field.generated => text.push_str("DEFAULT"),
-                        None => text.push_str("NULL"),
-                        Some(v) => field.kind.write(v, self.std_strings, &mut text),
-                    }
-                }
-                text.push(')');
-                in_statement += 1;
-                if in_statement >= per_statement {
-                    self.end_statement(&mut text);
-                    in_statement = 0;
+                if let SimpleQueryMessage::Row(row) = message {
+                    rows += 1;
+                    statements.row(row).map_err(DumpError::query(&action))?;
                 }
             }
-            out(text.as_bytes()).map_err(DumpError::Write)?;
-            text.clear();
+            out(statements.text.as_bytes()).map_err(DumpError::Write)?;
+            statements.text.clear();
             if rows == 0 {
                 break;
             }
         }
-        if in_statement > 0 {
-            self.end_statement(&mut text);
-        }
-        text.push_str("\n\n");
-        out(text.as_bytes()).map_err(DumpError::Write)?;
+        statements.finish();
+        out(statements.text.as_bytes()).map_err(DumpError::Write)?;
         session
             .execute("CLOSE _pg_dump_cursor")
             .map_err(DumpError::query(&action))
+    }
+}
+
+/// The INSERT text of the rows fetched so far, with the state of the statement under way.
+struct Statements<'a> {
+    job: &'a InsertJob<'a>,
+    head: String,
+    fields: Vec<Field>,
+    /// Rows in the statement under way (0: the next row starts one).
+    in_statement: u32,
+    text: String,
+}
+
+impl Statements<'_> {
+    fn row(&mut self, row: &tokio_postgres::SimpleQueryRow) -> Result<(), tokio_postgres::Error> {
+        let per_statement = self.job.opts.rows_per_statement.max(1);
+        if self.in_statement == 0 {
+            self.text.push_str(&self.head);
+        }
+        // Without columns the head is a whole statement; --rows-per-insert cannot apply.
+        if self.fields.is_empty() {
+            return Ok(());
+        }
+        self.text
+            .push_str(match (per_statement, self.in_statement) {
+                (1, _) => " (",
+                (_, 0) => "\n\t(",
+                _ => ",\n\t(",
+            });
+        for (i, field) in self.fields.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            match row.try_get(i)? {
+                _ if field.generated => self.text.push_str("DEFAULT"),
+                None => self.text.push_str("NULL"),
+                Some(v) => field.kind.write(v, self.job.std_strings, &mut self.text),
+            }
+        }
+        self.text.push(')');
+        self.in_statement += 1;
+        if self.in_statement >= per_statement {
+            self.end_statement();
+        }
+        Ok(())
+    }
+
+    fn end_statement(&mut self) {
+        self.text.push_str(if self.job.opts.on_conflict_do_nothing {
+            " ON CONFLICT DO NOTHING;\n"
+        } else {
+            ";\n"
+        });
+        self.in_statement = 0;
+    }
+
+    /// Ends a statement short of its row count, then the member.
+    fn finish(&mut self) {
+        if self.in_statement > 0 {
+            self.end_statement();
+        }
+        self.text.push_str("\n\n");
     }
 }
 
