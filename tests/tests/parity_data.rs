@@ -104,6 +104,7 @@ fn data_options(major: u32) {
                 "dat.stamped",
             ],
             &["--disable-triggers", "-t", "dat.stamped"],
+            &["--disable-triggers", "--section=data", "-O"],
         ],
     );
     assert_same_failure(
