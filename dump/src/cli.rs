@@ -61,6 +61,16 @@ pub struct Options {
     pub filter: ObjectFilter,
     pub quote_all_identifiers: bool,
     pub disable_dollar_quoting: bool,
+    /// Rows per INSERT statement; 0 means data is dumped as COPY (pg_dump's `dump_inserts`).
+    pub dump_inserts: u32,
+    /// `--column-inserts`: INSERTs name their columns.
+    pub column_inserts: bool,
+    pub on_conflict_do_nothing: bool,
+    pub load_via_partition_root: bool,
+    /// `--disable-triggers`: a data-only script disables triggers around each table's data.
+    pub disable_triggers: bool,
+    /// `-S`: the superuser a plain script becomes to disable triggers.
+    pub superuser: Option<String>,
 }
 
 /// What the command line asks for.
@@ -136,6 +146,8 @@ const NO_TOAST_COMPRESSION: i32 = 1018;
 const NO_UNLOGGED_TABLE_DATA: i32 = 1019;
 const ON_CONFLICT_DO_NOTHING: i32 = 1020;
 const SEQUENCE_DATA: i32 = 1021;
+/// `DUMP_DEFAULT_ROWS_PER_INSERT`: `--inserts` alone writes one row per statement.
+const DEFAULT_ROWS_PER_INSERT: u32 = 1;
 /// tusk's own options, numbered apart from upstream's.
 const ARCHIVE_VERSION: i32 = 2000;
 
@@ -313,6 +325,12 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         filter: ObjectFilter::default(),
         quote_all_identifiers: false,
         disable_dollar_quoting: false,
+        dump_inserts: 0,
+        column_inserts: false,
+        on_conflict_do_nothing: false,
+        load_via_partition_root: false,
+        disable_triggers: false,
+        superuser: None,
     };
     let mut only = OnlyFlags::default();
     let mut format = "p".to_owned();
@@ -396,6 +414,18 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             USE_SET_SESSION_AUTH => o.use_set_session_authorization = true,
             NO_COMMENTS => o.no_comments = true,
             SEQUENCE_DATA => o.sequence_data = true,
+            // --rows-per-insert stores its count in the same field, which --inserts keeps.
+            INSERTS if o.dump_inserts == 0 => o.dump_inserts = DEFAULT_ROWS_PER_INSERT,
+            INSERTS => {}
+            ROWS_PER_INSERT => {
+                o.dump_inserts = getopt::option_parse_int(&arg, "--rows-per-insert", 1, i32::MAX)
+                    .map_err(CliError::fatal)? as u32;
+            }
+            COLUMN_INSERTS => o.column_inserts = true,
+            ON_CONFLICT_DO_NOTHING => o.on_conflict_do_nothing = true,
+            LOAD_VIA_PARTITION_ROOT => o.load_via_partition_root = true,
+            DISABLE_TRIGGERS => o.disable_triggers = true,
+            c if c == ch('S') => o.superuser = Some(arg),
             ARCHIVE_VERSION => {
                 o.archive_version = Some(match arg.as_str() {
                     "1.14" => ArchiveVersion::V1_14,
@@ -439,6 +469,9 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         });
     }
 
+    if o.column_inserts && o.dump_inserts == 0 {
+        o.dump_inserts = DEFAULT_ROWS_PER_INSERT;
+    }
     let wanted = only.resolve(false).map_err(CliError::fatal)?;
     if only.schema_only && !o.filter.include_foreign_data.is_empty() {
         return Err(CliError::fatal(
@@ -463,6 +496,12 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     o.dump_schema = wanted.schema;
     o.dump_data = wanted.data;
     o.dump_statistics = wanted.statistics;
+    if o.on_conflict_do_nothing && o.dump_inserts == 0 {
+        return Err(CliError::fatal(
+            "option --on-conflict-do-nothing requires option --inserts, --rows-per-insert, \
+             or --column-inserts",
+        ));
+    }
 
     o.format = match format.to_ascii_lowercase().as_str() {
         "p" | "plain" => Format::Plain,
@@ -629,6 +668,43 @@ mod tests {
                 .message,
             "option --include-foreign-data is not supported with parallel backup"
         );
+    }
+
+    #[test]
+    fn insert_options_imply_each_other_as_upstream() {
+        assert_eq!(options(&["db"]).dump_inserts, 0);
+        assert_eq!(options(&["--inserts"]).dump_inserts, 1);
+        assert_eq!(options(&["--column-inserts"]).dump_inserts, 1);
+        assert_eq!(
+            options(&["--rows-per-insert=5", "--inserts"]).dump_inserts,
+            5
+        );
+        assert_eq!(
+            options(&["--inserts", "--rows-per-insert=5"]).dump_inserts,
+            5
+        );
+        let o = options(&["--attribute-inserts", "--on-conflict-do-nothing"]);
+        assert!(o.column_inserts && o.on_conflict_do_nothing);
+        assert_eq!(
+            parse_args(&["--on-conflict-do-nothing"])
+                .unwrap_err()
+                .message,
+            "option --on-conflict-do-nothing requires option --inserts, --rows-per-insert, \
+             or --column-inserts"
+        );
+        assert_eq!(
+            parse_args(&["--rows-per-insert=0"]).unwrap_err().message,
+            "--rows-per-insert must be in range 1..2147483647"
+        );
+        let o = options(&[
+            "-a",
+            "--disable-triggers",
+            "-S",
+            "root",
+            "--load-via-partition-root",
+        ]);
+        assert!(o.disable_triggers && o.load_via_partition_root);
+        assert_eq!(o.superuser.as_deref(), Some("root"));
     }
 
     #[test]

@@ -13,7 +13,20 @@ use tusk_format::{Encoding, Toc, TocEntry};
 use crate::catalog::Catalog;
 use crate::ddl;
 use crate::error::DumpError;
+use crate::inserts::{InsertJob, InsertOptions};
 use crate::objects::{ObjectGraph, Subject};
+
+/// How table data is read and written, the same for every output and every worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataOptions {
+    /// `--inserts` and its kin; `None` dumps COPY data.
+    pub inserts: Option<InsertOptions>,
+    pub load_via_partition_root: bool,
+    /// The dump's standard_conforming_strings, for string literals in INSERTs.
+    pub std_strings: bool,
+    /// The dump's client encoding, which COPY and INSERTs write the rows in.
+    pub encoding: Encoding,
+}
 
 /// Writes every data member of `toc` with live table data, one thread per session, then
 /// completes the archive. One session (the leader's) dumps in TOC order, as pg_dump does
@@ -26,7 +39,7 @@ pub fn write_members<W: ConcurrentWrite>(
     sessions: &[&Session],
     cat: &Catalog,
     graph: &ObjectGraph,
-    encoding: Encoding,
+    opts: DataOptions,
 ) -> Result<(), DumpError> {
     let parallel = sessions.len() > 1;
     let mut jobs: Vec<(&TocEntry, u64)> = toc
@@ -45,7 +58,7 @@ pub fn write_members<W: ConcurrentWrite>(
         for session in sessions {
             let (jobs, next, failed, failure, writer) = (&jobs, &next, &failed, &failure, &writer);
             scope.spawn(move || {
-                let mut data = LiveData::new(session, cat, graph, encoding);
+                let mut data = LiveData::new(session, cat, graph, opts);
                 while !failed.load(Ordering::Relaxed) {
                     let Some(&(te, _)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
@@ -81,8 +94,7 @@ pub struct LiveData<'a> {
     session: &'a Session,
     cat: &'a Catalog,
     graph: &'a ObjectGraph,
-    /// The dump's client encoding, which COPY writes the rows in.
-    encoding: Encoding,
+    opts: DataOptions,
 }
 
 /// Large-object contents into an archive's BLOBS member.
@@ -105,13 +117,13 @@ impl<'a> LiveData<'a> {
         session: &'a Session,
         cat: &'a Catalog,
         graph: &'a ObjectGraph,
-        encoding: Encoding,
+        opts: DataOptions,
     ) -> Self {
         LiveData {
             session,
             cat,
             graph,
-            encoding,
+            opts,
         }
     }
 
@@ -132,7 +144,7 @@ impl<'a> LiveData<'a> {
             crate::snapshot::lock_for_worker(self.session, rel)?;
         }
         writer.write_data(te.dump_id, |member| {
-            self.copy_rows(te, &mut |chunk| member.write_all(chunk))
+            self.table_rows(te, &mut |chunk| member.write_all(chunk))
         })
     }
 
@@ -142,8 +154,10 @@ impl<'a> LiveData<'a> {
             .ok_or_else(|| DumpError::Unsupported(format!("no table for TOC entry {}", te.dump_id)))
     }
 
-    /// Streams one table's COPY output, then the `\.` terminator pg_dump appends.
-    fn copy_rows(
+    /// Streams one table's rows as COPY data or as INSERT statements. A foreign table is read
+    /// through a SELECT, which the session's restriction on foreign tables is lifted for
+    /// (dumpTableData_copy, dumpTableData_insert).
+    fn table_rows(
         &mut self,
         te: &TocEntry,
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
@@ -155,22 +169,36 @@ impl<'a> LiveData<'a> {
             .get(&rel.oid)
             .map(String::as_str)
             .filter(|c| !c.is_empty());
-        // A foreign table is read through a SELECT, which the session's restriction on
-        // foreign tables is lifted for (dumpTableData_copy).
         let foreign = rel.relkind == b'f';
-        let sql = ddl::copy_query(rel, condition.or(foreign.then_some("")), self.encoding);
         let action = format!("dumping the contents of table \"{}\"", rel.name);
         if foreign {
             self.restrict_relation_kind("view", &action)?;
         }
-        self.session
-            .copy_out(&sql, |chunk| out(chunk))
-            .map_err(DumpError::query(&action))?
-            .map_err(DumpError::Write)?;
+        match self.opts.inserts {
+            Some(opts) => InsertJob {
+                table: rel,
+                target: self.cat.load_target(rel, self.opts.load_via_partition_root),
+                condition,
+                opts,
+                std_strings: self.opts.std_strings,
+                encoding: self.opts.encoding,
+            }
+            .run(self.session, out)?,
+            None => {
+                let sql =
+                    ddl::copy_query(rel, condition.or(foreign.then_some("")), self.opts.encoding);
+                self.session
+                    .copy_out(&sql, |chunk| out(chunk))
+                    .map_err(DumpError::query(&action))?
+                    .map_err(DumpError::Write)?;
+                // The terminator pg_dump appends to COPY data.
+                out(b"\\.\n\n\n").map_err(DumpError::Write)?;
+            }
+        }
         if foreign {
             self.restrict_relation_kind("view, foreign-table", &action)?;
         }
-        out(b"\\.\n\n\n").map_err(DumpError::Write)
+        Ok(())
     }
 
     fn restrict_relation_kind(&self, value: &str, action: &str) -> Result<(), DumpError> {
@@ -236,7 +264,7 @@ impl DataSource for LiveData<'_> {
         let result = if entry.desc == "BLOBS" {
             self.large_objects(entry, out)
         } else {
-            self.copy_rows(entry, &mut |chunk| out.data(chunk))
+            self.table_rows(entry, &mut |chunk| out.data(chunk))
         };
         result.map_err(|e| ScriptError::Other(e.to_string()))
     }

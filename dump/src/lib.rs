@@ -13,6 +13,7 @@ pub mod data;
 pub mod ddl;
 pub mod error;
 pub mod filter;
+pub mod inserts;
 pub mod objects;
 pub mod run;
 pub mod snapshot;

@@ -22,9 +22,10 @@ use tusk_format::{
 
 use crate::catalog;
 use crate::cli::{Format, Options, RESTRICT_CHARS};
-use crate::data::{LiveData, write_members};
+use crate::data::{DataOptions, LiveData, write_members};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
+use crate::inserts::InsertOptions;
 use crate::objects::{self, LoLayout, Wanted};
 use crate::{filter, snapshot, sort, transcode};
 
@@ -191,9 +192,21 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             privileges: !opts.no_privileges,
             security_labels: !opts.no_security_labels,
             dollar_quoting: !opts.disable_dollar_quoting,
+            inserts: opts.dump_inserts > 0,
+            load_via_partition_root: opts.load_via_partition_root,
         },
     )?;
     transcode::convert_entries(&session, &mut entries, encoding)?;
+    let data_opts = DataOptions {
+        inserts: (opts.dump_inserts > 0).then_some(InsertOptions {
+            rows_per_statement: opts.dump_inserts,
+            column_inserts: opts.column_inserts,
+            on_conflict_do_nothing: opts.on_conflict_do_nothing,
+        }),
+        load_via_partition_root: opts.load_via_partition_root,
+        std_strings: facts.std_strings,
+        encoding,
+    };
     let mut toc = Toc { header, entries };
     if opts.format != Format::Plain && opts.sections.is_some() {
         // An archive holds only the sections asked for (WriteToc skips unmarked entries);
@@ -225,7 +238,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     };
     match opts.format {
         Format::Plain => {
-            let mut data = LiveData::new(&session, &cat, &graph, encoding);
+            let mut data = LiveData::new(&session, &cat, &graph, data_opts);
             // pg_dump compresses a plain script as a whole file when -Z is given.
             let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
             let compressed = CompressedFile::new(file, opts.compression)
@@ -252,7 +265,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                 &pool(&session, &workers),
                 &cat,
                 &graph,
-                encoding,
+                data_opts,
             )?;
         }
         Format::Directory => {
@@ -266,7 +279,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                 &pool(&session, &workers),
                 &cat,
                 &graph,
-                encoding,
+                data_opts,
             )?;
         }
         Format::Tar => {
@@ -277,7 +290,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
                 &pool(&session, &[]),
                 &cat,
                 &graph,
-                encoding,
+                data_opts,
             )?;
         }
     }
@@ -498,6 +511,8 @@ fn script_options(opts: &Options) -> ScriptOptions {
                 .clone()
                 .unwrap_or_else(generate_restrict_key),
         ),
+        disable_triggers: opts.disable_triggers,
+        superuser: opts.superuser.clone(),
     }
 }
 

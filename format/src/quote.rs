@@ -226,18 +226,14 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))
 }
 
-/// A string literal as `appendStringLiteral` writes it: single quotes doubled, and when
-/// `standard_conforming_strings` is off and the value holds a backslash, the `E''` form with
-/// backslashes doubled.
+/// A string literal as `appendStringLiteral` (and so `appendStringLiteralAH`) writes it:
+/// single quotes doubled, and backslashes too when `standard_conforming_strings` is off. No
+/// `E''` prefix: that is `appendStringLiteralConn`'s, which pg_dump keeps for its queries.
 pub fn literal(value: &str, std_strings: bool) -> String {
     let mut out = String::with_capacity(value.len() + 2);
-    let escape = !std_strings && value.contains('\\');
-    if escape {
-        out.push('E');
-    }
     out.push('\'');
     for c in value.chars() {
-        if c == '\'' || (escape && c == '\\') {
+        if c == '\'' || (!std_strings && c == '\\') {
             out.push(c);
         }
         out.push(c);
@@ -296,7 +292,7 @@ mod tests {
     fn literals() {
         assert_eq!(literal("it's", true), "'it''s'");
         assert_eq!(literal("a\\b", true), "'a\\b'");
-        assert_eq!(literal("a\\b'", false), "E'a\\\\b'''");
+        assert_eq!(literal("a\\b'", false), "'a\\\\b'''");
     }
 
     #[test]

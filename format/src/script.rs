@@ -83,6 +83,11 @@ pub struct ScriptOptions {
     pub single_transaction: bool,
     /// The `\restrict` key; only for script output.
     pub restrict_key: Option<String>,
+    /// `--disable-triggers`: in a data-only restore, each table's triggers are off while its
+    /// data is loaded.
+    pub disable_triggers: bool,
+    /// `-S`: who to become for that (the session's own user when absent).
+    pub superuser: Option<String>,
 }
 
 /// Restore passes (`_tocEntryRestorePass`): ACLs go after everything else, and a few kinds
@@ -116,10 +121,13 @@ pub fn emit(
     sink: &mut dyn Sink,
 ) -> Result<(), ScriptError> {
     let reqs = crate::select::required_components(toc, &opts.selection, opts.create_db);
+    // An archive without schema entries makes a data-only restore too ("implied no-schema").
+    let data_only = !opts.selection.dump_schema || !reqs.values().any(|r| r.schema);
     Emitter {
         toc,
         opts,
         reqs: &reqs,
+        data_only,
         std_strings: toc.std_strings(),
         search_path: toc.search_path(),
         state: SessionState::default(),
@@ -140,6 +148,8 @@ struct Emitter<'a> {
     toc: &'a Toc,
     opts: &'a ScriptOptions,
     reqs: &'a HashMap<DumpId, Reqs>,
+    /// Upstream's `!ropt->dumpSchema` after RestoreArchive's check.
+    data_only: bool,
     std_strings: bool,
     search_path: Option<&'a str>,
     state: SessionState,
@@ -338,6 +348,7 @@ impl Emitter<'_> {
                     self.select_schema(Some("pg_catalog"), sink)?;
                     self.restore_large_objects(te, source, sink)?;
                 } else {
+                    self.set_triggers(te, "DISABLE", sink)?;
                     self.become_owner(te, sink)?;
                     self.select_schema(te.namespace.as_deref(), sink)?;
                     match te.copy_stmt.as_deref().filter(|s| !s.is_empty()) {
@@ -362,6 +373,7 @@ impl Emitter<'_> {
                             },
                         )?,
                     }
+                    self.set_triggers(te, "ENABLE", sink)?;
                 }
             } else if !defn_dumped {
                 self.print_entry(te, "", sink)?;
@@ -570,21 +582,51 @@ impl Emitter<'_> {
         Ok(())
     }
 
+    /// `_disableTriggersIfNecessary` / `_enableTriggersIfNecessary` (`action` DISABLE or
+    /// ENABLE), as the superuser: only they can switch constraint triggers.
+    fn set_triggers(
+        &mut self,
+        te: &TocEntry,
+        action: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if !self.data_only || !self.opts.disable_triggers {
+            return Ok(());
+        }
+        let superuser = self.opts.superuser.clone().unwrap_or_default();
+        self.become_user(&superuser, te, sink)?;
+        let table = qualified(te.namespace.as_deref().unwrap_or(""), &te.tag);
+        sink.sql(
+            &format!("ALTER TABLE {table} {action} TRIGGER ALL;\n\n"),
+            Some(te),
+        )
+    }
+
     fn become_owner(&mut self, te: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
         if self.opts.no_owner || !self.opts.use_set_session_authorization {
             return Ok(());
         }
-        let user = te.owner.clone().unwrap_or_default();
-        if self.state.user.as_deref() == Some(user.as_str()) {
+        self.become_user(te.owner.as_deref().unwrap_or_default(), te, sink)
+    }
+
+    /// `_becomeUser`: SET SESSION AUTHORIZATION unless the imaginary session is that user
+    /// already; "" is the session's own user (DEFAULT).
+    fn become_user(
+        &mut self,
+        user: &str,
+        te: &TocEntry,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if self.state.user.as_deref() == Some(user) {
             return Ok(());
         }
         let who = if user.is_empty() {
             "DEFAULT".to_owned()
         } else {
-            literal(&user, self.std_strings)
+            literal(user, self.std_strings)
         };
         sink.sql(&format!("SET SESSION AUTHORIZATION {who};\n\n"), Some(te))?;
-        self.state.user = Some(user);
+        self.state.user = Some(user.to_owned());
         Ok(())
     }
 

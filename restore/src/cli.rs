@@ -37,6 +37,11 @@ pub struct Options {
     pub enable_row_security: bool,
     pub role: Option<String>,
     pub restrict_key: Option<String>,
+    /// `--disable-triggers`: a data-only restore turns each table's triggers off around its
+    /// data.
+    pub disable_triggers: bool,
+    /// `-S`: the superuser to become for that.
+    pub superuser: Option<String>,
     pub jobs: u32,
     /// `--section`, as upstream's bit set; `None` means all sections.
     pub sections: Option<tusk_format::select::Sections>,
@@ -219,6 +224,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                 },
             )?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
+            DISABLE_TRIGGERS => o.disable_triggers = true,
+            c if c == ch('S') => o.superuser = Some(arg),
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,
             NO_TABLE_AM => o.no_table_am = true,
@@ -340,6 +347,23 @@ mod tests {
         ));
         let e = parse_args(&["-d", "db", "-f", "out.sql", "x.dump"]).unwrap_err();
         assert!(e.hint);
+    }
+
+    #[test]
+    fn disable_triggers_with_a_superuser() {
+        let Ok(Command::Restore(o)) = parse_args(&[
+            "-a",
+            "--disable-triggers",
+            "-S",
+            "root",
+            "-f",
+            "-",
+            "x.dump",
+        ]) else {
+            panic!()
+        };
+        assert!(o.disable_triggers && !o.dump_schema);
+        assert_eq!(o.superuser.as_deref(), Some("root"));
     }
 
     #[test]

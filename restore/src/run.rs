@@ -152,6 +152,8 @@ fn script_options(opts: &Options) -> ScriptOptions {
                 .clone()
                 .unwrap_or_else(generate_restrict_key)
         }),
+        disable_triggers: opts.disable_triggers,
+        superuser: opts.superuser.clone(),
     }
 }
 

@@ -73,6 +73,8 @@ fn dumps_in(major: u32, encoding: &str) {
         &["-E", "utf-8", "-a"],
         &["-E", "SQL_ASCII"],
         &["--encoding", encoding, "-C"],
+        &["--inserts", "-a"],
+        &["--column-inserts", "-E", "UTF8"],
     ] {
         let theirs = dump(c, &pg_dump, &db, args);
         assert!(

@@ -188,3 +188,72 @@ fn sections_and_create_match_pg_restore() {
         same_as_pg_restore(c, &archive, &["-f", "-", "--section=bogus"]);
     }
 }
+
+/// `--disable-triggers` (with `-S`, and ignored without `-a` unless the archive holds no
+/// schema) prints what pg_restore 18 prints, for upstream archives of fixtures/data.sql with
+/// COPY and INSERT data.
+#[test]
+fn disable_triggers_match_pg_restore() {
+    let c = Cluster::shared(18);
+    let db = tusk_tests::parity::load_fixture(c, "data.sql").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = format!("--restrict-key={RESTRICT_KEY}");
+    for (name, dump_args) in [
+        ("copy.dump", &[][..]),
+        ("inserts.dump", &["--inserts"][..]),
+        ("data_only.dump", &["-a", "--column-inserts"][..]),
+    ] {
+        let archive = dir.path().join(name);
+        run(
+            "pg_dump",
+            c.upstream("pg_dump")
+                .arg("-Fc")
+                .args(dump_args)
+                .arg("-f")
+                .arg(&archive)
+                .arg(&db),
+            None,
+        )
+        .unwrap();
+        for extra in [
+            &["-a", "--disable-triggers"][..],
+            &["-a", "--disable-triggers", "-S", "data owner"],
+            &[
+                "-a",
+                "--disable-triggers",
+                "--use-set-session-authorization",
+            ],
+            &["--disable-triggers"],
+        ] {
+            let mut args = vec![key.as_str(), "-f", "-"];
+            args.extend_from_slice(extra);
+            same_as_pg_restore(c, &archive, &args);
+        }
+        // Into a database holding the schema: the row loaded while the trigger was off is as
+        // it was dumped, and the trigger is on again afterwards.
+        let dst = c.new_database("triggers_off").unwrap();
+        run(
+            "pg_restore -s",
+            c.upstream("pg_restore")
+                .args(["-s", "-d", &dst])
+                .arg(dir.path().join("copy.dump")),
+            None,
+        )
+        .unwrap();
+        run(
+            "tusk_restore -a --disable-triggers",
+            c.command(tusk_bin("tusk_restore").unwrap())
+                .args(["-a", "--disable-triggers", "-d", &dst])
+                .arg(&archive),
+            None,
+        )
+        .unwrap();
+        let state = "SELECT string_agg(note, ',') || ' ' || (SELECT tgenabled::text FROM pg_trigger \
+                     WHERE tgname = 'stamp') FROM dat.stamped";
+        assert_eq!(
+            c.psql(&dst, state).unwrap().trim(),
+            "before the trigger O",
+            "{name}"
+        );
+    }
+}

@@ -342,6 +342,22 @@ impl Catalog {
         interesting
     }
 
+    /// The table a table's data is loaded into (`getRootTableInfo`): a partition's root with
+    /// `--load-via-partition-root`, or when an ancestor is partitioned unsafely
+    /// (`forcePartitionRootLoad`); otherwise the table itself.
+    pub fn load_target<'a>(&'a self, rel: &'a Relation, via_root: bool) -> &'a Relation {
+        let mut root = rel;
+        let mut forced = false;
+        while root.table.is_partition {
+            let Some(parent) = root.table.parents.first().and_then(|p| self.relation(*p)) else {
+                break;
+            };
+            forced |= parent.table.unsafe_partitions;
+            root = parent;
+        }
+        if via_root || forced { root } else { rel }
+    }
+
     /// The index in `relations` of the relation with this OID.
     pub fn relation_index(&self, oid: u32) -> Option<usize> {
         self.relation_by_oid.get(&oid).copied()

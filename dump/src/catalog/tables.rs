@@ -25,6 +25,9 @@ pub struct TableDetails {
     pub force_row_security: bool,
     /// `format_type(reloftype)` of a typed table (`CREATE TABLE ... OF type`).
     pub of_type: Option<String>,
+    /// Partitioned by hash on an enum (`unsafe_partitions`): the hash of a row depends on
+    /// enum OIDs a restore does not keep, so its partitions' data is loaded via the root.
+    pub unsafe_partitions: bool,
 }
 
 /// Per-column settings that CREATE TABLE cannot express, plus the not-null constraint's
@@ -175,6 +178,25 @@ pub(super) async fn load_table_details(
         // Rows for partitioned indexes find no relation and are skipped.
         if let Some(rel) = cat.relation_mut(get(r, 0)?) {
             rel.table.parents.push(parent);
+        }
+    }
+
+    // getPartitioningInfo: every partitioned table, since a dumped partition's ancestors
+    // decide how its data is loaded.
+    let rows = client
+        .query(
+            "SELECT partrelid FROM pg_catalog.pg_partitioned_table WHERE \
+             (SELECT c.oid FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_am a \
+              ON c.opcmethod = a.oid WHERE opcname = 'enum_ops' \
+              AND opcnamespace = 'pg_catalog'::pg_catalog.regnamespace \
+              AND amname = 'hash') = ANY(partclass)",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading partitioning schemes"))?;
+    for r in &rows {
+        if let Some(rel) = cat.relation_mut(get(r, 0)?) {
+            rel.table.unsafe_partitions = true;
         }
     }
 

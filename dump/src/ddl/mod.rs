@@ -63,6 +63,9 @@ pub struct DdlOptions {
     pub security_labels: bool,
     /// Function bodies dollar-quoted (off with `--disable-dollar-quoting`).
     pub dollar_quoting: bool,
+    /// Table data as INSERT statements: TABLE DATA entries have no COPY statement.
+    pub inserts: bool,
+    pub load_via_partition_root: bool,
 }
 
 #[cfg(test)]
@@ -81,6 +84,8 @@ impl DdlOptions {
             privileges: true,
             security_labels: true,
             dollar_quoting: true,
+            inserts: false,
+            load_via_partition_root: false,
         }
     }
 }
@@ -810,7 +815,6 @@ impl Builder<'_> {
     }
 
     fn table_data(&mut self, obj: &DumpObject, rel: &Relation) {
-        let qual = qualified(&rel.schema, &rel.name);
         let mut te = TocEntry::new(obj.id, "TABLE DATA", rel.name.clone(), Section::Data);
         te.catalog_id = CatalogId {
             tableoid: 0,
@@ -819,10 +823,18 @@ impl Builder<'_> {
         te.had_dumper = true;
         te.namespace = Some(rel.schema.clone());
         te.owner = Some(rel.owner.clone());
-        te.copy_stmt = Some(format!(
-            "COPY {qual} {} FROM stdin;\n",
-            copy_column_list(rel)
-        ));
+        // Data loaded via the partition root says so in its definition, where pg_restore
+        // looks for it (is_load_via_partition_root).
+        let target = self.cat.load_target(rel, self.opts.load_via_partition_root);
+        let target_qual = qualified(&target.schema, &target.name);
+        if target.oid != rel.oid {
+            te.defn = Some(format!(
+                "-- load via partition root {}",
+                tusk_format::script::sanitize_line(Some(&target_qual), true)
+            ));
+        }
+        te.copy_stmt = (!self.opts.inserts)
+            .then(|| format!("COPY {target_qual} {} FROM stdin;\n", copy_column_list(rel)));
         te.dependencies = vec![obj.deps.first().copied().unwrap_or_default()];
         te.data = tusk_format::DataLocation::Unknown;
         self.entries.push(te);
