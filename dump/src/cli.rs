@@ -389,6 +389,13 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             ROLE => o.role = Some(arg),
             SNAPSHOT => o.snapshot = Some(arg),
             NO_SYNC => o.no_sync = true,
+            // syncfs flushes the output's whole file system where fsync flushes its files; both
+            // leave the dump durable, so tusk accepts either and fsyncs what it wrote.
+            SYNC_METHOD => {
+                if arg != "fsync" && arg != "syncfs" {
+                    return Err(CliError::fatal(format!("unrecognized sync method: {arg}")));
+                }
+            }
             EXTRA_FLOAT_DIGITS => {
                 o.extra_float_digits = Some(
                     getopt::option_parse_int(&arg, "--extra-float-digits", -15, 3)
@@ -446,8 +453,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                      (out of scope: use pg_dump for pg_upgrade)",
                 ));
             }
-            // Options that change what is selected or how data is written; they arrive with
-            // the catalog and data work. Refusing is better than silently ignoring them.
+            // Every option of pg_dump 18 is handled above; getopt knows no others.
             code => {
                 let name = getopt::option_name(code, LONG);
                 return Err(CliError::fatal(format!(
@@ -720,5 +726,11 @@ mod tests {
         assert!(err.hint);
         let err = parse_args(&["--bogus"]).unwrap_err();
         assert!(err.from_getopt);
+        let err = parse_args(&["--sync-method=fdatasync"]).unwrap_err();
+        assert_eq!(err.message, "unrecognized sync method: fdatasync");
+        assert!(!err.hint);
+        for method in ["fsync", "syncfs"] {
+            assert!(parse_args(&["--sync-method", method]).is_ok());
+        }
     }
 }

@@ -116,6 +116,7 @@ fn data_options(major: u32) {
             &["--extra-float-digits=16"],
             &["--extra-float-digits=-16"],
             &["--extra-float-digits=x"],
+            &["--sync-method=fdatasync"],
             &["--on-conflict-do-nothing"],
             &["--rows-per-insert=0"],
             &["--rows-per-insert=x"],
