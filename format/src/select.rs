@@ -89,6 +89,8 @@ pub struct Selection {
     pub sequence_data: bool,
     /// `-L`: only these dump ids are wanted.
     pub wanted_ids: Option<std::collections::HashSet<DumpId>>,
+    /// pg_restore's `-n/-N/-t/-I/-P/-T`.
+    pub names: Names,
 }
 
 impl Default for Selection {
@@ -106,26 +108,262 @@ impl Default for Selection {
             no_subscriptions: false,
             sequence_data: false,
             wanted_ids: None,
+            names: Names::default(),
         }
     }
 }
 
-/// Marks every entry of `toc` with the components wanted under `sel`, walking the TOC in order
-/// so that section-less entries (comments, ACLs) take the section of the entry before them.
-pub fn required_components(toc: &Toc, sel: &Selection, create_db: bool) -> HashMap<DumpId, Reqs> {
-    let mut section = Section::PreData;
-    toc.entries
-        .iter()
-        .map(|te| {
-            if te.section != Section::None {
-                section = te.section;
-            }
-            (te.dump_id, entry_required(te, section, sel, create_db))
-        })
-        .collect()
+/// pg_restore's selection by name (`-n/-N/-t/-I/-P/-T` and their `--filter` lines): exact
+/// names, no patterns, each list in command-line order (upstream's `SimpleStringList`s).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    pub schemas: Vec<String>,
+    pub exclude_schemas: Vec<String>,
+    /// Tables, views, materialized views, foreign tables and sequences, by tag.
+    pub tables: Vec<String>,
+    pub indexes: Vec<String>,
+    /// Functions, aggregates and procedures by tag, i.e. `name(argument types)`.
+    pub functions: Vec<String>,
+    pub triggers: Vec<String>,
+    /// `--strict-names`: every name of an include list must select something.
+    pub strict: bool,
 }
 
-fn entry_required(te: &TocEntry, section: Section, sel: &Selection, create_db: bool) -> Reqs {
+impl Names {
+    /// Upstream's `selTypes`: selection by object type is on.
+    fn by_type(&self) -> bool {
+        !(self.tables.is_empty()
+            && self.indexes.is_empty()
+            && self.functions.is_empty()
+            && self.triggers.is_empty())
+    }
+
+    /// Whether any name option narrows the restore.
+    fn any(&self) -> bool {
+        !(self.schemas.is_empty() && self.exclude_schemas.is_empty()) || self.by_type()
+    }
+}
+
+/// A name list with upstream's "touched" marks: a lookup marks the first equal name, and
+/// `--strict-names` asks for names never marked.
+struct Lookup<'a> {
+    names: &'a [String],
+    touched: Vec<bool>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(names: &'a [String]) -> Self {
+        Lookup {
+            names,
+            touched: vec![false; names.len()],
+        }
+    }
+
+    /// `simple_string_list_member`.
+    fn member(&mut self, name: &str) -> bool {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => {
+                self.touched[i] = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An empty list passes everything; otherwise `name` must be in it.
+    fn allows(&mut self, name: &str) -> bool {
+        self.names.is_empty() || self.member(name)
+    }
+
+    fn first_untouched(&self) -> Option<&'a str> {
+        let names: &'a [String] = self.names;
+        names
+            .iter()
+            .zip(&self.touched)
+            .find(|(_, t)| !**t)
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+/// The lookups of one marking pass.
+struct Lookups<'a> {
+    schemas: Lookup<'a>,
+    exclude_schemas: Lookup<'a>,
+    tables: Lookup<'a>,
+    indexes: Lookup<'a>,
+    functions: Lookup<'a>,
+    triggers: Lookup<'a>,
+}
+
+impl<'a> Lookups<'a> {
+    fn new(names: &'a Names) -> Self {
+        Lookups {
+            schemas: Lookup::new(&names.schemas),
+            exclude_schemas: Lookup::new(&names.exclude_schemas),
+            tables: Lookup::new(&names.tables),
+            indexes: Lookup::new(&names.indexes),
+            functions: Lookup::new(&names.functions),
+            triggers: Lookup::new(&names.triggers),
+        }
+    }
+
+    /// `StrictNamesCheck`: the first name that selected nothing, lists in upstream's order.
+    fn not_found(&self) -> Option<NameNotFound> {
+        [
+            ("schema", &self.schemas),
+            ("table", &self.tables),
+            ("index", &self.indexes),
+            ("function", &self.functions),
+            ("trigger", &self.triggers),
+        ]
+        .into_iter()
+        .find_map(|(kind, list)| {
+            list.first_untouched().map(|name| NameNotFound {
+                kind,
+                name: name.to_owned(),
+            })
+        })
+    }
+}
+
+/// `--strict-names`: a name given to `-n/-t/-I/-P/-T` that matched no entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} \"{name}\" not found")]
+pub struct NameNotFound {
+    pub kind: &'static str,
+    pub name: String,
+}
+
+/// The marks of every entry, and what `--strict-names` has to say about them.
+#[derive(Debug, Clone, Default)]
+pub struct Required {
+    pub reqs: HashMap<DumpId, Reqs>,
+    /// With `--strict-names`, the first name that selected nothing.
+    pub not_found: Option<NameNotFound>,
+}
+
+/// Marks every entry of `toc` with the components wanted under `sel`, walking the TOC in order
+/// so that section-less entries (comments, ACLs) take the section of the entry before them and
+/// see whether the entries they depend on were marked.
+pub fn required_components(toc: &Toc, sel: &Selection, create_db: bool) -> Required {
+    let mut section = Section::PreData;
+    let mut lookups = Lookups::new(&sel.names);
+    let by_id: HashMap<DumpId, &TocEntry> = toc.entries.iter().map(|te| (te.dump_id, te)).collect();
+    let mut reqs = HashMap::with_capacity(toc.entries.len());
+    for te in &toc.entries {
+        if te.section != Section::None {
+            section = te.section;
+        }
+        let marking = Marking {
+            by_id: &by_id,
+            sel,
+            create_db,
+            marked: &reqs,
+        };
+        let r = marking.entry(te, section, &mut lookups);
+        reqs.insert(te.dump_id, r);
+    }
+    Required {
+        reqs,
+        not_found: sel.names.strict.then(|| lookups.not_found()).flatten(),
+    }
+}
+
+/// One entry's marking: the options, and the marks of the entries before it.
+struct Marking<'a> {
+    by_id: &'a HashMap<DumpId, &'a TocEntry>,
+    sel: &'a Selection,
+    create_db: bool,
+    marked: &'a HashMap<DumpId, Reqs>,
+}
+
+impl Marking<'_> {
+    fn entry(&self, te: &TocEntry, section: Section, lookups: &mut Lookups<'_>) -> Reqs {
+        entry_required(te, section, self.sel, self.create_db, |te| {
+            self.wanted_by_name(te, lookups)
+        })
+    }
+
+    /// The part of `_tocEntryRequired` that applies `-n/-N/-t/-I/-P/-T`.
+    fn wanted_by_name(&self, te: &TocEntry, lookups: &mut Lookups<'_>) -> bool {
+        let names = &self.sel.names;
+        let desc = te.desc.as_str();
+        if matches!(desc, "ACL" | "COMMENT" | "SECURITY LABEL") {
+            // Dependent entries follow their object: wanted when an entry they depend on
+            // (other than another ACL) was marked.
+            return !names.any()
+                || te.dependencies.iter().any(|id| {
+                    let marked = self.marked.get(id).is_some_and(|r| r.any());
+                    marked && self.by_id.get(id).is_some_and(|p| p.desc != "ACL")
+                });
+        }
+        if !names.schemas.is_empty()
+            && !te
+                .namespace
+                .as_deref()
+                .is_some_and(|ns| lookups.schemas.member(ns))
+        {
+            return false;
+        }
+        if te.namespace.as_deref().is_some_and(|ns| {
+            !names.exclude_schemas.is_empty() && lookups.exclude_schemas.member(ns)
+        }) {
+            return false;
+        }
+        if !names.by_type() {
+            return true;
+        }
+        match desc {
+            // Statistics of a table or an index go with it.
+            "STATISTICS DATA" => {
+                let mut wanted = false;
+                for id in &te.dependencies {
+                    let Some(p) = self.by_id.get(id) else {
+                        continue;
+                    };
+                    if !names.tables.is_empty()
+                        && matches!(
+                            p.desc.as_str(),
+                            "TABLE" | "VIEW" | "FOREIGN TABLE" | "MATERIALIZED VIEW"
+                        )
+                        && lookups.tables.allows(&p.tag)
+                    {
+                        wanted = true;
+                    }
+                    if !names.indexes.is_empty()
+                        && p.desc == "INDEX"
+                        && lookups.indexes.allows(&p.tag)
+                    {
+                        wanted = true;
+                    }
+                }
+                wanted
+            }
+            "TABLE"
+            | "TABLE DATA"
+            | "VIEW"
+            | "FOREIGN TABLE"
+            | "MATERIALIZED VIEW"
+            | "MATERIALIZED VIEW DATA"
+            | "SEQUENCE"
+            | "SEQUENCE SET" => !names.tables.is_empty() && lookups.tables.allows(&te.tag),
+            "INDEX" => !names.indexes.is_empty() && lookups.indexes.allows(&te.tag),
+            "FUNCTION" | "AGGREGATE" | "PROCEDURE" => {
+                !names.functions.is_empty() && lookups.functions.allows(&te.tag)
+            }
+            "TRIGGER" => !names.triggers.is_empty() && lookups.triggers.allows(&te.tag),
+            _ => false,
+        }
+    }
+}
+
+fn entry_required(
+    te: &TocEntry,
+    section: Section,
+    sel: &Selection,
+    create_db: bool,
+    wanted_by_name: impl FnOnce(&TocEntry) -> bool,
+) -> Reqs {
     let desc = te.desc.as_str();
     if matches!(desc, "ENCODING" | "STDSTRINGS" | "SEARCHPATH") {
         return Reqs {
@@ -194,10 +432,12 @@ fn entry_required(te: &TocEntry, section: Section, sel: &Selection, create_db: b
     {
         return Reqs::NONE;
     }
-    if matches!(desc, "ACL" | "COMMENT" | "SECURITY LABEL")
-        && tag.starts_with("DATABASE ")
-        && !create_db
-    {
+    if matches!(desc, "ACL" | "COMMENT" | "SECURITY LABEL") && tag.starts_with("DATABASE ") {
+        // Database properties follow -C, not the name options.
+        if !create_db {
+            return Reqs::NONE;
+        }
+    } else if !wanted_by_name(te) {
         return Reqs::NONE;
     }
 
