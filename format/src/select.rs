@@ -557,6 +557,148 @@ impl OnlyFlags {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::toc::{ArchiveFormat, ArchiveHeader, ArchiveVersion, Compression, CreateTime};
+
+    fn entry(id: DumpId, desc: &str, ns: &str, tag: &str, deps: &[DumpId]) -> TocEntry {
+        let section = match desc {
+            "TABLE DATA" => Section::Data,
+            "INDEX" | "TRIGGER" => Section::PostData,
+            "COMMENT" | "ACL" => Section::None,
+            _ => Section::PreData,
+        };
+        let mut te = TocEntry::new(id, desc, tag, section);
+        te.namespace = Some(ns.to_owned());
+        te.defn = Some(format!("-- {desc} {tag}"));
+        te.had_dumper = desc == "TABLE DATA";
+        te.dependencies = deps.to_vec();
+        te
+    }
+
+    /// Schema s with tables a and b (b commented), a's data, an index on a, a function, and
+    /// table a again in schema t.
+    fn toc() -> Toc {
+        Toc {
+            header: ArchiveHeader {
+                version: ArchiveVersion::V1_16,
+                int_size: 4,
+                off_size: 8,
+                format: ArchiveFormat::Custom,
+                compression: Compression::NONE,
+                created: CreateTime::default(),
+                dbname: "db".into(),
+                server_version: None,
+                dump_version: None,
+            },
+            entries: vec![
+                entry(1, "TABLE", "s", "a", &[]),
+                entry(2, "TABLE", "s", "b", &[]),
+                entry(3, "COMMENT", "s", "TABLE b", &[2]),
+                entry(4, "FUNCTION", "s", "f(integer)", &[]),
+                entry(5, "TABLE", "t", "a", &[]),
+                entry(6, "TABLE DATA", "s", "a", &[1]),
+                entry(7, "INDEX", "s", "a_idx", &[1]),
+                entry(8, "STATISTICS DATA", "s", "a_idx", &[7]),
+            ],
+        }
+    }
+
+    fn selected(names: Names) -> (Vec<DumpId>, Option<String>) {
+        let sel = Selection {
+            names,
+            ..Selection::default()
+        };
+        let required = required_components(&toc(), &sel, false);
+        let mut ids: Vec<DumpId> = required
+            .reqs
+            .iter()
+            .filter(|(_, r)| r.any_restorable())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        (ids, required.not_found.map(|e| e.to_string()))
+    }
+
+    #[test]
+    fn names_select_exactly() {
+        let tables = |t: &[&str]| Names {
+            tables: t.iter().map(|s| s.to_string()).collect(),
+            ..Names::default()
+        };
+        assert_eq!(selected(Names::default()).0, [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(selected(tables(&["a"])).0, [1, 5, 6]);
+        // A comment follows the object it belongs to.
+        assert_eq!(selected(tables(&["b"])).0, [2, 3]);
+        assert_eq!(selected(tables(&["A"])).0, Vec::<DumpId>::new());
+        let schema_t = Names {
+            schemas: vec!["t".into()],
+            ..tables(&["a"])
+        };
+        assert_eq!(selected(schema_t).0, [5]);
+        let not_s = Names {
+            exclude_schemas: vec!["s".into()],
+            ..Names::default()
+        };
+        assert_eq!(selected(not_s).0, [5]);
+        // An index's statistics go with it.
+        let index = Names {
+            indexes: vec!["a_idx".into()],
+            functions: vec!["f(integer)".into()],
+            ..Names::default()
+        };
+        assert_eq!(selected(index).0, [4, 7, 8]);
+    }
+
+    #[test]
+    fn strict_names_report_the_first_name_unused() {
+        let strict = |names: Names| {
+            selected(Names {
+                strict: true,
+                ..names
+            })
+            .1
+        };
+        assert_eq!(
+            strict(Names {
+                tables: vec!["a".into()],
+                ..Names::default()
+            }),
+            None
+        );
+        // Only the first of two equal names is marked, as upstream's lists do.
+        assert_eq!(
+            strict(Names {
+                tables: vec!["b".into(), "b".into()],
+                ..Names::default()
+            }),
+            Some("table \"b\" not found".into())
+        );
+        // Schemas are checked before tables, and excluded schemas not at all.
+        assert_eq!(
+            strict(Names {
+                schemas: vec!["x".into()],
+                tables: vec!["y".into()],
+                exclude_schemas: vec!["z".into()],
+                ..Names::default()
+            }),
+            Some("schema \"x\" not found".into())
+        );
+        assert_eq!(
+            strict(Names {
+                functions: vec!["f(int)".into()],
+                ..Names::default()
+            }),
+            Some("function \"f(int)\" not found".into())
+        );
+        // Without --strict-names nothing is reported.
+        assert_eq!(
+            selected(Names {
+                tables: vec!["nosuch".into()],
+                ..Names::default()
+            })
+            .1,
+            None
+        );
+    }
 
     #[test]
     fn only_flags() {
