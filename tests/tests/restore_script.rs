@@ -67,6 +67,9 @@ fn large_objects(major: u32, dump_major: u32) {
         &["-a"],
         &["-1"],
         &["-x", "-O"],
+        // Each large object's command counts against the transaction size.
+        &["--transaction-size=2"],
+        &["--transaction-size=1", "-c"],
     ] {
         let mut args = vec![key.as_str(), "-f", "-"];
         args.extend_from_slice(extra);
@@ -420,6 +423,8 @@ fn transaction_size_into_database_matches_pg_restore() {
             "CREATE TABLE pgbench_history (h int);",
             &["--transaction-size=2"],
         ),
+        // -1 stops at the first error too, and nothing stays.
+        ("CREATE TABLE pgbench_history (h int);", &["-1"]),
     ] {
         let theirs = restore_into(
             c,
