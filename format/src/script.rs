@@ -312,7 +312,7 @@ impl Emitter<'_> {
         if size == 0 {
             return Ok(());
         }
-        self.actions += 1;
+        self.actions = self.actions.saturating_add(1);
         if self.actions >= size {
             sink.transaction(Transaction::CommitBegin, text, None)?;
             self.actions = 0;

@@ -170,14 +170,8 @@ impl<'a> Lookup<'a> {
         }
     }
 
-    /// An empty list passes everything; otherwise `name` must be in it.
-    fn allows(&mut self, name: &str) -> bool {
-        self.names.is_empty() || self.member(name)
-    }
-
     fn first_untouched(&self) -> Option<&'a str> {
-        let names: &'a [String] = self.names;
-        names
+        self.names
             .iter()
             .zip(&self.touched)
             .find(|(_, t)| !**t)
@@ -188,7 +182,6 @@ impl<'a> Lookup<'a> {
 /// The lookups of one marking pass.
 struct Lookups<'a> {
     schemas: Lookup<'a>,
-    exclude_schemas: Lookup<'a>,
     tables: Lookup<'a>,
     indexes: Lookup<'a>,
     functions: Lookup<'a>,
@@ -199,7 +192,6 @@ impl<'a> Lookups<'a> {
     fn new(names: &'a Names) -> Self {
         Lookups {
             schemas: Lookup::new(&names.schemas),
-            exclude_schemas: Lookup::new(&names.exclude_schemas),
             tables: Lookup::new(&names.tables),
             indexes: Lookup::new(&names.indexes),
             functions: Lookup::new(&names.functions),
@@ -249,18 +241,17 @@ pub fn required_components(toc: &Toc, sel: &Selection, create_db: bool) -> Requi
     let mut section = Section::PreData;
     let mut lookups = Lookups::new(&sel.names);
     let by_id: HashMap<DumpId, &TocEntry> = toc.entries.iter().map(|te| (te.dump_id, te)).collect();
+    let marking = Marking {
+        by_id: &by_id,
+        sel,
+        create_db,
+    };
     let mut reqs = HashMap::with_capacity(toc.entries.len());
     for te in &toc.entries {
         if te.section != Section::None {
             section = te.section;
         }
-        let marking = Marking {
-            by_id: &by_id,
-            sel,
-            create_db,
-            marked: &reqs,
-        };
-        let r = marking.entry(te, section, &mut lookups);
+        let r = marking.entry(te, section, &reqs, &mut lookups);
         reqs.insert(te.dump_id, r);
     }
     Required {
@@ -269,23 +260,34 @@ pub fn required_components(toc: &Toc, sel: &Selection, create_db: bool) -> Requi
     }
 }
 
-/// One entry's marking: the options, and the marks of the entries before it.
+/// What marking an entry looks at besides the entry.
 struct Marking<'a> {
     by_id: &'a HashMap<DumpId, &'a TocEntry>,
     sel: &'a Selection,
     create_db: bool,
-    marked: &'a HashMap<DumpId, Reqs>,
 }
 
 impl Marking<'_> {
-    fn entry(&self, te: &TocEntry, section: Section, lookups: &mut Lookups<'_>) -> Reqs {
+    /// `marked` holds the marks of the entries before `te`.
+    fn entry(
+        &self,
+        te: &TocEntry,
+        section: Section,
+        marked: &HashMap<DumpId, Reqs>,
+        lookups: &mut Lookups<'_>,
+    ) -> Reqs {
         entry_required(te, section, self.sel, self.create_db, |te| {
-            self.wanted_by_name(te, lookups)
+            self.wanted_by_name(te, marked, lookups)
         })
     }
 
     /// The part of `_tocEntryRequired` that applies `-n/-N/-t/-I/-P/-T`.
-    fn wanted_by_name(&self, te: &TocEntry, lookups: &mut Lookups<'_>) -> bool {
+    fn wanted_by_name(
+        &self,
+        te: &TocEntry,
+        marked: &HashMap<DumpId, Reqs>,
+        lookups: &mut Lookups<'_>,
+    ) -> bool {
         let names = &self.sel.names;
         let desc = te.desc.as_str();
         if matches!(desc, "ACL" | "COMMENT" | "SECURITY LABEL") {
@@ -293,8 +295,8 @@ impl Marking<'_> {
             // (other than another ACL) was marked.
             return !names.any()
                 || te.dependencies.iter().any(|id| {
-                    let marked = self.marked.get(id).is_some_and(|r| r.any());
-                    marked && self.by_id.get(id).is_some_and(|p| p.desc != "ACL")
+                    marked.get(id).is_some_and(|r| r.any())
+                        && self.by_id.get(id).is_some_and(|p| p.desc != "ACL")
                 });
         }
         if !names.schemas.is_empty()
@@ -305,9 +307,11 @@ impl Marking<'_> {
         {
             return false;
         }
-        if te.namespace.as_deref().is_some_and(|ns| {
-            !names.exclude_schemas.is_empty() && lookups.exclude_schemas.member(ns)
-        }) {
+        if te
+            .namespace
+            .as_deref()
+            .is_some_and(|ns| names.exclude_schemas.iter().any(|n| n == ns))
+        {
             return false;
         }
         if !names.by_type() {
@@ -321,19 +325,14 @@ impl Marking<'_> {
                     let Some(p) = self.by_id.get(id) else {
                         continue;
                     };
-                    if !names.tables.is_empty()
-                        && matches!(
-                            p.desc.as_str(),
-                            "TABLE" | "VIEW" | "FOREIGN TABLE" | "MATERIALIZED VIEW"
-                        )
-                        && lookups.tables.allows(&p.tag)
+                    if matches!(
+                        p.desc.as_str(),
+                        "TABLE" | "VIEW" | "FOREIGN TABLE" | "MATERIALIZED VIEW"
+                    ) && lookups.tables.member(&p.tag)
                     {
                         wanted = true;
                     }
-                    if !names.indexes.is_empty()
-                        && p.desc == "INDEX"
-                        && lookups.indexes.allows(&p.tag)
-                    {
+                    if p.desc == "INDEX" && lookups.indexes.member(&p.tag) {
                         wanted = true;
                     }
                 }
@@ -346,12 +345,10 @@ impl Marking<'_> {
             | "MATERIALIZED VIEW"
             | "MATERIALIZED VIEW DATA"
             | "SEQUENCE"
-            | "SEQUENCE SET" => !names.tables.is_empty() && lookups.tables.allows(&te.tag),
-            "INDEX" => !names.indexes.is_empty() && lookups.indexes.allows(&te.tag),
-            "FUNCTION" | "AGGREGATE" | "PROCEDURE" => {
-                !names.functions.is_empty() && lookups.functions.allows(&te.tag)
-            }
-            "TRIGGER" => !names.triggers.is_empty() && lookups.triggers.allows(&te.tag),
+            | "SEQUENCE SET" => lookups.tables.member(&te.tag),
+            "INDEX" => lookups.indexes.member(&te.tag),
+            "FUNCTION" | "AGGREGATE" | "PROCEDURE" => lookups.functions.member(&te.tag),
+            "TRIGGER" => lookups.triggers.member(&te.tag),
             _ => false,
         }
     }
