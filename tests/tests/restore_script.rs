@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use tusk_tests::compare::{RESTRICT_KEY, assert_same_database, assert_same_text};
+use tusk_tests::compare::{
+    RESTRICT_KEY, assert_same_database, assert_same_text, row_fingerprints, schema_dump,
+};
 use tusk_tests::fixtures;
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
 use tusk_tests::parity::load_fixtures;
@@ -444,4 +446,46 @@ fn transaction_size_into_database_matches_pg_restore() {
         assert_eq!(theirs.2, ours.2, "exit status for {args:?}");
         assert_same_database((c, &theirs.0), (c, &ours.0));
     }
+}
+
+/// `-C -c --if-exists --transaction-size`: the database is dropped and created outside any
+/// transaction, the rest restored in committed batches in the new database, as pg_restore 18
+/// does.
+#[test]
+fn transaction_size_with_create_matches_pg_restore() {
+    let c = Cluster::shared(18);
+    let db = fixtures::pgbench(c, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("create.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&db),
+        None,
+    )
+    .unwrap();
+    let args = [
+        "-d",
+        "postgres",
+        "-C",
+        "-c",
+        "--if-exists",
+        "--transaction-size=3",
+    ];
+    // Each run replaces the database `db`; what it leaves is compared.
+    let restored = |program: &Path| {
+        let (_, stderr, status) = output(c, program, &args, &archive);
+        let schema = schema_dump(c, &db).unwrap();
+        let rows = row_fingerprints(c, &db).unwrap();
+        (stderr, status, schema, rows)
+    };
+    let theirs = restored(&upstream_bin(18, "pg_restore").unwrap());
+    let ours = restored(&tusk_bin("tusk_restore").unwrap());
+    assert_eq!(theirs.0, ours.0, "stderr");
+    assert_eq!(theirs.1, ours.1, "exit status");
+    assert_same_text(&theirs.2, &ours.2, "pg_restore 18", "tusk_restore");
+    assert_eq!(theirs.3, ours.3, "row fingerprints");
+    assert!(!ours.3.is_empty());
 }
