@@ -391,6 +391,41 @@ mod tests {
     }
 
     #[test]
+    fn transactions_stop_at_the_first_error() {
+        let Ok(Command::Restore(o)) = parse_args(&["-f", "-", "--transaction-size=10", "x"]) else {
+            panic!()
+        };
+        assert!(o.exit_on_error && o.transaction_size == 10);
+        let Ok(Command::Restore(o)) = parse_args(&["-f", "-", "-1", "x"]) else {
+            panic!()
+        };
+        assert!(o.exit_on_error && o.single_transaction);
+        let e = parse_args(&["-f", "-", "-1", "--transaction-size=1", "x"]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "options -1/--single-transaction and --transaction-size cannot be used together"
+        );
+    }
+
+    #[test]
+    fn names_keep_command_line_order() {
+        let args = "-f - -t b -n s -t a -P f(integer) -I i -N x --strict-names x.dump";
+        let mut args: Vec<&str> = args.split(' ').collect();
+        args.extend(["-T", "t trig"]);
+        let Ok(Command::Restore(o)) = parse_args(&args) else {
+            panic!()
+        };
+        let n = &o.names;
+        assert_eq!(n.tables, ["b", "a"]);
+        assert_eq!(n.schemas, ["s"]);
+        assert_eq!(n.exclude_schemas, ["x"]);
+        assert_eq!(n.functions, ["f(integer)"]);
+        assert_eq!(n.indexes, ["i"]);
+        assert_eq!(n.triggers, ["t trig"]);
+        assert!(n.strict);
+    }
+
+    #[test]
     fn statistics_are_restored_by_default() {
         let Ok(Command::Restore(o)) = parse_args(&["-f", "-", "x.dump"]) else {
             panic!()
