@@ -4,9 +4,8 @@
 //! `selectDumpableTable` and `getOwnedSeqs` do.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
-
 use tokio_postgres::Client;
+use tusk_format::filter::{FilterItem, FilterObject, NotAllowed};
 
 use crate::catalog::Catalog;
 use crate::error::DumpError;
@@ -746,278 +745,28 @@ fn select_extension_data(cat: &mut Catalog, m: &Matched, contents: &HashMap<Stri
     cat.extension_data = data;
 }
 
-/// Where a filter file is read from, for error messages.
-struct FilterSource {
-    /// `None` for standard input.
-    name: Option<String>,
-    lines: Vec<Vec<u8>>,
-    next: usize,
-    lineno: usize,
-}
-
-/// `pg_log_filter_error`: the message is cut to upstream's 255-byte buffer.
-fn filter_error(src: &FilterSource, msg: &str) -> String {
-    let mut cut = msg.len().min(255);
-    while !msg.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let msg = &msg[..cut];
-    match &src.name {
-        None => format!(
-            "invalid format in filter read from standard input on line {}: {msg}",
-            src.lineno
-        ),
-        Some(file) => format!(
-            "invalid format in filter read from file \"{file}\" on line {}: {msg}",
-            src.lineno
-        ),
-    }
-}
-
-/// C's `isspace` in the C locale.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
-}
-
-impl FilterSource {
-    fn next_line(&mut self) -> Option<Vec<u8>> {
-        let line = self.lines.get(self.next)?.clone();
-        self.next += 1;
-        self.lineno += 1;
-        Some(line)
-    }
-}
-
-/// `read_quoted_string`: a double-quoted name, possibly spanning lines; `""` stays a doubled
-/// quote (the pattern rules undo it), `\n` and `\\` are escapes, other backslashes drop the
-/// next character.
-fn read_quoted(
-    src: &mut FilterSource,
-    line: &mut Vec<u8>,
-    mut pos: usize,
-    out: &mut Vec<u8>,
-) -> Result<usize, String> {
-    out.push(b'"');
-    pos += 1;
-    loop {
-        let at = |line: &Vec<u8>, p: usize| line.get(p).copied().unwrap_or(0);
-        let c = at(line, pos);
-        if c == b'\r' || c == b'\n' {
-            pos += 1;
-            continue;
-        }
-        if c == 0 {
-            match src.next_line() {
-                Some(next) => {
-                    *line = next;
-                    pos = 0;
-                    out.push(b'\n');
-                }
-                None => return Err(filter_error(src, "unexpected end of file")),
-            }
-        }
-        let c = at(line, pos);
-        if c == b'"' {
-            out.push(b'"');
-            pos += 1;
-            if at(line, pos) == b'"' {
-                out.push(b'"');
-                pos += 1;
-            } else {
-                return Ok(pos);
-            }
-        } else if c == b'\\' {
-            pos += 1;
-            match at(line, pos) {
-                b'n' => out.push(b'\n'),
-                b'\\' => out.push(b'\\'),
-                _ => {}
-            }
-            pos += 1;
-        } else {
-            out.push(c);
-            pos += 1;
-        }
-    }
-}
-
-/// `read_pattern`: a possibly quoted, possibly qualified name up to the end of the line or a
-/// `#` comment, with blanks dropped except single ones between words.
-fn read_pattern(
-    src: &mut FilterSource,
-    line: &mut Vec<u8>,
-    mut pos: usize,
-) -> Result<String, String> {
-    let at = |line: &Vec<u8>, p: usize| line.get(p).copied().unwrap_or(0);
-    while is_space(at(line, pos)) {
-        pos += 1;
-    }
-    if at(line, pos) == 0 {
-        return Err(filter_error(src, "missing object name pattern"));
-    }
-    let mut out = Vec::new();
-    let mut skip_space = true;
-    let mut found_space = false;
-    while at(line, pos) != 0 && at(line, pos) != b'#' {
-        loop {
-            let c = at(line, pos);
-            if c == 0 || is_space(c) || b"#,.()\"".contains(&c) {
-                break;
-            }
-            if !skip_space && found_space {
-                out.push(b' ');
-                skip_space = true;
-            }
-            out.push(c);
-            pos += 1;
-        }
-        skip_space = false;
-        match at(line, pos) {
-            b'"' => {
-                if found_space {
-                    out.push(b' ');
-                }
-                pos = read_quoted(src, line, pos, &mut out)?;
-            }
-            b',' => {
-                out.extend_from_slice(b", ");
-                skip_space = true;
-                pos += 1;
-            }
-            c @ (b'.' | b'(' | b')') => {
-                out.push(c);
-                skip_space = true;
-                pos += 1;
-            }
-            _ => {}
-        }
-        found_space = false;
-        while is_space(at(line, pos)) {
-            found_space = true;
-            pos += 1;
-        }
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
-}
-
-/// `filter_get_keyword`: the next run of non-blank characters.
-fn keyword(line: &[u8], pos: &mut usize) -> Option<String> {
-    while line.get(*pos).is_some_and(|&b| is_space(b)) {
-        *pos += 1;
-    }
-    let start = *pos;
-    while line.get(*pos).is_some_and(|&b| b != 0 && !is_space(b)) {
-        *pos += 1;
-    }
-    (*pos > start).then(|| String::from_utf8_lossy(&line[start..*pos]).into_owned())
-}
-
-/// Object types of filter files, with the names upstream's messages use.
-const OBJECT_TYPES: &[(&str, &str)] = &[
-    ("table_data", "table data"),
-    ("table_data_and_children", "table data and children"),
-    ("database", "database"),
-    ("extension", "extension"),
-    ("foreign_data", "foreign data"),
-    ("function", "function"),
-    ("index", "index"),
-    ("schema", "schema"),
-    ("table", "table"),
-    ("table_and_children", "table and children"),
-    ("trigger", "trigger"),
-];
-
 /// `read_dump_filters`: appends the patterns of a filter file (`-` for standard input) to the
-/// lists of `filter`, with pg_dump's messages for what it refuses.
+/// lists of `filter`, refusing what pg_dump refuses.
 pub fn read_filter_file(path: &str, filter: &mut ObjectFilter) -> Result<(), String> {
-    let mut data = Vec::new();
-    let name = if path == "-" {
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .map_err(|e| format!("could not read from filter file \"{path}\": {e}"))?;
-        None
-    } else {
-        data = std::fs::read(path).map_err(|e| {
-            format!(
-                "could not open filter file \"{path}\": {}",
-                tusk_format::output::strerror(&e)
-            )
-        })?;
-        Some(path.to_owned())
-    };
-    parse_filter(&data, name, filter)
+    tusk_format::filter::read_filter_file(path, |item| take_filter_item(filter, item))
 }
 
-/// The filter file's contents; `name` is `None` for standard input.
-fn parse_filter(
-    data: &[u8],
-    name: Option<String>,
-    filter: &mut ObjectFilter,
-) -> Result<(), String> {
-    let lines = data
-        .split_inclusive(|&b| b == b'\n')
-        .map(<[u8]>::to_vec)
-        .collect();
-    let mut src = FilterSource {
-        name,
-        lines,
-        next: 0,
-        lineno: 0,
+fn take_filter_item(filter: &mut ObjectFilter, item: FilterItem) -> Result<(), NotAllowed> {
+    let list = match (item.include, item.object) {
+        (true, FilterObject::Schema) => &mut filter.include_schemas,
+        (true, FilterObject::Table) => &mut filter.include_tables,
+        (true, FilterObject::TableAndChildren) => &mut filter.include_tables_and_children,
+        (false, FilterObject::Schema) => &mut filter.exclude_schemas,
+        (false, FilterObject::Table) => &mut filter.exclude_tables,
+        (false, FilterObject::TableAndChildren) => &mut filter.exclude_tables_and_children,
+        (false, FilterObject::TableData) => &mut filter.exclude_table_data,
+        (false, FilterObject::TableDataAndChildren) => &mut filter.exclude_table_data_and_children,
+        (true, FilterObject::Extension) => &mut filter.include_extensions,
+        (false, FilterObject::Extension) => &mut filter.exclude_extensions,
+        (true, FilterObject::ForeignData) => &mut filter.include_foreign_data,
+        _ => return Err(NotAllowed),
     };
-    while let Some(mut line) = src.next_line() {
-        let mut pos = 0;
-        while line.get(pos).is_some_and(|&b| is_space(b)) {
-            pos += 1;
-        }
-        if matches!(line.get(pos), None | Some(b'#')) {
-            continue;
-        }
-        let command = keyword(&line, &mut pos).unwrap_or_default();
-        let include = if command.eq_ignore_ascii_case("include") {
-            true
-        } else if command.eq_ignore_ascii_case("exclude") {
-            false
-        } else {
-            return Err(filter_error(
-                &src,
-                "invalid filter command (expected \"include\" or \"exclude\")",
-            ));
-        };
-        let Some(kind) = keyword(&line, &mut pos) else {
-            return Err(filter_error(&src, "missing filter object type"));
-        };
-        let Some(&(kind, kind_name)) = OBJECT_TYPES
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&kind))
-        else {
-            return Err(filter_error(
-                &src,
-                &format!("unsupported filter object type: \"{kind}\""),
-            ));
-        };
-        let pattern = read_pattern(&mut src, &mut line, pos)?;
-        let list = match (include, kind) {
-            (true, "schema") => &mut filter.include_schemas,
-            (true, "table") => &mut filter.include_tables,
-            (true, "table_and_children") => &mut filter.include_tables_and_children,
-            (false, "schema") => &mut filter.exclude_schemas,
-            (false, "table") => &mut filter.exclude_tables,
-            (false, "table_and_children") => &mut filter.exclude_tables_and_children,
-            (false, "table_data") => &mut filter.exclude_table_data,
-            (false, "table_data_and_children") => &mut filter.exclude_table_data_and_children,
-            (true, "extension") => &mut filter.include_extensions,
-            (false, "extension") => &mut filter.exclude_extensions,
-            (true, "foreign_data") => &mut filter.include_foreign_data,
-            _ => {
-                let command = if include { "include" } else { "exclude" };
-                return Err(filter_error(
-                    &src,
-                    &format!("{command} filter for \"{kind_name}\" is not allowed"),
-                ));
-            }
-        };
-        list.push(pattern);
-    }
+    list.push(item.pattern);
     Ok(())
 }
 
@@ -1116,7 +865,10 @@ mod tests {
 
     fn parse_filter(text: &str) -> Result<ObjectFilter, String> {
         let mut f = ObjectFilter::default();
-        super::parse_filter(text.as_bytes(), Some("F".into()), &mut f).map(|()| f)
+        tusk_format::filter::parse_filter(text.as_bytes(), Some("F".into()), |item| {
+            take_filter_item(&mut f, item)
+        })
+        .map(|()| f)
     }
 
     #[test]
@@ -1132,31 +884,9 @@ mod tests {
         assert_eq!(f.exclude_table_data, ["\"multi\nline\""]);
         let err = |t: &str| parse_filter(t).unwrap_err();
         assert_eq!(
-            err("include table x\nfrobnicate table y\n"),
-            "invalid format in filter read from file \"F\" on line 2: invalid filter command \
-             (expected \"include\" or \"exclude\")"
-        );
-        assert_eq!(
-            err("include\n"),
-            "invalid format in filter read from file \"F\" on line 1: missing filter object type"
-        );
-        assert_eq!(
-            err("include view v\n"),
-            "invalid format in filter read from file \"F\" on line 1: unsupported filter object \
-             type: \"view\""
-        );
-        assert_eq!(
-            err("include table   \n"),
-            "invalid format in filter read from file \"F\" on line 1: missing object name pattern"
-        );
-        assert_eq!(
             err("include table_data t\n"),
             "invalid format in filter read from file \"F\" on line 1: include filter for \
              \"table data\" is not allowed"
-        );
-        assert_eq!(
-            err("include table \"open\n"),
-            "invalid format in filter read from file \"F\" on line 1: unexpected end of file"
         );
     }
 }

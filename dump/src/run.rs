@@ -211,7 +211,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     if opts.format != Format::Plain && opts.sections.is_some() {
         // An archive holds only the sections asked for (WriteToc skips unmarked entries);
         // DATABASE entries stay, archives always carrying them.
-        let reqs = tusk_format::select::required_components(&toc, &selection(opts), true);
+        let reqs = tusk_format::select::required_components(&toc, &selection(opts), true).reqs;
         toc.entries
             .retain(|te| reqs.get(&te.dump_id).is_some_and(|r| r.any()));
     }
@@ -513,6 +513,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
         ),
         disable_triggers: opts.disable_triggers,
         superuser: opts.superuser.clone(),
+        ..ScriptOptions::default()
     }
 }
 

@@ -14,6 +14,7 @@
 //! - [`error`]: [`FormatError`], the codecs' error type.
 //! - [`script`]: TOC → SQL text, the way upstream's archiver prints it.
 //! - [`select`]: which components of which entries a restore outputs.
+//! - [`filter`]: `--filter` files read into items, for tusk_dump and tusk_restore.
 //! - [`list`]: the `pg_restore -l` listing.
 //! - [`output`]: the dump's output file, renamed into place when complete.
 //! - [`quote`]: the one place identifiers and literals are quoted.
@@ -26,6 +27,7 @@ pub mod custom_parallel;
 pub mod directory;
 pub mod encoding;
 pub mod error;
+pub mod filter;
 pub mod list;
 pub mod output;
 pub mod primitive;

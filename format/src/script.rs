@@ -54,6 +54,30 @@ pub trait Sink {
     fn reconnect(&mut self, _dbname: &str) -> Result<(), ScriptError> {
         Ok(())
     }
+    /// A transaction boundary. `text` is what a script says for it (upstream varies the blank
+    /// lines by place); a database sink runs the commands themselves.
+    fn transaction(
+        &mut self,
+        _step: Transaction,
+        text: &str,
+        entry: Option<&TocEntry>,
+    ) -> Result<(), ScriptError> {
+        self.sql(text, entry)
+    }
+    /// Errors reported and skipped so far: the emitter asks which entry failed last
+    /// (`--no-data-for-failed-tables`).
+    fn errors(&self) -> u64 {
+        0
+    }
+}
+
+/// Where the emitter opens or closes a transaction (upstream's `StartTransaction`,
+/// `CommitTransaction`, and the two in a row of `--transaction-size`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transaction {
+    Begin,
+    Commit,
+    CommitBegin,
 }
 
 /// Supplies the payload of entries that have data (TABLE DATA rows, BLOBS large objects), from
@@ -81,6 +105,10 @@ pub struct ScriptOptions {
     pub enable_row_security: bool,
     /// `-1`: wrap everything in one transaction.
     pub single_transaction: bool,
+    /// `--transaction-size`: commit after this many actions; 0 is off.
+    pub transaction_size: u32,
+    /// `--no-data-for-failed-tables`: a table whose creation failed gets no data.
+    pub no_data_for_failed_tables: bool,
     /// The `\restrict` key; only for script output.
     pub restrict_key: Option<String>,
     /// `--disable-triggers`: in a data-only restore, each table's triggers are off while its
@@ -120,17 +148,20 @@ pub fn emit(
     source: &mut dyn DataSource,
     sink: &mut dyn Sink,
 ) -> Result<(), ScriptError> {
-    let reqs = crate::select::required_components(toc, &opts.selection, opts.create_db);
+    let reqs = crate::select::required_components(toc, &opts.selection, opts.create_db).reqs;
     // An archive without schema entries makes a data-only restore too ("implied no-schema").
     let data_only = !opts.selection.dump_schema || !reqs.values().any(|r| r.schema);
     Emitter {
         toc,
         opts,
-        reqs: &reqs,
+        reqs,
         data_only,
         std_strings: toc.std_strings(),
         search_path: toc.search_path(),
         state: SessionState::default(),
+        actions: 0,
+        errors_seen: 0,
+        last_error: None,
     }
     .run(source, sink)
 }
@@ -147,12 +178,18 @@ struct SessionState {
 struct Emitter<'a> {
     toc: &'a Toc,
     opts: &'a ScriptOptions,
-    reqs: &'a HashMap<DumpId, Reqs>,
+    reqs: HashMap<DumpId, Reqs>,
     /// Upstream's `!ropt->dumpSchema` after RestoreArchive's check.
     data_only: bool,
     std_strings: bool,
     search_path: Option<&'a str>,
     state: SessionState,
+    /// Actions in the open `--transaction-size` transaction (upstream's `txnCount`).
+    actions: u32,
+    /// The sink's error count when last looked at.
+    errors_seen: u64,
+    /// The entry being restored when the last error happened (upstream's `lastErrorTE`).
+    last_error: Option<DumpId>,
 }
 
 impl Emitter<'_> {
@@ -182,7 +219,7 @@ impl Emitter<'_> {
         sink.comment(&versions)?;
 
         if self.opts.single_transaction {
-            sink.sql("BEGIN;\n\n", None)?;
+            sink.transaction(Transaction::Begin, "BEGIN;\n\n", None)?;
         }
         self.fixed_output_state(sink)?;
 
@@ -212,8 +249,8 @@ impl Emitter<'_> {
             }
         }
 
-        if self.opts.single_transaction {
-            sink.sql("COMMIT;\n\n", None)?;
+        if self.opts.single_transaction || self.opts.transaction_size > 0 {
+            sink.transaction(Transaction::Commit, "COMMIT;\n\n", None)?;
         }
         sink.comment("--\n-- PostgreSQL database dump complete\n--\n\n")?;
         if let Some(key) = self
@@ -270,15 +307,59 @@ impl Emitter<'_> {
         for cmd in &cmds {
             sink.sql(cmd, None)?;
         }
+        // In --transaction-size mode objects are always restored inside a transaction.
+        if self.opts.transaction_size > 0 {
+            sink.transaction(Transaction::Begin, "\nBEGIN;\n", None)?;
+            self.actions = 0;
+        }
         sink.comment("\n")
+    }
+
+    /// One more action in the open transaction; at `--transaction-size` actions, commit and
+    /// begin anew (`text` is what a script says for it).
+    fn count_action(&mut self, text: &str, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        let size = self.opts.transaction_size;
+        if size == 0 {
+            return Ok(());
+        }
+        self.actions = self.actions.saturating_add(1);
+        if self.actions >= size {
+            sink.transaction(Transaction::CommitBegin, text, None)?;
+            self.actions = 0;
+        }
+        Ok(())
+    }
+
+    /// Charges errors the sink reported since last asked to `current`, the entry being
+    /// restored (upstream records `currentTE` as each error is reported).
+    fn note_errors(&mut self, current: DumpId, sink: &dyn Sink) {
+        let errors = sink.errors();
+        if errors > self.errors_seen {
+            self.errors_seen = errors;
+            self.last_error = Some(current);
+        }
+    }
+
+    /// `inhibit_data_for_failed_table`: the TABLE DATA entry of `table` (the one whose first
+    /// dependency it is) is not restored.
+    fn inhibit_data(&mut self, table: DumpId) {
+        let data = self
+            .toc
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.desc == "TABLE DATA" && e.dependencies.first() == Some(&table));
+        if let Some(data) = data {
+            self.reqs.insert(data.dump_id, Reqs::default());
+        }
     }
 
     /// `-c`: drop every selected object, last first.
     fn drop_pass(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
-        for te in self.toc.entries.iter().rev() {
-            if self.opts.create_db
-                && !matches!(te.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
-            {
+        let toc = self.toc;
+        for te in toc.entries.iter().rev() {
+            let is_database = matches!(te.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES");
+            if self.opts.create_db && !is_database {
                 continue;
             }
             let reqs = self.reqs(te);
@@ -288,39 +369,60 @@ impl Emitter<'_> {
             if !(reqs.schema || reqs.data) {
                 continue;
             }
+            // A database cannot be dropped inside a transaction block.
+            let outside_transaction = is_database && self.opts.transaction_size > 0;
+            if outside_transaction {
+                sink.transaction(Transaction::Commit, "COMMIT;\n", Some(te))?;
+            }
             self.become_owner(te, sink)?;
             self.select_schema(te.namespace.as_deref(), sink)?;
-            if te.desc == "BLOB METADATA" {
-                if self.opts.if_exists {
-                    self.per_blob(
-                        te,
-                        "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '",
-                        "'",
-                        sink,
-                    )?;
-                } else {
-                    self.per_blob(te, "SELECT pg_catalog.lo_unlink('", "')", sink)?;
-                }
-                continue;
-            }
-            if drop.is_empty() {
-                continue;
-            }
-            let stmt = if !self.opts.if_exists || drop.starts_with("--") {
-                drop.to_owned()
-            } else if te.desc == "BLOB" {
-                format!(
-                    "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '{}';\n",
-                    te.catalog_id.oid
-                )
+            self.drop_entry(te, drop, sink)?;
+            if outside_transaction {
+                sink.transaction(Transaction::Begin, "BEGIN;\n", Some(te))?;
+                self.actions = 0;
             } else {
-                add_if_exists(te, drop)
-            };
-            sink.sql(&stmt, Some(te))?;
+                self.count_action("COMMIT;\nBEGIN;\n", sink)?;
+            }
+            self.note_errors(te.dump_id, sink);
         }
         // The drops may have removed the schema the search_path pointed at.
         self.state.schema = None;
         Ok(())
+    }
+
+    /// The DROP of one entry, with IF EXISTS put in when asked for.
+    fn drop_entry(
+        &mut self,
+        te: &TocEntry,
+        drop: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ScriptError> {
+        if te.desc == "BLOB METADATA" {
+            return if self.opts.if_exists {
+                self.per_blob(
+                    te,
+                    "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '",
+                    "'",
+                    sink,
+                )
+            } else {
+                self.per_blob(te, "SELECT pg_catalog.lo_unlink('", "')", sink)
+            };
+        }
+        if drop.is_empty() {
+            return Ok(());
+        }
+        let stmt = if !self.opts.if_exists || drop.starts_with("--") {
+            drop.to_owned()
+        } else if te.desc == "BLOB" {
+            format!(
+                "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '{}';\n",
+                te.catalog_id.oid
+            )
+        } else {
+            add_if_exists(te, drop)
+        };
+        sink.sql(&stmt, Some(te))
     }
 
     /// `restore_toc_entry`: the schema part, then the data part of one entry.
@@ -333,11 +435,22 @@ impl Emitter<'_> {
         let reqs = self.reqs(te);
         let mut defn_dumped = false;
         if reqs.schema {
+            let is_database = matches!(te.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES");
+            // CREATE DATABASE and ALTER DATABASE ... SET cannot run in a transaction block.
+            if is_database && self.opts.transaction_size > 0 {
+                sink.transaction(Transaction::Commit, "COMMIT;\n\n", Some(te))?;
+            }
             self.print_entry(te, "", sink)?;
             defn_dumped = true;
+            if te.desc == "TABLE" {
+                self.note_errors(te.dump_id, sink);
+                if self.last_error == Some(te.dump_id) && self.opts.no_data_for_failed_tables {
+                    self.inhibit_data(te.dump_id);
+                }
+            }
             // Creating the database, or setting its properties, is followed by a fresh
             // session in it, so later statements land there with those settings applied.
-            if matches!(te.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES") {
+            if is_database {
                 self.reconnect(&te.tag, sink)?;
             }
         }
@@ -382,6 +495,10 @@ impl Emitter<'_> {
         if reqs.stats {
             self.print_entry(te, "Statistics for ", sink)?;
         }
+        if reqs.any_restorable() {
+            self.count_action("COMMIT;\nBEGIN;\n\n", sink)?;
+        }
+        self.note_errors(te.dump_id, sink);
         Ok(())
     }
 
@@ -410,8 +527,9 @@ impl Emitter<'_> {
         source: &mut dyn DataSource,
         sink: &mut dyn Sink,
     ) -> Result<(), ScriptError> {
-        if !self.opts.single_transaction {
-            sink.sql("BEGIN;\n\n", Some(te))?;
+        let own_transaction = !self.opts.single_transaction && self.opts.transaction_size == 0;
+        if own_transaction {
+            sink.transaction(Transaction::Begin, "BEGIN;\n\n", Some(te))?;
         }
         let mut out = LargeObjectsOut {
             sink: &mut *sink,
@@ -422,15 +540,15 @@ impl Emitter<'_> {
             failure: None,
         };
         feed(source, te, &mut out)?;
-        if !self.opts.single_transaction {
-            sink.sql("COMMIT;\n\n", Some(te))?;
+        if own_transaction {
+            sink.transaction(Transaction::Commit, "COMMIT;\n\n", Some(te))?;
         }
         Ok(())
     }
 
     /// `IssueCommandPerBlob`: one command per OID listed in a BLOB METADATA entry's defn.
     fn per_blob(
-        &self,
+        &mut self,
         te: &TocEntry,
         begin: &str,
         end: &str,
@@ -442,13 +560,15 @@ impl Emitter<'_> {
             .filter_map(|l| l.strip_suffix('\n'))
         {
             sink.sql(&format!("{begin}{oid}{end};\n"), Some(te))?;
+            // Each command is an action of its own under --transaction-size.
+            self.count_action("COMMIT;\nBEGIN;\n\n", sink)?;
         }
         sink.comment("\n")
     }
 
     /// `IssueACLPerBlob`: an ACL entry for a group of large objects holds the commands for the
     /// first one; they are repeated for every OID of the BLOB METADATA entry it depends on.
-    fn acl_per_blob(&self, te: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+    fn acl_per_blob(&mut self, te: &TocEntry, sink: &mut dyn Sink) -> Result<(), ScriptError> {
         let Some(meta) = te
             .dependencies
             .first()
@@ -544,6 +664,16 @@ impl Emitter<'_> {
             self.acl_per_blob(te, sink)?;
         } else if !defn.is_empty() {
             sink.sql(&format!("{defn}\n\n"), Some(te))?;
+            // A definition of several commands counts as several actions; semicolons are
+            // upstream's estimate, which function bodies would fool.
+            if self.opts.transaction_size > 0
+                && !matches!(te.desc.as_str(), "FUNCTION" | "PROCEDURE")
+            {
+                let extra = defn.matches(';').count().saturating_sub(1);
+                self.actions = self
+                    .actions
+                    .saturating_add(u32::try_from(extra).unwrap_or(u32::MAX));
+            }
         }
 
         let owner = te.owner.as_deref().filter(|o| !o.is_empty());

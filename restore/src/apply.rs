@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use tusk_connect::{CopyIn, Session, describe_db_error};
 use tusk_format::TocEntry;
 use tusk_format::encoding::{self, Encoding};
-use tusk_format::script::{ScriptError, Sink};
+use tusk_format::script::{ScriptError, Sink, Transaction};
 
 pub struct DbSink<'a> {
     session: Session,
@@ -51,11 +51,6 @@ impl<'a> DbSink<'a> {
         }
     }
 
-    /// Errors reported and skipped so far.
-    pub fn errors(&self) -> u64 {
-        self.errors
-    }
-
     /// Counts and reports an error, or stops the restore with it under `--exit-on-error`.
     fn fail(&mut self, message: String) -> Result<(), ScriptError> {
         if self.exit_on_error {
@@ -64,6 +59,17 @@ impl<'a> DbSink<'a> {
         (self.report)(&message);
         self.errors += 1;
         Ok(())
+    }
+
+    /// `ExecuteSqlCommand`: runs `text`; a failure is reported as `what` failed.
+    fn execute(&mut self, text: &str, what: &str) -> Result<(), ScriptError> {
+        let result = self
+            .session_text(text)
+            .and_then(|t| self.session.execute(&t).map_err(|e| describe_db_error(&e)));
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => self.fail(format!("{what}: {e}\nCommand was: {text}")),
+        }
     }
 
     /// The model's text (see `tusk_format::encoding`) as the UTF-8 the session speaks. UTF8
@@ -103,13 +109,30 @@ impl Sink for DbSink<'_> {
     }
 
     fn sql(&mut self, text: &str, _entry: Option<&TocEntry>) -> Result<(), ScriptError> {
-        let result = self
-            .session_text(text)
-            .and_then(|t| self.session.execute(&t).map_err(|e| describe_db_error(&e)));
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) => self.fail(format!("could not execute query: {e}\nCommand was: {text}")),
+        self.execute(text, "could not execute query")
+    }
+
+    fn transaction(
+        &mut self,
+        step: Transaction,
+        _text: &str,
+        _entry: Option<&TocEntry>,
+    ) -> Result<(), ScriptError> {
+        const COMMIT: (&str, &str) = ("COMMIT", "could not commit database transaction");
+        const BEGIN: (&str, &str) = ("BEGIN", "could not start database transaction");
+        let commands: &[(&str, &str)] = match step {
+            Transaction::Begin => &[BEGIN],
+            Transaction::Commit => &[COMMIT],
+            Transaction::CommitBegin => &[COMMIT, BEGIN],
+        };
+        for (command, what) in commands {
+            self.execute(command, what)?;
         }
+        Ok(())
+    }
+
+    fn errors(&self) -> u64 {
+        self.errors
     }
 
     fn copy_begin(&mut self, copy_stmt: &str, entry: &TocEntry) -> Result<(), ScriptError> {

@@ -14,6 +14,8 @@ pub enum RestoreError {
     Script(#[from] tusk_format::script::ScriptError),
     #[error("could not write output: {0}")]
     Write(#[from] std::io::Error),
+    #[error(transparent)]
+    NameNotFound(#[from] tusk_format::select::NameNotFound),
     /// A fatal condition worded as pg_restore words it (bad list file, missing entry).
     #[error("{0}")]
     Fatal(String),

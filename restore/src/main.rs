@@ -22,8 +22,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Command::Restore(opts)) => {
-            let mut report = |msg: &str| eprintln!("{PROGNAME}: error: {msg}");
-            let mut warn = |msg: &str| eprintln!("{PROGNAME}: warning: {msg}");
+            let mut report = |msg: &str| log("error", msg);
+            let mut warn = |msg: &str| log("warning", msg);
             match tusk_restore::run::run(&opts, &mut report, &mut warn) {
                 Ok(outcome) if outcome.errors_ignored > 0 => {
                     eprintln!(
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
                 }
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("{PROGNAME}: error: {e}");
+                    log("error", &e.to_string());
                     ExitCode::FAILURE
                 }
             }
@@ -52,4 +52,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `pg_log_generic`: one newline ending the message is dropped, as one always ends the line
+/// (a failed command's text ends with blank lines of its own).
+fn log(level: &str, msg: &str) {
+    eprintln!(
+        "{PROGNAME}: {level}: {}",
+        msg.strip_suffix('\n').unwrap_or(msg)
+    );
 }

@@ -8,7 +8,7 @@ use tusk_connect::{ConnectOptions, ProcessEnv, Session};
 use tusk_format::archive::ArchiveRead;
 use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
-use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, TextSink};
+use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
 use tusk_format::select::{Selection, required_components};
 use tusk_format::{Encoding, TocEntry};
 
@@ -51,15 +51,23 @@ pub fn run(
     }
 
     let encoding = Encoding::of_toc(&toc)?;
+    let required = required_components(&toc, &script_opts.selection, opts.create);
     if opts.list {
-        let reqs = required_components(&toc, &script_opts.selection, opts.create);
-        let text = tusk_format::list::listing(&toc, &reqs, opts.verbose, reader.format());
+        let text = tusk_format::list::listing(&toc, &required.reqs, opts.verbose, reader.format());
         let mut output = Output::create(opts.file.as_deref())?;
         output
             .file()
             .write_all(&script::encode_text(&text, encoding)?)?;
+        // pg_restore checks --strict-names after printing the listing.
         output.commit(false)?;
-        return Ok(Outcome { errors_ignored: 0 });
+        return match required.not_found {
+            Some(e) => Err(e.into()),
+            None => Ok(Outcome { errors_ignored: 0 }),
+        };
+    }
+    // ... and before it connects or writes anything when restoring.
+    if let Some(e) = required.not_found {
+        return Err(e.into());
     }
 
     let mut data = ArchiveData {
@@ -136,6 +144,7 @@ fn script_options(opts: &Options) -> ScriptOptions {
             no_subscriptions: opts.no_subscriptions,
             sequence_data: false,
             wanted_ids: None,
+            names: opts.names.clone(),
         },
         clean: opts.clean,
         if_exists: opts.if_exists,
@@ -147,6 +156,8 @@ fn script_options(opts: &Options) -> ScriptOptions {
         role: opts.role.clone(),
         enable_row_security: opts.enable_row_security,
         single_transaction: opts.single_transaction,
+        transaction_size: opts.transaction_size,
+        no_data_for_failed_tables: opts.no_data_for_failed_tables,
         restrict_key: (!opts.use_db).then(|| {
             opts.restrict_key
                 .clone()

@@ -1,12 +1,17 @@
 //! tusk_restore's script and listing against pg_restore 18's, for archives made by upstream
 //! pg_dump of the server's own major and of 18: large objects in both their 1.14 and 1.16
-//! layouts, ACLs, and `-L` list files that reorder and drop entries.
+//! layouts, ACLs, `-L` list files that reorder and drop entries, selection by name
+//! (`-n/-N/-t/-I/-P/-T`, `--filter`, `--strict-names`), `--transaction-size` and
+//! `--no-data-for-failed-tables`.
 
 use std::path::Path;
 
-use tusk_tests::compare::{RESTRICT_KEY, assert_same_text};
+use tusk_tests::compare::{
+    RESTRICT_KEY, assert_same_database, assert_same_text, row_fingerprints, schema_dump,
+};
 use tusk_tests::fixtures;
 use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
+use tusk_tests::parity::load_fixtures;
 
 /// Runs `program` on `archive` with `args`; returns (stdout, stderr with the program name
 /// removed, exit code).
@@ -64,6 +69,9 @@ fn large_objects(major: u32, dump_major: u32) {
         &["-a"],
         &["-1"],
         &["-x", "-O"],
+        // Each large object's command counts against the transaction size.
+        &["--transaction-size=2"],
+        &["--transaction-size=1", "-c"],
     ] {
         let mut args = vec![key.as_str(), "-f", "-"];
         args.extend_from_slice(extra);
@@ -256,4 +264,297 @@ fn disable_triggers_match_pg_restore() {
             "{name}"
         );
     }
+}
+
+/// An archive made by pg_dump 18 of the relations and objects fixtures (every kind of relation,
+/// indexes, triggers, functions, awkward names), on the shared server 18.
+fn fixtures_archive(dir: &Path) -> (&'static Cluster, std::path::PathBuf) {
+    let c = Cluster::shared(18);
+    let db = load_fixtures(c, &["relations.sql", "objects.sql"]).unwrap();
+    let archive = dir.join("objects.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&db),
+        None,
+    )
+    .unwrap();
+    (c, archive)
+}
+
+/// `-n/-N/-t/-I/-P/-T`, `--strict-names`, `--filter` and `--transaction-size` print what
+/// pg_restore 18 prints (script and listing), and fail where and as it fails.
+#[test]
+fn selection_by_name_matches_pg_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, archive) = fixtures_archive(dir.path());
+    let filter = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        format!("--filter={}", path.display())
+    };
+    let include_table = filter("include_table", "# tables\ninclude table Orders\n");
+    let exclude_schema = filter(
+        "exclude_schema",
+        "exclude schema Fn Schema\nexclude schema typ_other  # comment\n",
+    );
+    let quoted_schema = filter("quoted_schema", "include schema \"Idx Schema\"\n");
+    let mixed = filter(
+        "mixed",
+        "include index orders_partial\ninclude trigger Docs   tsv_update\n\
+         include function over( text )\n",
+    );
+    let not_allowed = filter(
+        "not_allowed",
+        "include table Orders\ninclude table_data t\n",
+    );
+    let exclude_table = filter("exclude_table", "exclude table Orders\n");
+    let bad_line = filter("bad_line", "include table Orders\nfrobnicate table x\n");
+    let missing = format!("--filter={}", dir.path().join("absent").display());
+    let cases: &[&[&str]] = &[
+        &["-n", "Idx Schema"],
+        &["-n", "Trig Schema", "-n", "Vüe Schema"],
+        &["-N", "Fn Schema"],
+        &["-N", "Fn Schema", "-N", "public"],
+        &["-t", "Orders"],
+        &["-t", "select"],
+        &["-t", "select", "-n", "Mixed Case"],
+        &["-t", "Simple View"],
+        &["-t", "Mat View"],
+        &["-t", "counter"],
+        &["-t", "Orders", "-I", "orders_partial"],
+        // A trigger's tag is its table's name and its own.
+        &["-T", "Docs tsv_update", "-T", "Docs when clause"],
+        &["-T", "tsv_update"],
+        &["-I", "orders_partial", "-I", "Select"],
+        &["-P", "Add One(integer)"],
+        &["-P", "over(integer)", "-P", "My Avg(integer)"],
+        &["-t", "nosuch"],
+        &["-n", "nosuch"],
+        &["--strict-names", "-t", "nosuch"],
+        &["--strict-names", "-t", "Orders", "-t", "Orders"],
+        &[
+            "--strict-names",
+            "-n",
+            "Idx Schema",
+            "-t",
+            "Orders",
+            "-P",
+            "nosuch()",
+        ],
+        &["--strict-names", "-I", "orders_partial", "-T", "tsv_update"],
+        &["--strict-names", "-N", "nosuch"],
+        &[&include_table],
+        &[&exclude_schema],
+        &[&quoted_schema],
+        &[&mixed, "--strict-names"],
+        &[&not_allowed],
+        &[&exclude_table],
+        &[&bad_line],
+        &[&missing],
+        &["-a", "-t", "Orders"],
+        &["-s", "-n", "Idx Schema"],
+        &["-c", "--if-exists", "-t", "Orders"],
+        &["--section=post-data", "-t", "Orders"],
+        &["--transaction-size=2"],
+        &["--transaction-size=3", "-c", "-n", "Idx Schema"],
+        &["--transaction-size=1", "-C", "-c", "-t", "Orders"],
+        &["--transaction-size=2", "-1"],
+        &["--transaction-size=0"],
+        &["--transaction-size=x"],
+    ];
+    let key = format!("--restrict-key={RESTRICT_KEY}");
+    for extra in cases {
+        let mut args = vec![key.as_str(), "-f", "-"];
+        args.extend_from_slice(extra);
+        same_as_pg_restore(c, &archive, &args);
+    }
+    for extra in [
+        &["-t", "Orders"][..],
+        &["-n", "Idx Schema", "-v"],
+        &["-P", "Add One(integer)"],
+        &["--strict-names", "-t", "nosuch"],
+        &[&mixed],
+    ] {
+        let mut args = vec!["-l"];
+        args.extend_from_slice(extra);
+        same_as_pg_restore(c, &archive, &args);
+    }
+}
+
+/// Runs `program` restoring `archive` into a new database made by `prepare`; returns the
+/// database, stderr (program name masked) and exit status.
+fn restore_into(
+    c: &Cluster,
+    program: &Path,
+    archive: &Path,
+    prepare: &str,
+    args: &[&str],
+) -> (String, String, Option<i32>) {
+    let db = c.new_database("restored").unwrap();
+    if !prepare.is_empty() {
+        c.psql(&db, prepare).unwrap();
+    }
+    let mut all = vec!["-d", db.as_str()];
+    all.extend_from_slice(args);
+    let (_, stderr, status) = output(c, program, &all, archive);
+    (db, stderr, status)
+}
+
+/// `--no-data-for-failed-tables`: when CREATE TABLE fails (the table is there already, with
+/// another definition), pg_restore 18 loads no rows into it; without the option the COPY runs.
+#[test]
+fn no_data_for_failed_tables_matches_pg_restore() {
+    let c = Cluster::shared(18);
+    let src = c.new_database("failed_src").unwrap();
+    c.psql(
+        &src,
+        "CREATE TABLE kept (a int); INSERT INTO kept SELECT generate_series(1, 5); \
+         CREATE TABLE clash (a int); INSERT INTO clash SELECT generate_series(1, 3);",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("failed.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+    let prepare = "CREATE TABLE clash (a int, b text DEFAULT 'existing'); \
+                   INSERT INTO clash (a) VALUES (100);";
+    let counts = "SELECT (SELECT count(*) FROM kept) || ' ' || (SELECT count(*) FROM clash)";
+    for (args, expected) in [
+        // The failed DROP of "kept" is the last error when its CREATE succeeds: pg_restore
+        // takes that for a failed CREATE.
+        (&["--no-data-for-failed-tables", "-c"][..], "0 3"),
+        (&["--no-data-for-failed-tables"][..], "5 1"),
+        (&[][..], "5 4"),
+    ] {
+        let theirs = restore_into(
+            c,
+            &upstream_bin(18, "pg_restore").unwrap(),
+            &archive,
+            prepare,
+            args,
+        );
+        let ours = restore_into(
+            c,
+            &tusk_bin("tusk_restore").unwrap(),
+            &archive,
+            prepare,
+            args,
+        );
+        assert_eq!(
+            c.psql(&theirs.0, counts).unwrap().trim(),
+            expected,
+            "{args:?}"
+        );
+        assert_eq!(
+            c.psql(&ours.0, counts).unwrap().trim(),
+            expected,
+            "{args:?}"
+        );
+        assert_eq!(theirs.1, ours.1, "stderr for {args:?}");
+        assert_eq!(theirs.2, ours.2, "exit status for {args:?}");
+    }
+}
+
+/// `--transaction-size` into a database: the same database as pg_restore 18 makes, and on an
+/// error the same stop (the option implies --exit-on-error) with what was committed kept.
+#[test]
+fn transaction_size_into_database_matches_pg_restore() {
+    let c = Cluster::shared(18);
+    let src = fixtures::pgbench(c, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("bench.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+    for (prepare, args) in [
+        ("", &["--transaction-size=3"][..]),
+        ("", &["--transaction-size=1", "-t", "pgbench_branches"]),
+        (
+            "CREATE TABLE pgbench_branches (b int);",
+            &["--transaction-size=100", "-c", "--if-exists"],
+        ),
+        // CREATE TABLE fails after some commits: those stay.
+        (
+            "CREATE TABLE pgbench_history (h int);",
+            &["--transaction-size=2"],
+        ),
+        // -1 stops at the first error too, and nothing stays.
+        ("CREATE TABLE pgbench_history (h int);", &["-1"]),
+    ] {
+        let theirs = restore_into(
+            c,
+            &upstream_bin(18, "pg_restore").unwrap(),
+            &archive,
+            prepare,
+            args,
+        );
+        let ours = restore_into(
+            c,
+            &tusk_bin("tusk_restore").unwrap(),
+            &archive,
+            prepare,
+            args,
+        );
+        assert_eq!(theirs.1, ours.1, "stderr for {args:?}");
+        assert_eq!(theirs.2, ours.2, "exit status for {args:?}");
+        assert_same_database((c, &theirs.0), (c, &ours.0));
+    }
+}
+
+/// `-C -c --if-exists --transaction-size`: the database is dropped and created outside any
+/// transaction, the rest restored in committed batches in the new database, as pg_restore 18
+/// does.
+#[test]
+fn transaction_size_with_create_matches_pg_restore() {
+    let c = Cluster::shared(18);
+    let db = fixtures::pgbench(c, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("create.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&db),
+        None,
+    )
+    .unwrap();
+    let args = [
+        "-d",
+        "postgres",
+        "-C",
+        "-c",
+        "--if-exists",
+        "--transaction-size=3",
+    ];
+    // Each run replaces the database `db`; what it leaves is compared.
+    let restored = |program: &Path| {
+        let (_, stderr, status) = output(c, program, &args, &archive);
+        let schema = schema_dump(c, &db).unwrap();
+        let rows = row_fingerprints(c, &db).unwrap();
+        (stderr, status, schema, rows)
+    };
+    let theirs = restored(&upstream_bin(18, "pg_restore").unwrap());
+    let ours = restored(&tusk_bin("tusk_restore").unwrap());
+    assert_eq!(theirs.0, ours.0, "stderr");
+    assert_eq!(theirs.1, ours.1, "exit status");
+    assert_same_text(&theirs.2, &ours.2, "pg_restore 18", "tusk_restore");
+    assert_eq!(theirs.3, ours.3, "row fingerprints");
+    assert!(!ours.3.is_empty());
 }
