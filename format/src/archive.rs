@@ -1,6 +1,7 @@
 //! One face for every container format: open an archive whatever its format (detected as
 //! pg_restore's `_discoverArchiveFormat` does), read its TOC and its data members.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -10,7 +11,8 @@ use crate::custom::{
 };
 use crate::directory::{DirectoryReader, is_archive_dir};
 use crate::error::FormatError;
-use crate::toc::{ArchiveFormat, DumpId, Toc};
+use crate::script::{DataSource, ScriptError};
+use crate::toc::{ArchiveFormat, DumpId, Toc, TocEntry};
 
 /// A readable archive of any format.
 pub trait ArchiveRead {
@@ -21,6 +23,11 @@ pub trait ArchiveRead {
     fn read_data(&mut self, dump_id: DumpId, sink: &mut dyn DataSink) -> Result<(), FormatError>;
     /// Upstream's non-fatal complaints met while reading, for the caller to print.
     fn warnings(&self) -> &[String];
+    /// Guesses of each data entry's size (`_PrepParallelRestore`), which parallel restore
+    /// starts the biggest first by; entries the format cannot size are absent.
+    fn data_sizes(&self) -> HashMap<DumpId, u64> {
+        HashMap::new()
+    }
 }
 
 impl<R: Read + Seek> ArchiveRead for CustomReader<R> {
@@ -38,6 +45,18 @@ impl<R: Read + Seek> ArchiveRead for CustomReader<R> {
 
     fn warnings(&self) -> &[String] {
         CustomReader::warnings(self)
+    }
+
+    fn data_sizes(&self) -> HashMap<DumpId, u64> {
+        CustomReader::data_sizes(self)
+    }
+}
+
+/// An archive is the data source of its own restore.
+impl DataSource for Box<dyn ArchiveRead> {
+    fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
+        self.read_data(entry.dump_id, out)
+            .map_err(|e| ScriptError::Other(e.to_string()))
     }
 }
 

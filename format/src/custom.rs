@@ -58,6 +58,8 @@ pub struct CustomReader<R: Read + Seek> {
     toc: Toc,
     encoding: Encoding,
     seekable: bool,
+    /// The file's length, when it can seek.
+    file_size: Option<u64>,
     /// Where a forward search starts on seekable input: after the last block found by
     /// searching (upstream's lastFilePos, 13+).
     last_file_pos: u64,
@@ -115,6 +117,7 @@ impl<R: Read + Seek> CustomReader<R> {
             toc,
             encoding: facts.encoding,
             seekable,
+            file_size: end,
             last_file_pos,
             by_id,
             found: HashMap::new(),
@@ -122,6 +125,34 @@ impl<R: Read + Seek> CustomReader<R> {
             lost: false,
             chunk_buf: vec![0; READ_BUFFER],
         })
+    }
+
+    /// `_PrepParallelRestore`: a data block runs to where the next one in TOC order starts,
+    /// the last to the end of the file; blocks without an offset are not sized.
+    pub fn data_sizes(&self) -> HashMap<DumpId, u64> {
+        let blocks: Vec<(DumpId, u64)> = self
+            .toc
+            .entries
+            .iter()
+            .filter_map(|e| match e.data {
+                DataLocation::Offset(o) => Some((e.dump_id, o)),
+                _ => None,
+            })
+            .collect();
+        let ends = blocks
+            .iter()
+            .skip(1)
+            .map(|&(_, next)| Some(next))
+            .chain([self.file_size]);
+        blocks
+            .iter()
+            .zip(ends)
+            .filter_map(|(&(id, start), end)| {
+                end.and_then(|end| end.checked_sub(start))
+                    .filter(|&n| n > 0)
+                    .map(|n| (id, n))
+            })
+            .collect()
     }
 
     pub fn toc(&self) -> &Toc {

@@ -253,6 +253,27 @@ impl DirectoryReader {
         &self.warnings
     }
 
+    /// `_PrepParallelRestore`: each entry's file as stored (compressed or not), a BLOBS
+    /// entry's list of large objects × 1024.
+    pub fn data_sizes(&self) -> HashMap<DumpId, u64> {
+        self.toc
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let DataLocation::File(name) = &e.data else {
+                    return None;
+                };
+                let path = self.member_path(e.dump_id, name.as_bytes()).ok()?;
+                let (file, _, _) = open_discovered(&path).ok()?;
+                let size = file.metadata().ok()?.len();
+                Some((
+                    e.dump_id,
+                    if e.desc == "BLOBS" { size * 1024 } else { size },
+                ))
+            })
+            .collect()
+    }
+
     /// Streams the data of one entry into `sink`: its file, or for a BLOBS entry each large
     /// object in its list. An entry without a file name gives nothing, as in upstream.
     /// Entries are independent files, so any order works and readers may run in parallel.
@@ -463,6 +484,10 @@ impl ArchiveRead for DirectoryReader {
 
     fn warnings(&self) -> &[String] {
         DirectoryReader::warnings(self)
+    }
+
+    fn data_sizes(&self) -> HashMap<DumpId, u64> {
+        DirectoryReader::data_sizes(self)
     }
 }
 

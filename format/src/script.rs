@@ -120,14 +120,14 @@ pub struct ScriptOptions {
 
 /// Restore passes (`_tocEntryRestorePass`): ACLs go after everything else, and a few kinds
 /// after the ACLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pass {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pass {
     Main,
     Acl,
     PostAcl,
 }
 
-fn restore_pass(te: &TocEntry) -> Pass {
+pub fn restore_pass(te: &TocEntry) -> Pass {
     match te.desc.as_str() {
         "ACL" | "ACL LANGUAGE" | "DEFAULT ACL" => Pass::Acl,
         "EVENT TRIGGER" | "MATERIALIZED VIEW DATA" => Pass::PostAcl,
@@ -148,22 +148,83 @@ pub fn emit(
     source: &mut dyn DataSource,
     sink: &mut dyn Sink,
 ) -> Result<(), ScriptError> {
-    let reqs = crate::select::required_components(toc, &opts.selection, opts.create_db).reqs;
-    // An archive without schema entries makes a data-only restore too ("implied no-schema").
-    let data_only = !opts.selection.dump_schema || !reqs.values().any(|r| r.schema);
-    Emitter {
-        toc,
-        opts,
-        reqs,
-        data_only,
-        std_strings: toc.std_strings(),
-        search_path: toc.search_path(),
-        state: SessionState::default(),
-        actions: 0,
-        errors_seen: 0,
-        last_error: None,
+    Emitter::new(toc, opts).run(source, sink)
+}
+
+/// How one restored entry went, for a parallel restore's schedule (the status pg_restore's
+/// workers report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStatus {
+    Done,
+    /// A TABLE created in this run: its data may be loaded right after a TRUNCATE.
+    TableCreated,
+    /// A TABLE whose creation failed, under `--no-data-for-failed-tables`: its data must not
+    /// be restored.
+    TableFailed,
+}
+
+/// One session's share of a parallel restore: entries restored one at a time, in whatever
+/// order the schedule picks, each as [`emit`] restores it, with what the session was told
+/// remembered between them.
+pub struct Restorer<'a> {
+    emitter: Emitter<'a>,
+}
+
+impl<'a> Restorer<'a> {
+    pub fn new(toc: &'a Toc, opts: &'a ScriptOptions) -> Self {
+        Restorer {
+            emitter: Emitter::new(toc, opts),
+        }
     }
-    .run(source, sink)
+
+    /// Whether `te` has anything to restore.
+    pub fn wanted(&self, te: &TocEntry) -> bool {
+        self.emitter.reqs(te).any_restorable()
+    }
+
+    /// The start of the restore on the first session: its settings, then with `-c` the drops.
+    pub fn begin(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        self.connected(sink)?;
+        if self.emitter.opts.clean {
+            self.emitter.drop_pass(sink)?;
+        }
+        Ok(())
+    }
+
+    /// A new session: its settings, and nothing assumed of it.
+    pub fn connected(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        self.emitter.state = SessionState::default();
+        self.emitter.fixed_output_state(sink)
+    }
+
+    /// Restores `te`; `truncate` loads a TABLE DATA entry's rows after emptying its table in
+    /// the same transaction (for tables created in this run).
+    pub fn restore(
+        &mut self,
+        te: &TocEntry,
+        source: &mut dyn DataSource,
+        sink: &mut dyn Sink,
+        truncate: bool,
+    ) -> Result<EntryStatus, ScriptError> {
+        let emitter = &mut self.emitter;
+        emitter.restore_entry(te, source, sink, truncate)?;
+        if te.desc != "TABLE" || !emitter.reqs(te).schema {
+            return Ok(EntryStatus::Done);
+        }
+        Ok(match emitter.last_error == Some(te.dump_id) {
+            false => EntryStatus::TableCreated,
+            true if emitter.opts.no_data_for_failed_tables => EntryStatus::TableFailed,
+            true => EntryStatus::Done,
+        })
+    }
+
+    /// Before the session is given up: `--transaction-size` commits what is open.
+    pub fn end(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
+        if self.emitter.opts.transaction_size > 0 {
+            sink.transaction(Transaction::Commit, "COMMIT;\n\n", None)?;
+        }
+        Ok(())
+    }
 }
 
 /// What the imaginary session has been told so far, so repeated SETs are left out.
@@ -192,7 +253,26 @@ struct Emitter<'a> {
     last_error: Option<DumpId>,
 }
 
-impl Emitter<'_> {
+impl<'a> Emitter<'a> {
+    fn new(toc: &'a Toc, opts: &'a ScriptOptions) -> Self {
+        let reqs = crate::select::required_components(toc, &opts.selection, opts.create_db).reqs;
+        // An archive without schema entries makes a data-only restore too ("implied
+        // no-schema").
+        let data_only = !opts.selection.dump_schema || !reqs.values().any(|r| r.schema);
+        Emitter {
+            toc,
+            opts,
+            reqs,
+            data_only,
+            std_strings: toc.std_strings(),
+            search_path: toc.search_path(),
+            state: SessionState::default(),
+            actions: 0,
+            errors_seen: 0,
+            last_error: None,
+        }
+    }
+
     fn reqs(&self, te: &TocEntry) -> Reqs {
         self.reqs.get(&te.dump_id).copied().unwrap_or_default()
     }
@@ -233,7 +313,7 @@ impl Emitter<'_> {
                 continue;
             }
             match restore_pass(te) {
-                Pass::Main => self.restore_entry(te, source, sink)?,
+                Pass::Main => self.restore_entry(te, source, sink, false)?,
                 Pass::Acl => later[0] = true,
                 Pass::PostAcl => later[1] = true,
             }
@@ -244,7 +324,7 @@ impl Emitter<'_> {
             }
             for te in &self.toc.entries {
                 if self.reqs(te).any_restorable() && restore_pass(te) == pass {
-                    self.restore_entry(te, source, sink)?;
+                    self.restore_entry(te, source, sink, false)?;
                 }
             }
         }
@@ -425,12 +505,15 @@ impl Emitter<'_> {
         sink.sql(&stmt, Some(te))
     }
 
-    /// `restore_toc_entry`: the schema part, then the data part of one entry.
+    /// `restore_toc_entry`: the schema part, then the data part of one entry. `truncate`
+    /// (parallel restore of a table created in this run): the data is loaded in one
+    /// transaction after a TRUNCATE, so that with wal_level minimal the server skips WAL.
     fn restore_entry(
         &mut self,
         te: &TocEntry,
         source: &mut dyn DataSource,
         sink: &mut dyn Sink,
+        truncate: bool,
     ) -> Result<(), ScriptError> {
         let reqs = self.reqs(te);
         let mut defn_dumped = false;
@@ -464,6 +547,19 @@ impl Emitter<'_> {
                     self.set_triggers(te, "DISABLE", sink)?;
                     self.become_owner(te, sink)?;
                     self.select_schema(te.namespace.as_deref(), sink)?;
+                    // Not when the rows go through the partition root: they may land in
+                    // partitions loaded by other workers.
+                    let truncate = truncate && !is_load_via_partition_root(te);
+                    if truncate {
+                        sink.transaction(Transaction::Begin, "BEGIN;\n", Some(te))?;
+                        sink.sql(
+                            &format!(
+                                "TRUNCATE TABLE ONLY {};\n\n",
+                                qualified_id(te.namespace.as_deref(), &te.tag)
+                            ),
+                            Some(te),
+                        )?;
+                    }
                     match te.copy_stmt.as_deref().filter(|s| !s.is_empty()) {
                         Some(copy) => {
                             sink.copy_begin(copy, te)?;
@@ -485,6 +581,9 @@ impl Emitter<'_> {
                                 failure: None,
                             },
                         )?,
+                    }
+                    if truncate {
+                        sink.transaction(Transaction::Commit, "COMMIT;\n", Some(te))?;
                     }
                     self.set_triggers(te, "ENABLE", sink)?;
                 }
@@ -698,7 +797,7 @@ impl Emitter<'_> {
 
         if te.relkind == b'p' && !self.opts.no_table_am {
             if let Some(am) = te.tableam.as_deref() {
-                let table = qualified(te.namespace.as_deref().unwrap_or(""), &te.tag);
+                let table = qualified_id(te.namespace.as_deref(), &te.tag);
                 sink.sql(
                     &format!("ALTER TABLE {table} SET ACCESS METHOD {};\n\n", ident(am)),
                     Some(te),
@@ -725,7 +824,7 @@ impl Emitter<'_> {
         }
         let superuser = self.opts.superuser.clone().unwrap_or_default();
         self.become_user(&superuser, te, sink)?;
-        let table = qualified(te.namespace.as_deref().unwrap_or(""), &te.tag);
+        let table = qualified_id(te.namespace.as_deref(), &te.tag);
         sink.sql(
             &format!("ALTER TABLE {table} {action} TRIGGER ALL;\n\n"),
             Some(te),
@@ -912,6 +1011,30 @@ fn object_description(te: &TocEntry) -> Option<String> {
 }
 
 /// Rewrites a DROP statement to say IF EXISTS, as RestoreArchive does for `--if-exists`.
+/// `is_load_via_partition_root`: a partition's data loaded through its root, marked by the
+/// definition pg_dump writes for it or by a COPY into another table.
+fn is_load_via_partition_root(te: &TocEntry) -> bool {
+    if te
+        .defn
+        .as_deref()
+        .is_some_and(|d| d.starts_with("-- load via partition root "))
+    {
+        return true;
+    }
+    te.copy_stmt.as_deref().is_some_and(|copy| {
+        let own = format!("COPY {} ", qualified_id(te.namespace.as_deref(), &te.tag));
+        !copy.starts_with(&own)
+    })
+}
+
+/// `fmtQualifiedId`: the schema only when there is one.
+fn qualified_id(schema: Option<&str>, name: &str) -> String {
+    match schema.filter(|s| !s.is_empty()) {
+        Some(schema) => qualified(schema, name),
+        None => ident(name),
+    }
+}
+
 fn add_if_exists(te: &TocEntry, drop: &str) -> String {
     let (prefix, rest) = match drop.strip_prefix("ALTER TABLE") {
         Some(rest) => ("ALTER TABLE IF EXISTS", rest),

@@ -9,6 +9,15 @@ use tusk_format::TocEntry;
 use tusk_format::encoding::{self, Encoding};
 use tusk_format::script::{ScriptError, Sink, Transaction};
 
+/// What every session of one restore shares: the target server and the archive's text.
+#[derive(Debug, Clone, Copy)]
+pub struct SinkSettings {
+    pub server_version: i32,
+    pub encoding: Encoding,
+    pub std_strings: bool,
+    pub exit_on_error: bool,
+}
+
 pub struct DbSink<'a> {
     session: Session,
     /// Opens a session in another database of the same server (`-C`).
@@ -29,26 +38,34 @@ impl<'a> DbSink<'a> {
     pub fn new(
         session: Session,
         connect: &'a mut dyn FnMut(&str) -> Result<Session, String>,
-        server_version: i32,
-        encoding: Encoding,
-        std_strings: bool,
-        exit_on_error: bool,
+        settings: SinkSettings,
         report: &'a mut dyn FnMut(&str),
     ) -> Self {
         DbSink {
             session,
             connect,
-            exit_on_error,
+            exit_on_error: settings.exit_on_error,
             errors: 0,
             copy: None,
-            server_version,
-            encoding,
+            server_version: settings.server_version,
+            encoding: settings.encoding,
             statements: StatementSplitter {
-                escapes: !std_strings,
+                escapes: !settings.std_strings,
                 ..StatementSplitter::default()
             },
             report,
         }
+    }
+
+    /// The database the session is in (after `-C`, the one created).
+    pub fn dbname(&self) -> String {
+        self.session.connection().params.dbname().to_owned()
+    }
+
+    /// Passes on a message to whoever reports this sink's errors (a parallel worker's, for
+    /// the leader to print).
+    pub fn report(&mut self, message: &str) {
+        (self.report)(message);
     }
 
     /// Counts and reports an error, or stops the restore with it under `--exit-on-error`.

@@ -7,4 +7,6 @@
 pub mod apply;
 pub mod cli;
 pub mod error;
+pub mod parallel;
 pub mod run;
+pub mod schedule;

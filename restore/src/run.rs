@@ -5,16 +5,15 @@ use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
-use tusk_format::archive::ArchiveRead;
-use tusk_format::custom::DataSink;
 use tusk_format::output::Output;
-use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
+use tusk_format::script::{self, ScriptOptions, Sink, TextSink};
 use tusk_format::select::{Selection, required_components};
-use tusk_format::{Encoding, TocEntry};
+use tusk_format::{ArchiveFormat, Encoding};
 
-use crate::apply::DbSink;
+use crate::apply::{DbSink, SinkSettings};
 use crate::cli::{Options, RESTRICT_CHARS};
 use crate::error::RestoreError;
+use crate::parallel::{self, Workers};
 
 /// What a restore ended with: the number of errors that were reported and skipped.
 pub struct Outcome {
@@ -28,7 +27,17 @@ pub fn run(
     report: &mut dyn FnMut(&str),
     report_warning: &mut dyn FnMut(&str),
 ) -> Result<Outcome, RestoreError> {
-    let mut reader = tusk_format::archive::open(opts.input.as_deref(), None)?;
+    // Parallel workers each read the archive again; a pipe can be read once only, so it is
+    // copied to a temporary file first (which is what parallel restore from a pipe costs).
+    let spooled = match opts.input.as_deref() {
+        None | Some("-") if opts.use_db && opts.jobs > 1 => Some(spool_stdin()?),
+        _ => None,
+    };
+    let input: Option<String> = match &spooled {
+        Some(file) => Some(file.path().to_string_lossy().into_owned()),
+        None => opts.input.clone(),
+    };
+    let mut reader = tusk_format::archive::open(input.as_deref(), None)?;
     for w in reader.warnings() {
         report_warning(w);
     }
@@ -70,63 +79,93 @@ pub fn run(
         return Err(e.into());
     }
 
-    let mut data = ArchiveData {
-        reader: reader.as_mut(),
-    };
-    if opts.use_db {
-        let rt = Arc::new(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()?,
-        );
-        let mut conn_opts: ConnectOptions = opts.conn.clone();
-        conn_opts
-            .application_name
-            .get_or_insert_with(|| "tusk_restore".to_owned());
-        let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
-        let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
-        let server_version = session
+    let parallel = opts.use_db && opts.jobs > 1;
+    if parallel && reader.format() == ArchiveFormat::Tar {
+        return Err(RestoreError::Fatal(
+            "parallel restore is not supported with this archive file format".into(),
+        ));
+    }
+    if !opts.use_db {
+        let mut output = Output::create(opts.file.as_deref())?;
+        let mut sink = TextSink::new(BufWriter::new(output.file()), encoding);
+        script::emit(&toc, &script_opts, &mut reader, &mut sink)?;
+        sink.into_inner().flush()?;
+        output.commit(false)?;
+        return Ok(Outcome { errors_ignored: 0 });
+    }
+
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            // The sessions' I/O: one thread per parallel worker, at most 4.
+            .worker_threads(opts.jobs.clamp(1, 4) as usize)
+            .enable_all()
+            .build()?,
+    );
+    let mut conn_opts: ConnectOptions = opts.conn.clone();
+    conn_opts
+        .application_name
+        .get_or_insert_with(|| "tusk_restore".to_owned());
+    let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
+    let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
+    let settings = SinkSettings {
+        server_version: session
             .connection()
             .server_version_num()
             .and_then(|v| i32::try_from(v).ok())
-            .unwrap_or(0);
-        // Later sessions (after -C creates the database) reuse what worked, password included,
-        // without prompting again.
-        let reconnect_opts = ConnectOptions {
-            no_password: true,
-            ..conn_opts.clone()
+            .unwrap_or(0),
+        encoding,
+        std_strings: toc.std_strings(),
+        exit_on_error: opts.exit_on_error,
+    };
+    // Later sessions (after -C creates the database, and parallel workers) reuse what worked,
+    // password included, without prompting again.
+    let reconnect_opts = ConnectOptions {
+        no_password: true,
+        ..conn_opts.clone()
+    };
+    let connected = session.connection().params.clone();
+    let connect = |dbname: &str| {
+        Session::connect(
+            Arc::clone(&rt),
+            &connected.with_dbname(dbname),
+            &reconnect_opts,
+        )
+        .map_err(|e| e.to_string())
+    };
+    let mut reconnect = connect;
+    if parallel {
+        let sizes = reader.data_sizes();
+        let sizes: Vec<u64> = toc
+            .entries
+            .iter()
+            .map(|te| sizes.get(&te.dump_id).copied().unwrap_or(0))
+            .collect();
+        let open = || tusk_format::archive::open(input.as_deref(), None).map_err(|e| e.to_string());
+        let workers = Workers {
+            jobs: opts.jobs as usize,
+            connect: &connect,
+            open: &open,
+            settings,
         };
-        let connected = session.connection().params.clone();
-        let mut connect = |dbname: &str| {
-            Session::connect(
-                Arc::clone(&rt),
-                &connected.with_dbname(dbname),
-                &reconnect_opts,
-            )
-            .map_err(|e| e.to_string())
-        };
-        let mut sink = DbSink::new(
+        let errors = parallel::restore(
+            &toc,
+            &script_opts,
+            &sizes,
             session,
-            &mut connect,
-            server_version,
-            encoding,
-            toc.std_strings(),
-            opts.exit_on_error,
+            &mut reconnect,
             report,
-        );
-        script::emit(&toc, &script_opts, &mut data, &mut sink)?;
-        Ok(Outcome {
-            errors_ignored: sink.errors(),
-        })
-    } else {
-        let mut output = Output::create(opts.file.as_deref())?;
-        let mut sink = TextSink::new(BufWriter::new(output.file()), encoding);
-        script::emit(&toc, &script_opts, &mut data, &mut sink)?;
-        sink.into_inner().flush()?;
-        output.commit(false)?;
-        Ok(Outcome { errors_ignored: 0 })
+            &mut reader,
+            &workers,
+        )?;
+        return Ok(Outcome {
+            errors_ignored: errors,
+        });
     }
+    let mut sink = DbSink::new(session, &mut reconnect, settings, report);
+    script::emit(&toc, &script_opts, &mut reader, &mut sink)?;
+    Ok(Outcome {
+        errors_ignored: sink.errors(),
+    })
 }
 
 fn script_options(opts: &Options) -> ScriptOptions {
@@ -178,15 +217,12 @@ fn generate_restrict_key() -> String {
         .collect()
 }
 
-/// Table data read from the archive.
-struct ArchiveData<'a> {
-    reader: &'a mut dyn ArchiveRead,
-}
-
-impl DataSource for ArchiveData<'_> {
-    fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
-        self.reader
-            .read_data(entry.dump_id, out)
-            .map_err(|e| ScriptError::Other(e.to_string()))
-    }
+/// Standard input copied into a temporary file, removed when dropped.
+fn spool_stdin() -> Result<tempfile::NamedTempFile, RestoreError> {
+    let mut file = tempfile::Builder::new()
+        .prefix("tusk_restore.")
+        .tempfile()
+        .map_err(RestoreError::Write)?;
+    std::io::copy(&mut std::io::stdin().lock(), file.as_file_mut()).map_err(RestoreError::Write)?;
+    Ok(file)
 }
