@@ -1,0 +1,95 @@
+//! Restoring into a server that lacks what the archive needs (a role, an extension): the same
+//! messages, error count and exit status as pg_restore 18, serially and with `-j`, going on
+//! past errors or stopping at the first (`-e`, `-1`).
+
+use std::path::Path;
+
+use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
+
+/// A PostgreSQL 15 database using a role that only that cluster has and adminpack, an
+/// extension PostgreSQL 18 no longer ships.
+fn source() -> (&'static Cluster, String) {
+    let c = Cluster::shared(15);
+    let db = c.new_database("lacking").unwrap();
+    c.psql(
+        &db,
+        "DO $$BEGIN CREATE ROLE tusk_only_on_15; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$; \
+         CREATE EXTENSION adminpack; \
+         CREATE TABLE owned (id int PRIMARY KEY, note text); \
+         INSERT INTO owned SELECT g, 'n' || g FROM generate_series(1, 50) g; \
+         ALTER TABLE owned OWNER TO tusk_only_on_15; \
+         CREATE TABLE plain (id int REFERENCES owned); INSERT INTO plain VALUES (1), (2); \
+         CREATE INDEX ON plain (id); \
+         GRANT SELECT ON plain TO tusk_only_on_15; \
+         COMMENT ON TABLE plain IS 'plain';",
+    )
+    .unwrap();
+    (c, db)
+}
+
+#[test]
+fn missing_role_and_extension_fail_as_upstream() {
+    let (c15, src) = source();
+    let c18 = Cluster::shared(18);
+    let dir = tempfile::tempdir().unwrap();
+    let pg_dump = upstream_bin(18, "pg_dump").unwrap();
+    let pg_restore = upstream_bin(18, "pg_restore").unwrap();
+    let tusk_restore = tusk_bin("tusk_restore").unwrap();
+    for format in ["c", "d"] {
+        let archive = dir.path().join(format!("lacking.{format}"));
+        run(
+            "pg_dump 18 of a 15 database",
+            c15.command(&pg_dump)
+                .args([&format!("-F{format}"), "-f"])
+                .arg(&archive)
+                .arg(&src),
+            None,
+        )
+        .unwrap();
+        for args in [
+            &[][..],
+            &["-e"],
+            &["-1"],
+            &["-j", "2"],
+            &["-j", "2", "-e"],
+            &["--no-owner", "-x"],
+        ] {
+            let outcome = |program: &Path| {
+                let db = c18.new_database("lacking_to").unwrap();
+                let out = run_unchecked(
+                    "restore",
+                    c18.command(program)
+                        .args(args)
+                        .args(["-d", &db])
+                        .arg(&archive),
+                    None,
+                )
+                .unwrap();
+                let mut lines: Vec<String> = String::from_utf8_lossy(&out.stderr)
+                    .replace("pg_restore", "tusk_restore")
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+                // Parallel workers finish in any order.
+                if args.contains(&"-j") {
+                    lines.sort();
+                }
+                (out.status.code(), lines)
+            };
+            let theirs = outcome(&pg_restore);
+            // adminpack fails everywhere; the role too, unless ownership and grants are off.
+            assert_eq!(theirs.0, Some(1), "pg_restore 18 {args:?}: {:?}", theirs.1);
+            assert!(
+                theirs.1.iter().any(|l| l.contains("adminpack")),
+                "{:?}",
+                theirs.1
+            );
+            assert_eq!(
+                outcome(&tusk_restore),
+                theirs,
+                "tusk_restore {args:?} of -F{format} (left) vs pg_restore 18 (right)"
+            );
+        }
+    }
+}
