@@ -6,6 +6,10 @@
 //! - `memory [--gb N]` (default 2): one table of N GB; peak RSS and wall time of
 //!   `tusk_dump -Fc -j 4` against `pg_dump -Fd -j 4` (upstream cannot write a custom archive in
 //!   parallel). tusk's target is a peak under 200 MB however big the table: fails otherwise.
+//! - `restore [--scale N]` (default 50): a pgbench database of scale N (with foreign keys)
+//!   dumped by pg_dump 18 -Fc, restored with `tusk_restore -j 2` and `pg_restore -j 2` into
+//!   fresh databases, alternately, three times each; the best of each and their ratio. tusk's
+//!   target is to be at least as fast: fails otherwise.
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -19,10 +23,11 @@ const MEMORY_TARGET_MB: u64 = 200;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("memory") => parse_gb(&args[1..]).and_then(memory),
+        Some("memory") => number(&args[1..], "--gb", 2).and_then(memory),
+        Some("restore") => number(&args[1..], "--scale", 50).and_then(restore),
         Some("rusage") => rusage(&args[1..]),
         _ => Err(HarnessError::Other(
-            "usage: tusk-bench memory [--gb N]".to_owned(),
+            "usage: tusk-bench memory [--gb N] | restore [--scale N]".to_owned(),
         )),
     };
     match result {
@@ -34,11 +39,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_gb(args: &[String]) -> Result<u64, HarnessError> {
+/// A scenario's one option, `FLAG N` with N positive, or its default.
+fn number(args: &[String], flag: &str, default: u64) -> Result<u64, HarnessError> {
     match args {
-        [] => Ok(2),
-        [flag, n] if flag == "--gb" => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
-            HarnessError::Other(format!("--gb wants a positive integer, not {n:?}"))
+        [] => Ok(default),
+        [f, n] if f == flag => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+            HarnessError::Other(format!("{flag} wants a positive integer, not {n:?}"))
         }),
         _ => Err(HarnessError::Other(format!(
             "unexpected arguments {args:?}"
@@ -191,6 +197,73 @@ fn memory(gb: u64) -> Result<(), HarnessError> {
         )));
     }
     println!("tusk_dump's peak RSS {peak_mb} MB is under the {MEMORY_TARGET_MB} MB target");
+    Ok(())
+}
+
+fn restore(scale: u64) -> Result<(), HarnessError> {
+    const ROUNDS: usize = 3;
+    let tusk_restore = tusk_bin("tusk_restore")?;
+    let cluster = Cluster::start(18)?;
+    let db = cluster.new_database("bench")?;
+    let t = Instant::now();
+    run(
+        "pgbench -i",
+        cluster.upstream("pgbench").args([
+            "-i",
+            "-q",
+            "-s",
+            &scale.to_string(),
+            "--foreign-keys",
+            &db,
+        ]),
+        None,
+    )?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| HarnessError::Other(format!("creating a temporary directory: {e}")))?;
+    let archive = dir.path().join("bench.dump");
+    run(
+        "pg_dump -Fc",
+        cluster
+            .upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&db),
+        None,
+    )?;
+    println!(
+        "PostgreSQL {} on port {}: pgbench scale {scale}, archive {} MB (made in {:.0?})",
+        cluster.major(),
+        cluster.port(),
+        disk_usage(&archive) / (1024 * 1024),
+        t.elapsed()
+    );
+    let mut best = [Duration::MAX; 2];
+    for round in 0..ROUNDS {
+        // Alternated, so that neither always runs on a warmer or a busier machine.
+        for k in [round % 2, (round + 1) % 2] {
+            let target = cluster.new_database("restored")?;
+            let mut cmd = if k == 0 {
+                cluster.command(&tusk_restore)
+            } else {
+                cluster.upstream("pg_restore")
+            };
+            cmd.args(["-j", "2", "-d", &target]).arg(&archive);
+            let m = measure(if k == 0 { "tusk_restore" } else { "pg_restore" }, &mut cmd)?;
+            best[k] = best[k].min(m.wall);
+            cluster.drop_database(&target)?;
+        }
+    }
+    println!("{:<22} {:>10}", "command (best of 3)", "wall");
+    for (name, wall) in [("tusk_restore -j 2", best[0]), ("pg_restore -j 2", best[1])] {
+        println!("{name:<22} {:>9.1}s", wall.as_secs_f64());
+    }
+    let ratio = best[0].as_secs_f64() / best[1].as_secs_f64();
+    println!("wall time ratio tusk/upstream: {ratio:.2}");
+    if ratio > 1.0 {
+        return Err(HarnessError::Other(format!(
+            "tusk_restore -j 2 is slower than pg_restore -j 2 (ratio {ratio:.2})"
+        )));
+    }
     Ok(())
 }
 
