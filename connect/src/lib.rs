@@ -26,7 +26,7 @@ pub use connect::{
     CancelHandle, Connection, NoticeHandler, PASSWORD_PROMPT, ServerInfo, SocketTarget, connect,
 };
 pub use conninfo::{is_connection_string, quote_conninfo_value};
-pub use dberror::describe_db_error;
+pub use dberror::{describe_db_error, describe_db_error_in};
 pub use env::{Env, ProcessEnv};
 pub use error::{Attempt, ConnectError, FailureKind};
 pub use keywords::{KEYWORDS, Keyword};

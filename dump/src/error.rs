@@ -15,7 +15,7 @@ pub enum DumpError {
     },
     /// A statement failed where pg_dump dies with "query failed:" (ExecuteSqlStatement); the
     /// statement is kept for the "Query was:" detail line.
-    #[error("query failed: {}", tusk_connect::describe_db_error(.source))]
+    #[error("query failed: {}", tusk_connect::describe_db_error_in(.source, .statement))]
     Statement {
         statement: String,
         #[source]

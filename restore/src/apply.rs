@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use tusk_connect::{CopyIn, Session, describe_db_error};
+use tusk_connect::{CopyIn, Session, describe_db_error, describe_db_error_in};
 use tusk_format::TocEntry;
 use tusk_format::encoding::{self, Encoding};
 use tusk_format::script::{ScriptError, Sink, Transaction};
@@ -80,9 +80,11 @@ impl<'a> DbSink<'a> {
 
     /// `ExecuteSqlCommand`: runs `text`; a failure is reported as `what` failed.
     fn execute(&mut self, text: &str, what: &str) -> Result<(), ScriptError> {
-        let result = self
-            .session_text(text)
-            .and_then(|t| self.session.execute(&t).map_err(|e| describe_db_error(&e)));
+        let result = self.session_text(text).and_then(|t| {
+            self.session
+                .execute(&t)
+                .map_err(|e| describe_db_error_in(&e, &t))
+        });
         match result {
             Ok(()) => Ok(()),
             Err(e) => self.fail(format!("{what}: {e}\nCommand was: {text}")),
@@ -161,7 +163,7 @@ impl Sink for DbSink<'_> {
             }
             Err(e) => self.fail(format!(
                 "could not execute query: {}\nCommand was: {}",
-                describe_db_error(&e),
+                describe_db_error_in(&e, &copy_stmt),
                 copy_stmt
             )),
         }

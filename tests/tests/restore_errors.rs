@@ -93,3 +93,55 @@ fn missing_role_and_extension_fail_as_upstream() {
         }
     }
 }
+
+/// An 18-only statement restored into 15 fails with a syntax error whose position libpq draws
+/// as a `LINE n:` excerpt and a `^`; tusk_restore prints the same. pg_restore 18 also fails on
+/// `SET transaction_timeout` there, which tusk leaves out on purpose: that error and the count
+/// it adds aside, the messages are the same.
+#[test]
+fn syntax_errors_point_where_libpq_points() {
+    let c18 = Cluster::shared(18);
+    let c15 = Cluster::shared(15);
+    let src = c18.new_database("newer").unwrap();
+    c18.psql(
+        &src,
+        "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL); \
+         INSERT INTO t (a) VALUES (1);",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("newer.dump");
+    run(
+        "pg_dump",
+        c18.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(&archive)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+    let outcome = |program: &Path| {
+        let db = c15.new_database("older").unwrap();
+        let out = run_unchecked(
+            "restore",
+            c15.command(program).args(["-d", &db]).arg(&archive),
+            None,
+        )
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).replace("pg_restore", "tusk_restore");
+        // Both lines of that error name it.
+        let lines: Vec<String> = stderr
+            .lines()
+            .filter(|l| !l.contains("transaction_timeout") && !l.contains("errors ignored"))
+            .map(str::to_owned)
+            .collect();
+        (out.status.code(), lines)
+    };
+    let theirs = outcome(&upstream_bin(18, "pg_restore").unwrap());
+    assert!(
+        theirs.1.iter().any(|l| l.starts_with("LINE ")),
+        "no position in pg_restore's messages: {:?}",
+        theirs.1
+    );
+    assert_eq!(outcome(&tusk_bin("tusk_restore").unwrap()), theirs);
+}
