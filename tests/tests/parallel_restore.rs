@@ -200,6 +200,16 @@ fn leader_options_match_pg_restore() {
     for (args, archive) in [
         (&["-j", "2", "--transaction-size=5"][..], &archive),
         (&["-j", "2"], &piped),
+        (&["-j", "2", "-s"], &archive),
+        (
+            &["-j", "2", "--section=pre-data", "--section=data"],
+            &archive,
+        ),
+        (&["-j", "3", "-O", "-x", "--no-comments"], &archive),
+        (
+            &["-j", "2", "-t", "pgbench_accounts", "-t", "parted_1"],
+            &archive,
+        ),
     ] {
         let theirs = c.new_database("par_opt_theirs").unwrap();
         let ours = c.new_database("par_opt_ours").unwrap();
