@@ -142,13 +142,9 @@ pub fn apply_connection_option(conn: &mut crate::ConnectOptions, opt: &Opt) -> b
     true
 }
 
-/// `-j/--jobs`: a count from 1 to `INT_MAX`, worded as upstream words the refusal.
+/// `-j/--jobs`: a count from 1 to `INT_MAX` (PG_MAX_JOBS), parsed and refused as upstream.
 pub fn parse_jobs(arg: &str) -> Result<u32, String> {
-    arg.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|j| (1..=i32::MAX as u32).contains(j))
-        .ok_or_else(|| format!("-j/--jobs must be in range 1..{}", i32::MAX))
+    option_parse_int(arg, "-j/--jobs", 1, i32::MAX).map(|j| j.unsigned_abs())
 }
 
 /// fe_utils' `option_parse_int`: an integer as strtol reads it (leading blanks, a sign,

@@ -145,3 +145,29 @@ fn syntax_errors_point_where_libpq_points() {
     );
     assert_eq!(outcome(&tusk_bin("tusk_restore").unwrap()), theirs);
 }
+
+/// Bad option values are refused before anything is read, with pg_restore's words.
+#[test]
+fn bad_job_counts_are_refused_as_upstream() {
+    let c = Cluster::shared(18);
+    for jobs in ["x", "0", "-1", "2x", "99999999999"] {
+        let outcome = |program: &Path| {
+            let out = run_unchecked(
+                "restore",
+                c.command(program)
+                    .args(["-j", jobs, "-d", "postgres", "/nonexistent"]),
+                None,
+            )
+            .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).replace("pg_restore", "tusk_restore"),
+            )
+        };
+        assert_eq!(
+            outcome(&tusk_bin("tusk_restore").unwrap()),
+            outcome(&upstream_bin(18, "pg_restore").unwrap()),
+            "-j {jobs}"
+        );
+    }
+}
