@@ -14,6 +14,7 @@ mod dberror;
 mod env;
 mod error;
 pub mod getopt;
+pub mod interrupt;
 mod keywords;
 mod observe;
 mod params;

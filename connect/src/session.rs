@@ -26,6 +26,7 @@ impl Session {
         opts: &ConnectOptions,
     ) -> Result<Session, ConnectError> {
         let conn = rt.block_on(crate::connect(params, opts))?;
+        crate::interrupt::register(conn.cancel_token());
         Ok(Session { rt, conn })
     }
 

@@ -56,6 +56,11 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             .build()
             .map_err(DumpError::Write)?,
     );
+    tusk_connect::interrupt::exit_on_signal(
+        &rt,
+        "tusk_dump",
+        tusk_format::output::remove_unfinished,
+    );
     let mut conn_opts: ConnectOptions = opts.conn.clone();
     conn_opts
         .application_name

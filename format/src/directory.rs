@@ -754,6 +754,7 @@ impl DirectoryWriter {
             .mode(0o700)
             .create(&temp)
             .map_err(file_error("could not create directory", path))?;
+        crate::output::register_unfinished(&temp);
 
         Ok(DirectoryWriter {
             shared: Arc::new(Shared {
@@ -882,6 +883,7 @@ impl DirectoryWriter {
             path: self.shown_target.clone(),
             source,
         })?;
+        crate::output::forget_unfinished(&self.shared.temp);
         self.committed = true;
         if sync {
             if let Some(parent) = self.target.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -910,6 +912,7 @@ impl Drop for DirectoryWriter {
         if !self.committed {
             self.shared.lock().abandoned = true;
             let _ = fs::remove_dir_all(&self.shared.temp);
+            crate::output::forget_unfinished(&self.shared.temp);
         }
     }
 }

@@ -6,6 +6,39 @@ use std::fs::File;
 use std::io;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+/// Temporary outputs not yet renamed into place: what an interrupted run must remove before it
+/// exits without unwinding (see [`remove_unfinished`]).
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Records a temporary file or directory as unfinished output.
+pub fn register_unfinished(path: &Path) {
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(path.to_owned());
+}
+
+/// The temporary output is complete (renamed) or removed already.
+pub fn forget_unfinished(path: &Path) {
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|p| p != path);
+}
+
+/// Removes every unfinished output: for a run stopped by a signal, which exits at once.
+pub fn remove_unfinished() {
+    let paths = std::mem::take(&mut *UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner));
+    for path in paths {
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+}
 
 /// Opening or finishing the output failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +81,7 @@ impl Output {
                 path: path.to_owned(),
                 source,
             })?;
+        register_unfinished(&temp_path);
         Ok(Output {
             file,
             paths: Some((temp_path, final_path)),
@@ -76,6 +110,7 @@ impl Output {
                 self.file.sync_all()?;
             }
             std::fs::rename(temp, fin)?;
+            forget_unfinished(temp);
             if sync {
                 if let Some(dir) = fin.parent().filter(|d| !d.as_os_str().is_empty()) {
                     // Make the rename itself durable.
@@ -92,6 +127,7 @@ impl Drop for Output {
     fn drop(&mut self) {
         if let (false, Some((temp, _))) = (self.committed, &self.paths) {
             let _ = std::fs::remove_file(temp);
+            forget_unfinished(temp);
         }
     }
 }

@@ -101,6 +101,11 @@ pub fn run(
             .enable_all()
             .build()?,
     );
+    tusk_connect::interrupt::exit_on_signal(
+        &rt,
+        "tusk_restore",
+        tusk_format::output::remove_unfinished,
+    );
     let mut conn_opts: ConnectOptions = opts.conn.clone();
     conn_opts
         .application_name
