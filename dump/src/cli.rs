@@ -57,6 +57,8 @@ pub struct Options {
     pub no_sync: bool,
     /// `--archive-version` (a tusk extension): the archive version to write.
     pub archive_version: Option<ArchiveVersion>,
+    /// `--manifest` (a tusk extension): `FILE.manifest.json` beside the archive.
+    pub manifest: bool,
     /// `-n/-N/-t/-T`, their `--filter` form, `--exclude-table-data`, `-b/-B`.
     pub filter: ObjectFilter,
     pub quote_all_identifiers: bool,
@@ -150,6 +152,7 @@ const SEQUENCE_DATA: i32 = 1021;
 const DEFAULT_ROWS_PER_INSERT: u32 = 1;
 /// tusk's own options, numbered apart from upstream's.
 const ARCHIVE_VERSION: i32 = 2000;
+const MANIFEST: i32 = 2001;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -267,6 +270,7 @@ const LONG: &[LongOpt] = &[
     opt("sequence-data", HasArg::No, SEQUENCE_DATA),
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
     opt("archive-version", HasArg::Required, ARCHIVE_VERSION),
+    opt("manifest", HasArg::No, MANIFEST),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -322,6 +326,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         sections: None,
         no_sync: false,
         archive_version: None,
+        manifest: false,
         filter: ObjectFilter::default(),
         quote_all_identifiers: false,
         disable_dollar_quoting: false,
@@ -433,6 +438,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             LOAD_VIA_PARTITION_ROOT => o.load_via_partition_root = true,
             DISABLE_TRIGGERS => o.disable_triggers = true,
             c if c == ch('S') => o.superuser = Some(arg),
+            MANIFEST => o.manifest = true,
             ARCHIVE_VERSION => {
                 o.archive_version = Some(match arg.as_str() {
                     "1.14" => ArchiveVersion::V1_14,
@@ -539,6 +545,11 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     if o.format == Format::Tar && o.compression.algorithm != CompressionAlgorithm::None {
         return Err(CliError::fatal(
             "compression is not supported by tar archive format",
+        ));
+    }
+    if o.manifest && (o.format == Format::Plain || o.file.as_deref().is_none_or(|f| f == "-")) {
+        return Err(CliError::fatal(
+            "option --manifest requires a custom, directory or tar archive written with -f/--file",
         ));
     }
     // Upstream refuses -Fc -j too; tusk writes a custom archive in parallel (format::custom_parallel).

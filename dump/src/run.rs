@@ -302,10 +302,35 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     session
         .execute("COMMIT")
         .map_err(DumpError::query("ending the dump transaction"))?;
-    match output {
-        Some(out) => Ok(out.commit(!opts.no_sync)?),
-        None => Ok(()),
+    if let Some(out) = output {
+        out.commit(!opts.no_sync)?;
     }
+    if opts.manifest {
+        write_manifest(
+            Path::new(opts.file.as_deref().unwrap_or_default()),
+            !opts.no_sync,
+        )?;
+    }
+    Ok(())
+}
+
+/// `--manifest`: the finished archive read back and described beside it.
+fn write_manifest(archive: &Path, sync: bool) -> Result<(), DumpError> {
+    let made_by = format!("tusk {}", env!("CARGO_PKG_VERSION"));
+    let (manifest, findings) = tusk_format::manifest::examine(archive, &made_by)
+        .map_err(|e| DumpError::Unsupported(format!("reading the archive back: {e}")))?;
+    if let Some(problem) = findings.iter().find(|f| !f.problems.is_empty()) {
+        return Err(DumpError::Unsupported(format!(
+            "the archive just written does not read back: {}: {}",
+            problem.what,
+            problem.problems.join("; ")
+        )));
+    }
+    let path = tusk_format::manifest::manifest_path(archive);
+    let mut out = Output::create(path.to_str())?;
+    serde_json::to_writer_pretty(out.file(), &manifest).map_err(|e| DumpError::Write(e.into()))?;
+    out.file().write_all(b"\n").map_err(DumpError::Write)?;
+    Ok(out.commit(sync)?)
 }
 
 /// The sessions that dump the data: the workers, or the leader when there are none.

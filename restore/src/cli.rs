@@ -58,6 +58,8 @@ pub enum Command {
     Help,
     Version,
     Restore(Box<Options>),
+    /// `--verify ARCHIVE` (a tusk extension): check an archive, restore nothing.
+    Verify(String),
 }
 
 /// A command-line problem, worded as upstream words it.
@@ -102,6 +104,8 @@ const NO_SUBSCRIPTIONS: i32 = 1014;
 const NO_STATISTICS: i32 = 1015;
 const STATISTICS: i32 = 1016;
 const STATISTICS_ONLY: i32 = 1017;
+/// tusk's own options, numbered apart from upstream's.
+const VERIFY: i32 = 2000;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -177,6 +181,7 @@ const LONG: &[LongOpt] = &[
     opt("statistics-only", HasArg::No, STATISTICS_ONLY),
     opt("filter", HasArg::Required, FILTER),
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
+    opt("verify", HasArg::No, VERIFY),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -200,6 +205,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     };
     let mut only = OnlyFlags::default();
     let mut format: Option<String> = None;
+    let mut verify = false;
     for opt in &parsed.opts {
         if getopt::apply_connection_option(&mut o.conn, opt) {
             continue;
@@ -269,6 +275,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             NO_STATISTICS => only.no_statistics = true,
             STATISTICS => only.with_statistics = true,
             STATISTICS_ONLY => only.statistics_only = true,
+            VERIFY => verify = true,
             // Not done yet; refusing beats silently ignoring them.
             code => {
                 let name = getopt::option_name(code, LONG);
@@ -286,6 +293,14 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             hint: true,
             from_getopt: false,
         });
+    }
+    if verify {
+        return match o.input.take().filter(|i| i != "-") {
+            Some(input) => Ok(Command::Verify(input)),
+            None => Err(CliError::fatal(
+                "option --verify requires the archive's file or directory name",
+            )),
+        };
     }
     if o.conn.dbname.is_none() && o.file.is_none() && !o.list {
         return Err(CliError::fatal(

@@ -10,3 +10,4 @@ pub mod error;
 pub mod parallel;
 pub mod run;
 pub mod schedule;
+pub mod verify;

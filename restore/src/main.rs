@@ -21,6 +21,14 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Ok(Command::Verify(archive)) => match tusk_restore::verify::run(&archive) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                log("error", &e.to_string());
+                ExitCode::FAILURE
+            }
+        },
         Ok(Command::Restore(opts)) => {
             let mut report = |msg: &str| log("error", msg);
             let mut warn = |msg: &str| log("warning", msg);
