@@ -8,7 +8,7 @@ use std::process::Output;
 
 use tusk_tests::compare::assert_same_database;
 use tusk_tests::fixtures;
-use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
+use tusk_tests::harness::{Cluster, outcome, run, run_unchecked, tusk_bin, upstream_bin};
 
 /// pgbench (foreign keys, so post-data entries lock tables against each other) plus tables
 /// whose data is loaded after a TRUNCATE (created in this run), a partitioned table, an
@@ -116,15 +116,10 @@ fn worker_errors_are_counted_per_entry() {
     .unwrap();
     let outcome = |program: &Path| {
         let db = c.new_database("par_err_to").unwrap();
-        let out = restore(c, program, &["-j", "2"], &archive, &db);
-        let mut lines: Vec<String> = String::from_utf8_lossy(&out.stderr)
-            .replace("pg_restore", "tusk_restore")
-            .lines()
-            .map(str::to_owned)
-            .collect();
+        let mut cmd = c.command(program);
+        cmd.args(["-j", "2", "-d", &db]).arg(&archive);
         // Workers finish in any order.
-        lines.sort();
-        (out.status.code(), lines)
+        outcome(&mut cmd, true).unwrap()
     };
     let theirs = outcome(&upstream_bin(18, "pg_restore").unwrap());
     assert!(
@@ -164,11 +159,9 @@ fn tar_is_refused_as_upstream() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dump(c, 18, "t", dir.path(), &src);
     let outcome = |program: &Path| {
-        let out = restore(c, program, &["-j", "2"], &archive, &src);
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).replace("pg_restore", "tusk_restore"),
-        )
+        let mut cmd = c.command(program);
+        cmd.args(["-j", "2", "-d", &src]).arg(&archive);
+        outcome(&mut cmd, false).unwrap()
     };
     assert_eq!(
         outcome(&tusk_bin("tusk_restore").unwrap()),

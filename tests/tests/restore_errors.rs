@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use tusk_tests::harness::{Cluster, run, run_unchecked, tusk_bin, upstream_bin};
+use tusk_tests::harness::{Cluster, outcome, run, run_unchecked, tusk_bin, upstream_bin};
 
 /// A PostgreSQL 15 database using a role that only that cluster has and adminpack, an
 /// extension PostgreSQL 18 no longer ships.
@@ -57,25 +57,9 @@ fn missing_role_and_extension_fail_as_upstream() {
         ] {
             let outcome = |program: &Path| {
                 let db = c18.new_database("lacking_to").unwrap();
-                let out = run_unchecked(
-                    "restore",
-                    c18.command(program)
-                        .args(args)
-                        .args(["-d", &db])
-                        .arg(&archive),
-                    None,
-                )
-                .unwrap();
-                let mut lines: Vec<String> = String::from_utf8_lossy(&out.stderr)
-                    .replace("pg_restore", "tusk_restore")
-                    .lines()
-                    .map(str::to_owned)
-                    .collect();
-                // Parallel workers finish in any order.
-                if args.contains(&"-j") {
-                    lines.sort();
-                }
-                (out.status.code(), lines)
+                let mut cmd = c18.command(program);
+                cmd.args(args).args(["-d", &db]).arg(&archive);
+                outcome(&mut cmd, args.contains(&"-j")).unwrap()
             };
             let theirs = outcome(&pg_restore);
             // adminpack fails everywhere; the role too, unless ownership and grants are off.
@@ -152,17 +136,9 @@ fn bad_job_counts_are_refused_as_upstream() {
     let c = Cluster::shared(18);
     for jobs in ["x", "0", "-1", "2x", "99999999999"] {
         let outcome = |program: &Path| {
-            let out = run_unchecked(
-                "restore",
-                c.command(program)
-                    .args(["-j", jobs, "-d", "postgres", "/nonexistent"]),
-                None,
-            )
-            .unwrap();
-            (
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr).replace("pg_restore", "tusk_restore"),
-            )
+            let mut cmd = c.command(program);
+            cmd.args(["-j", jobs, "-d", "postgres", "/nonexistent"]);
+            outcome(&mut cmd, false).unwrap()
         };
         assert_eq!(
             outcome(&tusk_bin("tusk_restore").unwrap()),

@@ -23,6 +23,6 @@ pub use cluster::{Auth, Cluster, ClusterOptions, SUPERUSER};
 pub use error::{HarnessError, Result, describe};
 pub use tls::{TestCa, TlsFiles, make_test_ca};
 pub use tools::{
-    MAJORS, fetch_script, pg_bin_dir, run, run_stdout, run_unchecked, supports_restrict_key,
-    tool_version, tusk_bin, upstream_bin,
+    MAJORS, fetch_script, outcome, pg_bin_dir, run, run_stdout, run_unchecked,
+    supports_restrict_key, tool_version, tusk_bin, upstream_bin,
 };

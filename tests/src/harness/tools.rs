@@ -46,6 +46,21 @@ pub fn run_stdout(what: &str, cmd: &mut Command, input: Option<&[u8]>) -> Result
     })
 }
 
+/// How a command ended, for comparing tusk with upstream: the exit status and stderr with
+/// upstream's program names turned into tusk's, its lines sorted when `sorted` (parallel
+/// workers report in any order).
+pub fn outcome(cmd: &mut Command, sorted: bool) -> Result<(Option<i32>, Vec<String>)> {
+    let out = run_unchecked("command", cmd, None)?;
+    let stderr = String::from_utf8_lossy(&out.stderr)
+        .replace("pg_restore", "tusk_restore")
+        .replace("pg_dump", "tusk_dump");
+    let mut lines: Vec<String> = stderr.lines().map(str::to_owned).collect();
+    if sorted {
+        lines.sort();
+    }
+    Ok((out.status.code(), lines))
+}
+
 /// Runs `cmd` and returns its output whatever the exit status, for callers
 /// that expect failures (wrong password, and so on).
 pub fn run_unchecked(what: &str, cmd: &mut Command, input: Option<&[u8]>) -> Result<Output> {
