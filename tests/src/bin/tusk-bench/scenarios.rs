@@ -1,8 +1,5 @@
-//! `cargo run --release -p tusk-tests --bin tusk-bench -- SCENARIO [options]`: tusk measured
-//! side by side with upstream in one run, on a throwaway server, because these machines are
-//! too noisy for figures taken at different times to be compared.
-//!
-//! Scenarios:
+//! The two single scenarios the README cites, kept apart from the suite because each holds
+//! tusk to a target and fails when it misses it:
 //! - `memory [--gb N]` (default 2): one table of N GB; peak RSS and wall time of
 //!   `tusk_dump -Fc -j 4` against `pg_dump -Fd -j 4` (upstream cannot write a custom archive in
 //!   parallel). tusk's target is a peak under 200 MB however big the table: fails otherwise.
@@ -12,108 +9,16 @@
 //!   target is to be at least as fast: fails otherwise.
 
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::resource::{UsageWho, getrusage};
-use tusk_tests::harness::{Cluster, HarnessError, describe, run, tusk_bin};
+use tusk_tests::harness::{Cluster, HarnessError, run, tusk_bin};
+
+use crate::measure::measure;
+use crate::suite::disk_usage;
 
 const MEMORY_TARGET_MB: u64 = 200;
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("memory") => number(&args[1..], "--gb", 2).and_then(memory),
-        Some("restore") => number(&args[1..], "--scale", 50).and_then(restore),
-        Some("rusage") => rusage(&args[1..]),
-        _ => Err(HarnessError::Other(
-            "usage: tusk-bench memory [--gb N] | restore [--scale N]".to_owned(),
-        )),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tusk-bench: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// A scenario's one option, `FLAG N` with N positive, or its default.
-fn number(args: &[String], flag: &str, default: u64) -> Result<u64, HarnessError> {
-    match args {
-        [] => Ok(default),
-        [f, n] if f == flag => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
-            HarnessError::Other(format!("{flag} wants a positive integer, not {n:?}"))
-        }),
-        _ => Err(HarnessError::Other(format!(
-            "unexpected arguments {args:?}"
-        ))),
-    }
-}
-
-/// One measured run of a command.
-struct Measured {
-    wall: Duration,
-    /// The largest resident set of the command or of any descendant it waited for (pg_dump's
-    /// forked workers).
-    peak_rss_kb: u64,
-}
-
-/// Runs `cmd` under a fresh copy of this program (`tusk-bench rusage CMD...`), whose only
-/// children are `cmd` and its descendants, so its children's peak RSS is `cmd`'s alone.
-fn measure(what: &str, cmd: &mut Command) -> Result<Measured, HarnessError> {
-    let me = std::env::current_exe()
-        .map_err(|e| HarnessError::Other(format!("finding tusk-bench itself: {e}")))?;
-    let mut wrapped = Command::new(me);
-    wrapped
-        .arg("rusage")
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => wrapped.env(key, v),
-            None => wrapped.env_remove(key),
-        };
-    }
-    let t = Instant::now();
-    let output = wrapped
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| HarnessError::Other(format!("starting {what}: {e}")))?;
-    let wall = t.elapsed();
-    let report = String::from_utf8_lossy(&output.stdout);
-    match (output.status.success(), report.trim().parse()) {
-        (true, Ok(peak_rss_kb)) => Ok(Measured { wall, peak_rss_kb }),
-        _ => Err(HarnessError::Other(format!(
-            "{what} failed ({}): {}",
-            output.status,
-            describe(cmd)
-        ))),
-    }
-}
-
-/// `tusk-bench rusage CMD ARGS...`: runs CMD with its output discarded, and prints the peak RSS
-/// in kB of CMD and its reaped descendants; fails as CMD fails.
-fn rusage(args: &[String]) -> Result<(), HarnessError> {
-    let [program, args @ ..] = args else {
-        return Err(HarnessError::Other("rusage wants a command".to_owned()));
-    };
-    let status = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| HarnessError::Other(format!("starting {program}: {e}")))?;
-    if !status.success() {
-        return Err(HarnessError::Other(format!("{program} failed: {status}")));
-    }
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)
-        .map_err(|e| HarnessError::Other(format!("getrusage: {e}")))?;
-    println!("{}", usage.max_rss());
-    Ok(())
-}
-
-fn memory(gb: u64) -> Result<(), HarnessError> {
+pub fn memory(gb: u64) -> Result<(), HarnessError> {
     let dump = tusk_bin("tusk_dump")?;
     let cluster = Cluster::start(18)?;
     let db = cluster.new_database("memory")?;
@@ -200,7 +105,7 @@ fn memory(gb: u64) -> Result<(), HarnessError> {
     Ok(())
 }
 
-fn restore(scale: u64) -> Result<(), HarnessError> {
+pub fn restore(scale: u64) -> Result<(), HarnessError> {
     const ROUNDS: usize = 3;
     let tusk_restore = tusk_bin("tusk_restore")?;
     let cluster = Cluster::start(18)?;
@@ -248,7 +153,7 @@ fn restore(scale: u64) -> Result<(), HarnessError> {
                 cluster.upstream("pg_restore")
             };
             cmd.args(["-j", "2", "-d", &target]).arg(&archive);
-            let m = measure(if k == 0 { "tusk_restore" } else { "pg_restore" }, &mut cmd)?;
+            let m = measure(if k == 0 { "tusk_restore" } else { "pg_restore" }, &cmd)?;
             best[k] = best[k].min(m.wall);
             cluster.drop_database(&target)?;
         }
@@ -265,18 +170,4 @@ fn restore(scale: u64) -> Result<(), HarnessError> {
         )));
     }
     Ok(())
-}
-
-/// Bytes of a file, or of every file under a directory.
-fn disk_usage(path: &Path) -> u64 {
-    if path.is_dir() {
-        std::fs::read_dir(path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| disk_usage(&e.path()))
-            .sum()
-    } else {
-        std::fs::metadata(path).map_or(0, |m| m.len())
-    }
 }
