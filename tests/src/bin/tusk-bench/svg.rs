@@ -29,7 +29,7 @@ pub fn chart(results: &[WorkloadResult]) -> String {
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
          font-family=\"sans-serif\" font-size=\"12\">\n\
-         <text x=\"{LABEL_WIDTH}\" y=\"20\" font-weight=\"bold\">wall time upstream/tusk \
+         <text x=\"10\" y=\"20\" font-weight=\"bold\">wall time upstream/tusk \
          (median, min–max; above 1: tusk is faster)</text>\n"
     );
     for (i, (label, ratio)) in bars.iter().enumerate() {

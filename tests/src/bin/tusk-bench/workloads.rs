@@ -236,7 +236,9 @@ fn realistic(events: u64) -> Vec<String> {
              md5(g || 'a') || md5(g || 'b') || left(md5(g || 'c'), 2), \
              jsonb_build_object('source', (ARRAY['web', 'ios', 'android'])[g % 3 + 1], \
                  'version', g % 17, 'flags', jsonb_build_array(g % 2 = 0, g % 3 = 0), \
-                 'ref', g % 1000) \
+                 'ref', g % 1000, 'path', '/shop/items/' || (g * 31 % 50000), \
+                 'referrer', (ARRAY['https://www.example.com/', \
+                     'https://search.example.org/?q=boots', ''])[g % 3 + 1]) \
              FROM generate_series(1::bigint, {events}) g"
         ),
         "CREATE INDEX events_at ON events (at)".to_owned(),
