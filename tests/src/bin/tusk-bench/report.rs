@@ -14,8 +14,8 @@ pub struct Side {
     pub cpu: Spread,
     /// The greatest over the runs.
     pub peak_rss_kb: u64,
-    /// The archive written; `None` for a restore.
-    pub output_bytes: Option<u64>,
+    /// The archive a dump wrote, or the one a restore read.
+    pub archive_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,46 +43,50 @@ pub struct WorkloadResult {
 
 /// One workload's table, with a heading and the floor beneath it.
 pub fn markdown(w: &WorkloadResult) -> String {
-    let mut out = format!(
-        "### {}: {} ({} MB on disk, {} MB of COPY text; {} alternating runs)\n\n",
+    format!(
+        "### {}: {} ({} MB on disk, {} MB of COPY text; {} alternating runs)\n\n{}\n\
+         Floor (the server sending the COPY text of every table to a client that discards it, \
+         serially): {:.1} s, {:.1} MB/s.\n",
         w.name,
         w.description,
         mb(w.database_bytes),
         mb(w.copy_bytes),
-        w.runs
-    );
-    out.push_str(
+        w.runs,
+        pairs_table(&w.pairs, Some(w.copy_bytes)),
+        w.floor,
+        w.copy_bytes as f64 / MB / w.floor
+    )
+}
+
+/// A row per command, the ratio on tusk's; rates of `copy_bytes` where known and the pair
+/// moves data.
+pub fn pairs_table(pairs: &[PairResult], copy_bytes: Option<u64>) -> String {
+    let mut out = String::from(
         "| run | command | wall median (min–max) | CPU | peak RSS | archive | MB/s | \
          upstream/tusk median (min–max) |\n\
          | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
-    for pair in &w.pairs {
+    for pair in pairs {
         for (label, side, ratio) in [
             (pair.label.as_str(), &pair.upstream, String::new()),
             ("", &pair.tusk, spread(&pair.ratio, 2, "")),
         ] {
-            let rate = if pair.moves_data {
-                format!("{:.1}", w.copy_bytes as f64 / MB / side.wall.median)
-            } else {
-                "–".to_owned()
+            let rate = match copy_bytes {
+                Some(bytes) if pair.moves_data => {
+                    format!("{:.1}", bytes as f64 / MB / side.wall.median)
+                }
+                _ => "–".to_owned(),
             };
             out.push_str(&format!(
-                "| {label} | `{}` | {} | {:.1} s | {} MB | {} | {rate} | {ratio} |\n",
+                "| {label} | `{}` | {} | {:.1} s | {} MB | {} MB | {rate} | {ratio} |\n",
                 side.command,
                 spread(&side.wall, 1, " s"),
                 side.cpu.median,
                 side.peak_rss_kb.div_ceil(1024),
-                side.output_bytes
-                    .map_or_else(|| "–".to_owned(), |b| format!("{} MB", mb(b))),
+                mb(side.archive_bytes),
             ));
         }
     }
-    out.push_str(&format!(
-        "\nFloor (the server sending the COPY text of every table to a client that discards \
-         it, serially): {:.1} s, {:.1} MB/s.\n",
-        w.floor,
-        w.copy_bytes as f64 / MB / w.floor
-    ));
     out
 }
 
@@ -106,7 +110,7 @@ fn mb(bytes: u64) -> String {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::{PairResult, Side, WorkloadResult, markdown, mb};
+    use super::{PairResult, Side, WorkloadResult, markdown, mb, pairs_table};
     use crate::stats::Spread;
 
     fn spread(median: f64, min: f64, max: f64) -> Spread {
@@ -114,12 +118,12 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn sample() -> WorkloadResult {
-        let side = |command: &str, wall: f64, output_bytes| Side {
+        let side = |command: &str, wall: f64, archive_bytes| Side {
             command: command.to_owned(),
             wall: spread(wall, wall - 1.0, wall + 1.0),
             cpu: spread(wall / 2.0, 0.0, 0.0),
             peak_rss_kb: 8000,
-            output_bytes,
+            archive_bytes,
         };
         WorkloadResult {
             name: "realistic".to_owned(),
@@ -131,20 +135,30 @@ pub(crate) mod tests {
             pairs: vec![
                 PairResult {
                     label: "custom, gzip".to_owned(),
-                    upstream: side("pg_dump -Fc", 42.0, Some(300 * 1024 * 1024)),
-                    tusk: side("tusk_dump -Fc -j 2", 21.0, Some(301 * 1024 * 1024)),
+                    upstream: side("pg_dump -Fc", 42.0, 300 * 1024 * 1024),
+                    tusk: side("tusk_dump -Fc -j 2", 21.0, 301 * 1024 * 1024),
                     ratio: spread(2.0, 1.9, 2.1),
                     moves_data: true,
                 },
                 PairResult {
                     label: "restore -j 2".to_owned(),
-                    upstream: side("pg_restore -j 2", 24.0, None),
-                    tusk: side("tusk_restore -j 2", 12.0, None),
+                    upstream: side("pg_restore -j 2", 24.0, 300 * 1024 * 1024),
+                    tusk: side("tusk_restore -j 2", 12.0, 300 * 1024 * 1024),
                     ratio: spread(2.0, 1.5, 2.5),
                     moves_data: false,
                 },
             ],
         }
+    }
+
+    #[test]
+    fn without_copy_bytes_no_rate_is_shown() {
+        let table = pairs_table(&sample().pairs[..1], None);
+        assert!(table.ends_with(
+            "| custom, gzip | `pg_dump -Fc` | 42.0 s (41.0–43.0) | 21.0 s | 8 MB | 300 MB | – |  |\n\
+             |  | `tusk_dump -Fc -j 2` | 21.0 s (20.0–22.0) | 10.5 s | 8 MB | 301 MB | – | 2.00 \
+             (1.90–2.10) |\n"
+        ));
     }
 
     #[test]
@@ -165,8 +179,8 @@ pub(crate) mod tests {
 | --- | --- | --- | --- | --- | --- | --- | --- |
 | custom, gzip | `pg_dump -Fc` | 42.0 s (41.0–43.0) | 21.0 s | 8 MB | 300 MB | 20.0 |  |
 |  | `tusk_dump -Fc -j 2` | 21.0 s (20.0–22.0) | 10.5 s | 8 MB | 301 MB | 40.0 | 2.00 (1.90–2.10) |
-| restore -j 2 | `pg_restore -j 2` | 24.0 s (23.0–25.0) | 12.0 s | 8 MB | – | – |  |
-|  | `tusk_restore -j 2` | 12.0 s (11.0–13.0) | 6.0 s | 8 MB | – | – | 2.00 (1.50–2.50) |
+| restore -j 2 | `pg_restore -j 2` | 24.0 s (23.0–25.0) | 12.0 s | 8 MB | 300 MB | – |  |
+|  | `tusk_restore -j 2` | 12.0 s (11.0–13.0) | 6.0 s | 8 MB | 300 MB | – | 2.00 (1.50–2.50) |
 
 Floor (the server sending the COPY text of every table to a client that discards it, \
              serially): 9.6 s, 87.5 MB/s.

@@ -195,14 +195,17 @@ const LOB_PAIRS: [Pair; 2] = [
         tusk: &["-Fc", "-j", "2"],
         moves_data: true,
     },
-    Pair {
-        label: "restore -j 2 of pg_dump -Fc",
-        kind: Kind::Restore { archive: &["-Fc"] },
-        upstream: &["-j", "2"],
-        tusk: &["-j", "2"],
-        moves_data: true,
-    },
+    RESTORE_CUSTOM,
 ];
+
+/// Also the `restore` scenario's.
+pub const RESTORE_CUSTOM: Pair = Pair {
+    label: "restore -j 2 of pg_dump -Fc",
+    kind: Kind::Restore { archive: &["-Fc"] },
+    upstream: &["-j", "2"],
+    tusk: &["-j", "2"],
+    moves_data: true,
+};
 
 /// One user for every three events, as in the database issue 8 measured.
 fn users(events: u64) -> u64 {
