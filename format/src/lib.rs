@@ -29,6 +29,7 @@ pub mod encoding;
 pub mod error;
 pub mod filter;
 pub mod list;
+pub mod member_thread;
 pub mod output;
 pub mod primitive;
 pub mod quote;
