@@ -342,6 +342,8 @@ impl DataSink for BlobsCopy<'_> {
 /// An archive whose members several threads may write at once, each member by a callback
 /// given its writer: `fill` streams the payload, the archive ends the member when it returns
 /// `Ok`. A failed member leaves the archive unfinishable. Errors of `fill` (`E`) pass through.
+/// Writers that compress run `fill` beside the member's own thread
+/// ([`write_through_thread`](crate::member_thread::write_through_thread)).
 pub trait ConcurrentWrite: Sync {
     fn write_data<E: From<FormatError>>(
         &self,
@@ -364,7 +366,7 @@ impl ConcurrentWrite for crate::directory::DirectoryWriter {
         fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut member = self.member_writer(dump_id)?;
-        fill(&mut member)?;
+        crate::member_thread::write_through_thread(&mut member, fill)?;
         Ok(member.finish()?)
     }
 
@@ -384,7 +386,8 @@ impl ConcurrentWrite for crate::directory::DirectoryWriter {
 }
 
 /// A writer that takes one member at a time (tar) shared between threads: a member waits for
-/// the one being written to end.
+/// the one being written to end. Tar cannot compress, so members are written on the caller's
+/// thread.
 pub struct OneAtATime<W: ArchiveWrite + Send>(std::sync::Mutex<W>);
 
 impl<W: ArchiveWrite + Send> OneAtATime<W> {

@@ -20,6 +20,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use crate::archive::{BlobsWrite, ConcurrentWrite};
 use crate::custom::{BlobsEncoder, BlockOut, CustomWriter, DataEncoder};
 use crate::error::FormatError;
+use crate::member_thread::write_through_thread;
 use crate::spill::SpillFile;
 use crate::toc::{Compression, DumpId};
 
@@ -218,12 +219,12 @@ impl<W: Write + Seek + Send> ConcurrentWrite for ParallelCustomWriter<W> {
         match self.place()? {
             Place::Archive(writer) => self.direct(writer, |writer| {
                 let mut member = writer.data(dump_id)?;
-                fill(&mut member)?;
+                write_through_thread(&mut member, fill)?;
                 Ok(member.finish()?)
             }),
             Place::Spill(out) => {
                 let mut enc = DataEncoder::new(out, dump_id, self.compression)?;
-                fill(&mut enc)?;
+                write_through_thread(&mut enc, fill)?;
                 let file = enc.finish()?.file;
                 Ok(self.hand_in(Spooled {
                     dump_id,

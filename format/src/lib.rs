@@ -30,6 +30,7 @@ pub mod error;
 pub mod filter;
 pub mod list;
 pub mod manifest;
+pub mod member_thread;
 pub mod output;
 pub mod primitive;
 pub mod quote;
