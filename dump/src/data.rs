@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use tokio_postgres::types::Type;
 use tusk_connect::Session;
 use tusk_format::archive::{BlobsWrite, ConcurrentWrite};
 use tusk_format::custom::DataSink;
@@ -209,9 +210,15 @@ impl<'a> LiveData<'a> {
 }
 
 impl LiveData<'_> {
-    /// Streams the large objects of a BLOBS entry, each read in 16 kB pieces as pg_dump reads
-    /// them (`lo_read` with LOBBUFSIZE), inside the dump's snapshot.
+    /// Streams the large objects of a BLOBS entry inside the dump's snapshot, handed on in
+    /// 16 kB pieces as pg_dump's `lo_read` with LOBBUFSIZE hands them on, so an archive's
+    /// chunks are the same. pg_dump needs an lo_open, an lo_read per piece and an lo_close for
+    /// each object; tusk reads the first 64 kB of a hundred objects in one query (`lo_get`),
+    /// and the rest of a bigger one a megabyte at a time, so memory stays bounded.
     fn large_objects(&mut self, te: &TocEntry, out: &mut dyn DataSink) -> Result<(), DumpError> {
+        const BATCH: usize = 100;
+        const FIRST: i32 = 64 * 1024;
+        const REST: i32 = 1 << 20;
         let Some(Subject::LargeObjects(a, b)) = self.graph.get(te.dump_id).map(|o| o.subject)
         else {
             return Err(DumpError::Unsupported(format!(
@@ -228,34 +235,64 @@ impl LiveData<'_> {
             .map(|l| l.oid)
             .collect();
         oids.sort_unstable();
-        for oid in oids {
-            let action = format!("reading large object {oid}");
-            let rows = self
-                .session
-                .query(&format!("SELECT pg_catalog.lo_open('{oid}', 262144)"))
-                .map_err(DumpError::query(&action))?;
-            let fd: i32 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(-1);
-            out.start_lo(oid).map_err(DumpError::Write)?;
-            loop {
-                let rows = self
-                    .session
-                    .query(&format!("SELECT pg_catalog.loread({fd}, 16384)"))
-                    .map_err(DumpError::query(&action))?;
-                let chunk: Vec<u8> = rows
-                    .first()
-                    .and_then(|r| r.try_get(0).ok())
-                    .unwrap_or_default();
-                if chunk.is_empty() {
-                    break;
-                }
-                out.data(&chunk).map_err(DumpError::Write)?;
+        for batch in oids.chunks(BATCH) {
+            let action = format!("reading large objects {}..{}", batch[0], batch[batch.len() - 1]);
+            let heads = self.read_large_objects(
+                "SELECT pg_catalog.lo_get(o, 0, $2) FROM pg_catalog.unnest($1::pg_catalog.oid[]) \
+                 WITH ORDINALITY AS u(o, n) ORDER BY n",
+                &[(&batch, Type::OID_ARRAY), (&FIRST, Type::INT4)],
+                &action,
+            )?;
+            if heads.len() != batch.len() {
+                return Err(DumpError::Catalog(format!(
+                    "{action}: {} results for {} objects",
+                    heads.len(),
+                    batch.len()
+                )));
             }
-            self.session
-                .execute(&format!("SELECT pg_catalog.lo_close({fd})"))
-                .map_err(DumpError::query(&action))?;
-            out.end_lo().map_err(DumpError::Write)?;
+            for (&oid, head) in batch.iter().zip(heads) {
+                out.start_lo(oid).map_err(DumpError::Write)?;
+                let mut chunk = head;
+                let mut offset = i64::from(FIRST);
+                let mut size = FIRST;
+                loop {
+                    for piece in chunk.chunks(16 * 1024) {
+                        out.data(piece).map_err(DumpError::Write)?;
+                    }
+                    if chunk.len() < size as usize {
+                        break;
+                    }
+                    size = REST;
+                    chunk = self
+                        .read_large_objects(
+                            "SELECT pg_catalog.lo_get($1, $2, $3)",
+                            &[(&oid, Type::OID), (&offset, Type::INT8), (&size, Type::INT4)],
+                            &format!("reading large object {oid}"),
+                        )?
+                        .pop()
+                        .unwrap_or_default();
+                    offset += i64::from(REST);
+                }
+                out.end_lo().map_err(DumpError::Write)?;
+            }
         }
         Ok(())
+    }
+
+    /// One `lo_get` query's results, in one round trip (no separate prepare).
+    fn read_large_objects(
+        &self,
+        sql: &str,
+        params: &[(&(dyn tokio_postgres::types::ToSql + Sync), Type)],
+        action: &str,
+    ) -> Result<Vec<Vec<u8>>, DumpError> {
+        let rows = self
+            .session
+            .run(self.session.client().query_typed(sql, params))
+            .map_err(DumpError::query(action))?;
+        rows.iter()
+            .map(|r| r.try_get(0).map_err(DumpError::query(action)))
+            .collect()
     }
 }
 

@@ -1,4 +1,5 @@
-//! A 100 MB text value dumped by tusk_dump as pg_dump 18 dumps it. Built with repeat() in its
+//! A 100 MB text value, and a large object of 3 MB (read in more than one piece), dumped by
+//! tusk_dump as pg_dump 18 dumps them. Built with repeat() in its
 //! own database (not in the shared fixture), dumped to files, compared in 64 kB chunks after
 //! the header so the test holds no whole copy of the value.
 
@@ -53,7 +54,8 @@ fn big_value(major: u32) {
     c.psql(
         &db,
         "CREATE TABLE big (id integer, t text);
-         INSERT INTO big VALUES (1, repeat(E'0123456789abc\\\\def\\tghi\\n', 4194304)), (2, 'small');",
+         INSERT INTO big VALUES (1, repeat(E'0123456789abc\\\\def\\tghi\\n', 4194304)), (2, 'small');
+         SELECT lo_from_bytea(0, decode(repeat('00ff17', 1000000) || 'ab', 'hex'));",
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
