@@ -21,7 +21,7 @@ use crate::archive::{BlobsWrite, ConcurrentWrite};
 use crate::custom::{BlobsEncoder, BlockOut, CustomWriter, DataEncoder, piece_frame};
 use crate::error::FormatError;
 use crate::member_thread::write_through_thread;
-use crate::pieces::{DonePiece, Piece, PieceSets};
+use crate::pieces::{Piece, PieceSets};
 use crate::spill::SpillFile;
 use crate::toc::{Compression, DumpId};
 
@@ -80,8 +80,9 @@ pub struct ParallelCustomWriter<W: Write + Seek + Send> {
     freed: Condvar,
     spill_dir: Option<PathBuf>,
     compression: Compression,
-    /// Pieces of split members waiting for the rest of their member.
-    pieces: PieceSets,
+    /// Pieces of split members waiting for the rest of their member: each piece's spill file,
+    /// and the Adler-32 and length of what went in.
+    pieces: PieceSets<(SpillFile, u32, u64)>,
 }
 
 /// A spill file counting what went in, as a member's output.
@@ -306,21 +307,16 @@ impl<W: Write + Seek + Send> ConcurrentWrite for ParallelCustomWriter<W> {
         let mut enc = DataEncoder::piece(out, dump_id, self.compression, piece.is_last())?;
         write_through_thread(&mut enc, fill)?;
         let (out, adler, len) = enc.finish_piece()?;
-        let done = DonePiece {
-            file: out.file,
-            adler,
-            len,
-        };
-        let Some(all) = self.pieces.add(dump_id, piece, done) else {
+        let Some(all) = self.pieces.add(dump_id, piece, (out.file, adler, len)) else {
             return Ok(());
         };
-        let sums: Vec<(u32, u64)> = all.iter().map(|p| (p.adler, p.len)).collect();
+        let sums: Vec<(u32, u64)> = all.iter().map(|&(_, adler, len)| (adler, len)).collect();
         let (head, tail) = piece_frame(dump_id, self.compression, &sums)?;
         Ok(self.hand_in(Spooled {
             dump_id,
             blobs: false,
             head,
-            files: all.into_iter().map(|p| p.file).collect(),
+            files: all.into_iter().map(|(file, ..)| file).collect(),
             tail,
         })?)
     }

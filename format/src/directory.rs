@@ -26,7 +26,7 @@ use crate::compress::{self, CodecError, FileCompressor, FileDecompressor, file_s
 use crate::custom::DataSink;
 use crate::encoding::Encoding;
 use crate::error::FormatError;
-use crate::pieces::{DonePiece, Piece, PieceSets};
+use crate::pieces::{Piece, PieceSets};
 use crate::primitive::{ByteReader, What, put_str};
 use crate::spill::SpillFile;
 use crate::toc::{
@@ -690,7 +690,7 @@ pub struct DirectoryWriter {
     order: Vec<DumpId>,
     committed: bool,
     /// Pieces of split members waiting for the rest of their member.
-    pieces: PieceSets,
+    pieces: PieceSets<SpillFile>,
 }
 
 impl DirectoryWriter {
@@ -854,12 +854,7 @@ impl DirectoryWriter {
                     source,
                 },
             })?;
-        let done = DonePiece {
-            file,
-            adler: 0,
-            len: 0,
-        };
-        match self.pieces.add(dump_id, piece, done) {
+        match self.pieces.add(dump_id, piece, file) {
             Some(all) => Ok(self.member_from_pieces(dump_id, all)?),
             None => Ok(()),
         }
@@ -868,7 +863,7 @@ impl DirectoryWriter {
     fn member_from_pieces(
         &self,
         dump_id: DumpId,
-        pieces: Vec<DonePiece>,
+        pieces: Vec<SpillFile>,
     ) -> Result<(), FormatError> {
         self.shared.claim(dump_id, false)?;
         let name = format!(
@@ -877,7 +872,7 @@ impl DirectoryWriter {
         );
         let written = self.shared.create(&name).and_then(|(path, mut file)| {
             for mut piece in pieces {
-                let part = piece.file.rewind().map_err(FormatError::TempFile)?;
+                let part = piece.rewind().map_err(FormatError::TempFile)?;
                 io::copy(part, &mut file)
                     .map_err(file_error("could not write to output file", &path))?;
             }

@@ -1,11 +1,10 @@
 //! A table's data member split between threads: each piece of its rows is compressed apart
-//! into a spill file, and the member is put together, in piece order, by whoever finishes
+//! (into a spill file), and the member is put together, in piece order, by whoever finishes
 //! the last piece.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::spill::SpillFile;
 use crate::toc::DumpId;
 
 /// Which piece of a member, out of how many.
@@ -21,25 +20,18 @@ impl Piece {
     }
 }
 
-/// A finished piece: its compressed bytes, and the Adler-32 and length of what went in.
-pub(crate) struct DonePiece {
-    pub(crate) file: SpillFile,
-    pub(crate) adler: u32,
-    pub(crate) len: u64,
+/// The finished pieces (what the writer keeps of each, `T`) of members not complete yet.
+pub(crate) struct PieceSets<T>(Mutex<HashMap<DumpId, Vec<Option<T>>>>);
+
+impl<T> Default for PieceSets<T> {
+    fn default() -> Self {
+        PieceSets(Mutex::new(HashMap::new()))
+    }
 }
 
-/// The finished pieces of members not complete yet.
-#[derive(Default)]
-pub(crate) struct PieceSets(Mutex<HashMap<DumpId, Vec<Option<DonePiece>>>>);
-
-impl PieceSets {
+impl<T> PieceSets<T> {
     /// Records `done`; returns the member's pieces in order once it was the last missing.
-    pub(crate) fn add(
-        &self,
-        dump_id: DumpId,
-        piece: Piece,
-        done: DonePiece,
-    ) -> Option<Vec<DonePiece>> {
+    pub(crate) fn add(&self, dump_id: DumpId, piece: Piece, done: T) -> Option<Vec<T>> {
         // Every update under the lock is a single step; a panic leaves it consistent.
         let mut sets = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let set = sets
