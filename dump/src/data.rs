@@ -8,6 +8,7 @@ use tokio_postgres::types::Type;
 use tusk_connect::Session;
 use tusk_format::archive::{BlobsWrite, ConcurrentWrite};
 use tusk_format::custom::DataSink;
+use tusk_format::pieces::Piece;
 use tusk_format::script::{DataSource, ScriptError};
 use tusk_format::{Encoding, Toc, TocEntry};
 
@@ -29,11 +30,43 @@ pub struct DataOptions {
     pub encoding: Encoding,
 }
 
+/// Tables of at least this many pages are split between workers (unless
+/// `TUSK_SPLIT_MIN_PAGES` says otherwise, which tests use to split small tables).
+const SPLIT_MIN_PAGES: u64 = 2 * 16384;
+
+/// The first server with TID range scans, which read a piece's blocks without the rest.
+const SPLIT_MIN_SERVER: u32 = 140000;
+
+/// What one session does at a time: a whole member, or one piece of a split table's.
+#[derive(Debug, Clone, Copy)]
+enum Job<'t> {
+    Member(&'t TocEntry),
+    Piece(&'t TocEntry, Piece, Blocks),
+}
+
+/// The heap blocks a piece reads: from `from` up to `to`, or to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Blocks {
+    from: u64,
+    to: Option<u64>,
+}
+
+impl Blocks {
+    fn condition(self) -> String {
+        match self.to {
+            Some(to) => format!("ctid >= '({},0)' AND ctid < '({to},0)'", self.from),
+            None => format!("ctid >= '({},0)'", self.from),
+        }
+    }
+}
+
 /// Writes every data member of `toc` with live table data, one thread per session, then
 /// completes the archive. One session (the leader's) dumps in TOC order, as pg_dump does
-/// without `-j`; several are workers in the exported snapshot, which take the largest tables
-/// first (WriteDataChunks) and lock each table NOWAIT before reading it. The first failure
-/// stops every worker at its next member and is returned.
+/// without `-j`; several are workers in the exported snapshot, which take the largest jobs
+/// first (WriteDataChunks) and lock each table NOWAIT before reading it. A big table is split
+/// into pieces of its blocks, read by several workers and put together by the writer, when
+/// the writer takes pieces. The first failure stops every worker at its next job and is
+/// returned.
 pub fn write_members<W: ConcurrentWrite>(
     writer: W,
     toc: &Toc,
@@ -43,14 +76,39 @@ pub fn write_members<W: ConcurrentWrite>(
     opts: DataOptions,
 ) -> Result<(), DumpError> {
     let parallel = sessions.len() > 1;
-    let mut jobs: Vec<(&TocEntry, u64)> = toc
-        .entries
-        .iter()
-        .filter(|e| e.had_dumper)
-        .map(|te| (te, data_length(te, cat, graph)))
-        .collect();
+    let splitting = parallel
+        && writer.takes_pieces()
+        && opts.inserts.is_none()
+        && sessions[0]
+            .connection()
+            .server_version_num()
+            .is_some_and(|v| v >= SPLIT_MIN_SERVER);
+    let min_pages = std::env::var("TUSK_SPLIT_MIN_PAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SPLIT_MIN_PAGES);
+    let mut jobs: Vec<(Job, u64)> = Vec::new();
+    for te in toc.entries.iter().filter(|e| e.had_dumper) {
+        let size = data_length(te, cat, graph);
+        let (blocks, ranges) = match splittable(te, cat) {
+            Some(rel) if splitting && size >= min_pages => {
+                let blocks = heap_blocks(sessions[0], rel)?;
+                (blocks, piece_ranges(blocks, sessions.len(), min_pages))
+            }
+            _ => (0, Vec::new()),
+        };
+        if ranges.is_empty() {
+            jobs.push((Job::Member(te), size));
+            continue;
+        }
+        let count = ranges.len();
+        for (index, range) in ranges.into_iter().enumerate() {
+            let pages = range.to.unwrap_or(blocks).saturating_sub(range.from);
+            jobs.push((Job::Piece(te, Piece { index, count }, range), pages));
+        }
+    }
     if parallel {
-        jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.dump_id.cmp(&b.0.dump_id)));
+        jobs.sort_by(|a, b| b.1.cmp(&a.1).then(job_id(&a.0).cmp(&job_id(&b.0))));
     }
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -61,10 +119,10 @@ pub fn write_members<W: ConcurrentWrite>(
             scope.spawn(move || {
                 let mut data = LiveData::new(session, cat, graph, opts);
                 while !failed.load(Ordering::Relaxed) {
-                    let Some(&(te, _)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    let Some(&(job, _)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    if let Err(e) = data.write_member(writer, te, parallel) {
+                    if let Err(e) = data.write_job(writer, job, parallel) {
                         // The first failure is the one to report; later ones are its echoes.
                         if !failed.swap(true, Ordering::Relaxed) {
                             *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
@@ -79,6 +137,54 @@ pub fn write_members<W: ConcurrentWrite>(
         return Err(e);
     }
     Ok(writer.finish()?)
+}
+
+/// Ties between equal sizes go in dump id order, and a table's pieces in piece order.
+fn job_id(job: &Job) -> (i32, usize) {
+    match job {
+        Job::Member(te) => (te.dump_id, 0),
+        Job::Piece(te, piece, _) => (te.dump_id, piece.index),
+    }
+}
+
+/// The table of an entry whose rows may be read in pieces: an ordinary table's data, not an
+/// extension's configuration table (whose condition and order stay as pg_dump reads them).
+fn splittable<'c>(te: &TocEntry, cat: &'c Catalog) -> Option<&'c crate::catalog::Relation> {
+    let rel = cat.relation(te.catalog_id.oid)?;
+    (te.desc == "TABLE DATA" && rel.relkind == b'r' && !cat.extension_data.contains_key(&rel.oid))
+        .then_some(rel)
+}
+
+/// The table's heap blocks now: relpages is only the last VACUUM's or ANALYZE's estimate. The
+/// dump's lock keeps the heap from being truncated, and rows added since are not in the
+/// snapshot; the last piece reads to the end anyway.
+fn heap_blocks(session: &Session, rel: &crate::catalog::Relation) -> Result<u64, DumpError> {
+    let sql = format!(
+        "SELECT pg_catalog.pg_relation_size('{}'::pg_catalog.oid::pg_catalog.regclass) / \
+         pg_catalog.current_setting('block_size')::pg_catalog.int8",
+        rel.oid
+    );
+    let action = format!("sizing table \"{}\"", rel.name);
+    let rows = session.query(&sql).map_err(DumpError::query(&action))?;
+    let blocks: i64 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(0);
+    Ok(u64::try_from(blocks).unwrap_or(0))
+}
+
+/// The block ranges a table of `blocks` is read in by `workers` sessions: about one piece per
+/// worker, none smaller than half of `min_pages` (the last takes the rest); empty when the
+/// table stays whole.
+fn piece_ranges(blocks: u64, workers: usize, min_pages: u64) -> Vec<Blocks> {
+    let size = (blocks / workers as u64).max(min_pages / 2).max(1);
+    let count = blocks / size;
+    if count < 2 {
+        return Vec::new();
+    }
+    (0..count)
+        .map(|i| Blocks {
+            from: i * size,
+            to: (i + 1 < count).then_some((i + 1) * size),
+        })
+        .collect()
 }
 
 /// pg_dump's `dataLength`: a table's pages with its TOAST table's, 8 kB per large object for
@@ -128,13 +234,16 @@ impl<'a> LiveData<'a> {
         }
     }
 
-    /// One entry's member; a worker (`lock`) first locks the table as pg_dump's workers do.
-    fn write_member<W: ConcurrentWrite>(
+    /// One job; a worker (`lock`) first locks the table as pg_dump's workers do.
+    fn write_job<W: ConcurrentWrite>(
         &mut self,
         writer: &W,
-        te: &TocEntry,
+        job: Job,
         lock: bool,
     ) -> Result<(), DumpError> {
+        let te = match job {
+            Job::Member(te) | Job::Piece(te, ..) => te,
+        };
         if te.desc == "BLOBS" {
             return writer.write_blobs(te.dump_id, |member| {
                 self.large_objects(te, &mut BlobsOut(member))
@@ -144,9 +253,18 @@ impl<'a> LiveData<'a> {
             let rel = self.table(te)?;
             crate::snapshot::lock_for_worker(self.session, rel)?;
         }
-        writer.write_data(te.dump_id, |member| {
-            self.table_rows(te, &mut |chunk| member.write_all(chunk))
-        })
+        match job {
+            Job::Member(te) => writer.write_data(te.dump_id, |member| {
+                self.table_rows(te, &mut |chunk| member.write_all(chunk))
+            }),
+            Job::Piece(te, piece, blocks) => writer.write_piece(te.dump_id, piece, |member| {
+                let rel = self.table(te)?;
+                let sql = ddl::copy_range_query(rel, &blocks.condition(), self.opts.encoding);
+                self.copy_rows(rel, &sql, piece.is_last(), &mut |chunk| {
+                    member.write_all(chunk)
+                })
+            }),
+        }
     }
 
     fn table(&self, te: &TocEntry) -> Result<&'a crate::catalog::Relation, DumpError> {
@@ -188,16 +306,31 @@ impl<'a> LiveData<'a> {
             None => {
                 let sql =
                     ddl::copy_query(rel, condition.or(foreign.then_some("")), self.opts.encoding);
-                self.session
-                    .copy_out(&sql, |chunk| out(chunk))
-                    .map_err(DumpError::query(&action))?
-                    .map_err(DumpError::Write)?;
-                // The terminator pg_dump appends to COPY data.
-                out(b"\\.\n\n\n").map_err(DumpError::Write)?;
+                self.copy_rows(rel, &sql, true, out)?;
             }
         }
         if foreign {
             self.restrict_relation_kind("view, foreign-table", &action)?;
+        }
+        Ok(())
+    }
+
+    /// Streams what the COPY `sql` reads from `rel`; `terminate`: then the terminator pg_dump
+    /// appends to COPY data (a split table's last piece only).
+    fn copy_rows(
+        &self,
+        rel: &crate::catalog::Relation,
+        sql: &str,
+        terminate: bool,
+        out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), DumpError> {
+        let action = format!("dumping the contents of table \"{}\"", rel.name);
+        self.session
+            .copy_out(sql, |chunk| out(chunk))
+            .map_err(DumpError::query(&action))?
+            .map_err(DumpError::Write)?;
+        if terminate {
+            out(b"\\.\n\n\n").map_err(DumpError::Write)?;
         }
         Ok(())
     }
@@ -304,5 +437,31 @@ impl DataSource for LiveData<'_> {
             self.table_rows(entry, &mut |chunk| out.data(chunk))
         };
         result.map_err(|e| ScriptError::Other(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_is_cut_into_about_one_piece_per_worker() {
+        let ranges = piece_ranges(100, 3, 10);
+        assert_eq!(ranges.len(), 3);
+        assert_eq!(
+            ranges[0],
+            Blocks {
+                from: 0,
+                to: Some(33)
+            }
+        );
+        assert_eq!(ranges[2], Blocks { from: 66, to: None });
+    }
+
+    #[test]
+    fn pieces_are_never_smaller_than_half_the_threshold() {
+        assert_eq!(piece_ranges(100, 8, 100).len(), 2);
+        assert!(piece_ranges(40, 8, 100).is_empty());
+        assert!(piece_ranges(0, 8, 100).is_empty());
     }
 }

@@ -355,6 +355,25 @@ pub trait ConcurrentWrite: Sync {
         dump_id: DumpId,
         fill: impl FnOnce(&mut dyn BlobsWrite) -> Result<(), E>,
     ) -> Result<(), E>;
+    /// Whether a table's data member may come in pieces written by several threads at once
+    /// ([`write_piece`](Self::write_piece)).
+    fn takes_pieces(&self) -> bool {
+        false
+    }
+    /// One piece of a data member, `fill`ed with its rows; the member is complete once its
+    /// `piece.count` pieces are written, in any order.
+    fn write_piece<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        piece: crate::pieces::Piece,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let _ = (piece, fill);
+        Err(FormatError::unwritable(format!(
+            "the data of entry {dump_id} cannot be written in pieces into this archive"
+        ))
+        .into())
+    }
     /// Completes the archive once every member is written.
     fn finish(self) -> Result<(), FormatError>;
 }
@@ -378,6 +397,19 @@ impl ConcurrentWrite for crate::directory::DirectoryWriter {
         let mut member = self.blobs_writer(dump_id)?;
         fill(&mut member)?;
         Ok(member.finish()?)
+    }
+
+    fn takes_pieces(&self) -> bool {
+        true
+    }
+
+    fn write_piece<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        piece: crate::pieces::Piece,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.write_member_piece(dump_id, piece, fill)
     }
 
     fn finish(self) -> Result<(), FormatError> {

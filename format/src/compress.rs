@@ -83,6 +83,32 @@ fn gzip_level(compression: Compression) -> Result<u32, CodecError> {
     }
 }
 
+/// The two bytes zlib starts a stream with at `compression`'s level (deflateInit's header),
+/// for a member whose pieces were compressed as raw deflate.
+pub fn zlib_header(compression: Compression) -> Result<[u8; 2], CodecError> {
+    let level_flags: u16 = match gzip_level(compression)? {
+        0 | 1 => 0,
+        2..=5 => 1,
+        6 => 2,
+        _ => 3,
+    };
+    let header = (0x78u16 << 8) | (level_flags << 6);
+    Ok((header + 31 - header % 31).to_be_bytes())
+}
+
+/// zlib's `adler32_combine`: the Adler-32 of two byte strings one after the other, from the
+/// checksum of each and the length of the second.
+pub fn adler32_combine(first: u32, second: u32, second_len: u64) -> u32 {
+    const BASE: u64 = 65521;
+    let rem = second_len % BASE;
+    let (a1, b1) = (u64::from(first & 0xffff), u64::from(first >> 16));
+    let (a2, b2) = (u64::from(second & 0xffff), u64::from(second >> 16));
+    let sum1 = (a1 + a2 + BASE - 1) % BASE;
+    let sum2 = (rem * a1 % BASE + b1 + b2 + BASE - rem) % BASE;
+    // Both sums are below 65521.
+    (sum1 | (sum2 << 16)) as u32
+}
+
 /// Checks an lz4 level. lz4_flex compresses every level alike (LZ4's fast mode), so the level
 /// only has to be one upstream would take.
 fn check_lz4_level(compression: Compression) -> Result<(), CodecError> {
@@ -137,18 +163,41 @@ struct GzipCompressor {
     zlib: Compress,
     buf: [u8; GZIP_CHUNK_SIZE],
     fill: usize,
+    /// How the stream ends: `Finish` for a whole member or a split member's last piece; a
+    /// full flush for an earlier piece, which leaves the deflate stream byte-aligned with no
+    /// state carried over, so the next piece, compressed apart, continues it.
+    end: FlushCompress,
+}
+
+/// Which part of a data member a compressor makes: all of it, or a piece of a member split
+/// between threads (gzip pieces are raw deflate; [`zlib_header`] and the combined Adler-32
+/// around them make the one zlib stream of the member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Whole,
+    Piece { last: bool },
 }
 
 impl Compressor {
     pub fn new(compression: Compression) -> Result<Self, CodecError> {
+        Compressor::for_part(compression, Part::Whole)
+    }
+
+    /// A compressor for `part` of a member. Lz4 and zstd pieces are whole frames, which
+    /// readers take one after the other.
+    pub fn for_part(compression: Compression, part: Part) -> Result<Self, CodecError> {
         let inner = match compression.algorithm {
             CompressionAlgorithm::None => CompressorInner::None,
             CompressionAlgorithm::Gzip => {
                 let level = flate2::Compression::new(gzip_level(compression)?);
                 CompressorInner::Gzip(Box::new(GzipCompressor {
-                    zlib: Compress::new(level, true),
+                    zlib: Compress::new(level, part == Part::Whole),
                     buf: [0; GZIP_CHUNK_SIZE],
                     fill: 0,
+                    end: match part {
+                        Part::Piece { last: false } => FlushCompress::Full,
+                        _ => FlushCompress::Finish,
+                    },
                 }))
             }
             CompressionAlgorithm::Lz4 => {
@@ -233,9 +282,11 @@ impl GzipCompressor {
 
     fn finish(&mut self, out: Output<'_>) -> Result<(), CodecError> {
         loop {
-            let (_, status) = self.step(&[], FlushCompress::Finish)?;
+            let (_, status) = self.step(&[], self.end)?;
+            // A full flush is complete once it left room in the buffer.
+            let flushed = self.end == FlushCompress::Full && self.fill < GZIP_CHUNK_SIZE;
             self.emit_if_full(out)?;
-            if status == Status::StreamEnd {
+            if status == Status::StreamEnd || flushed {
                 break;
             }
         }
@@ -1006,6 +1057,7 @@ impl FileCompressor {
                     zlib: Compress::new_gzip(level, 15),
                     buf: [0; GZIP_CHUNK_SIZE],
                     fill: 0,
+                    end: FlushCompress::Finish,
                 }))
             }
             _ => FileCompressorInner::Stream {
@@ -1269,6 +1321,49 @@ mod tests {
     use std::io::Read as _;
 
     use super::*;
+
+    /// Gzip pieces compressed apart, between the zlib header and the combined Adler-32, make
+    /// one zlib stream of their concatenation, whose header is zlib's own at every level.
+    #[test]
+    fn gzip_pieces_make_one_zlib_stream() {
+        let pieces: [&[u8]; 3] = [b"1\tone\n", &[b'x'; 70_000], b"3\tthree\n\\.\n\n\n"];
+        for level in [0, 1, 5, 6, 9] {
+            let c = Compression {
+                level: Some(level),
+                ..Compression::GZIP_DEFAULT
+            };
+            let mut stream = zlib_header(c).unwrap().to_vec();
+            let mut adler = 1;
+            for (i, piece) in pieces.iter().enumerate() {
+                let last = i + 1 == pieces.len();
+                let mut comp = Compressor::for_part(c, Part::Piece { last }).unwrap();
+                let mut push = |b: &[u8]| {
+                    stream.extend_from_slice(b);
+                    Ok(())
+                };
+                comp.write(piece, &mut push).unwrap();
+                comp.finish(&mut push).unwrap();
+                let mut one = adler2::Adler32::new();
+                one.write_slice(piece);
+                adler = adler32_combine(adler, one.checksum(), piece.len() as u64);
+            }
+            stream.extend_from_slice(&adler.to_be_bytes());
+            let mut whole = Vec::new();
+            flate2::read::ZlibDecoder::new(stream.as_slice())
+                .read_to_end(&mut whole)
+                .unwrap();
+            assert_eq!(whole, pieces.concat(), "level {level}");
+            let mut zlib = Vec::new();
+            let mut push = |b: &[u8]| {
+                zlib.extend_from_slice(b);
+                Ok(())
+            };
+            let mut comp = Compressor::new(c).unwrap();
+            comp.write(b"x", &mut push).unwrap();
+            comp.finish(&mut push).unwrap();
+            assert_eq!(zlib[..2], zlib_header(c).unwrap(), "level {level}");
+        }
+    }
 
     fn compress_chunks(c: Compression, writes: &[&[u8]]) -> Vec<Vec<u8>> {
         let mut chunks = Vec::new();

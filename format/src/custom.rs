@@ -10,11 +10,13 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-use crate::compress::{self, CodecError, Compressor, Decompressor};
+use crate::compress::{
+    self, CodecError, Compressor, Decompressor, Part, adler32_combine, zlib_header,
+};
 use crate::encoding::Encoding;
 use crate::error::FormatError;
 use crate::primitive::{ByteReader, OFFSET_POS_SET, What, int_bytes, offset_bytes};
-use crate::toc::{ArchiveVersion, Compression, DataLocation, DumpId, Toc};
+use crate::toc::{ArchiveVersion, Compression, CompressionAlgorithm, DataLocation, DumpId, Toc};
 use crate::tocfile::{self, ExtraKind, MAGIC};
 
 /// Block types (`BLK_*`).
@@ -581,16 +583,18 @@ impl<W: Write + Seek> CustomWriter<W> {
     }
 
     /// Writes a member framed elsewhere (a [`DataEncoder`] or [`BlobsEncoder`] into a spool):
-    /// its block header, then `body` as it is.
+    /// its block header, then the parts of `body` as they are.
     pub(crate) fn append_block(
         &mut self,
         dump_id: DumpId,
         blobs: bool,
-        body: &mut dyn Read,
+        body: &mut [&mut dyn Read],
     ) -> Result<(), FormatError> {
         self.begin(dump_id, if blobs { BLK_BLOBS } else { BLK_DATA })?;
-        let copied = io::copy(body, &mut self.out).map_err(FormatError::Write)?;
-        self.pos += copied;
+        for part in body {
+            let copied = io::copy(part, &mut self.out).map_err(FormatError::Write)?;
+            self.pos += copied;
+        }
         self.open = None;
         Ok(())
     }
@@ -691,6 +695,8 @@ pub(crate) struct DataEncoder<S: BlockOut> {
     out: S,
     dump_id: DumpId,
     compressor: Compressor,
+    /// A piece of a split member: the Adler-32 and length of what went in.
+    piece: Option<(adler2::Adler32, u64)>,
 }
 
 impl<S: BlockOut> DataEncoder<S> {
@@ -708,22 +714,89 @@ impl<S: BlockOut> DataEncoder<S> {
             out,
             dump_id,
             compressor,
+            piece: None,
+        })
+    }
+
+    /// One piece of a split member: its chunks only, the member's frame is added when the
+    /// pieces are put together ([`piece_frame`]).
+    pub(crate) fn piece(
+        out: S,
+        dump_id: DumpId,
+        compression: Compression,
+        last: bool,
+    ) -> Result<Self, FormatError> {
+        let compressor =
+            Compressor::for_part(compression, Part::Piece { last }).map_err(|source| {
+                FormatError::Codec {
+                    dump_id,
+                    offset: out.position(),
+                    source,
+                }
+            })?;
+        Ok(DataEncoder {
+            out,
+            dump_id,
+            compressor,
+            piece: Some((adler2::Adler32::new(), 0)),
         })
     }
 
     /// Ends the compressed stream and the member; gives the output back.
     pub(crate) fn finish(self) -> Result<S, FormatError> {
+        let (mut out, _) = self.end_stream()?;
+        out.write_all(&int_bytes(0)).map_err(FormatError::Write)?;
+        Ok(out)
+    }
+
+    /// Ends a piece's compressed stream; gives the output back with the piece's Adler-32
+    /// and length.
+    pub(crate) fn finish_piece(self) -> Result<(S, u32, u64), FormatError> {
+        match self.end_stream()? {
+            (out, Some((adler, len))) => Ok((out, adler.checksum(), len)),
+            (_, None) => Err(FormatError::unwritable(
+                "a whole data member ended as a piece",
+            )),
+        }
+    }
+
+    fn end_stream(self) -> Result<(S, Option<(adler2::Adler32, u64)>), FormatError> {
         let DataEncoder {
             mut out,
             dump_id,
             compressor,
+            piece,
         } = self;
         compressor
             .finish(&mut |chunk| emit_chunk(&mut out, chunk))
             .map_err(|e| codec_error(dump_id, out.position(), e))?;
-        out.write_all(&int_bytes(0)).map_err(FormatError::Write)?;
-        Ok(out)
+        Ok((out, piece))
     }
+}
+
+/// What goes before and after the pieces of a split member, given each piece's Adler-32 and
+/// length in order: gzip's zlib header and combined checksum, each as a chunk of its own; then
+/// the member's end.
+pub(crate) fn piece_frame(
+    dump_id: DumpId,
+    compression: Compression,
+    pieces: &[(u32, u64)],
+) -> Result<(Vec<u8>, Vec<u8>), FormatError> {
+    let (mut head, mut tail) = (Vec::new(), Vec::new());
+    if compression.algorithm == CompressionAlgorithm::Gzip {
+        let header = zlib_header(compression).map_err(|source| FormatError::Codec {
+            dump_id,
+            offset: 0,
+            source,
+        })?;
+        let adler = pieces
+            .iter()
+            .fold(1, |acc, &(adler, len)| adler32_combine(acc, adler, len));
+        emit_chunk(&mut head, &header).map_err(FormatError::Write)?;
+        emit_chunk(&mut tail, &adler.to_be_bytes()).map_err(FormatError::Write)?;
+    }
+    tail.extend_from_slice(&int_bytes(0));
+    Ok((head, tail))
 }
 
 impl<S: BlockOut> Write for DataEncoder<S> {
@@ -732,7 +805,12 @@ impl<S: BlockOut> Write for DataEncoder<S> {
             out,
             dump_id,
             compressor,
+            piece,
         } = self;
+        if let Some((adler, len)) = piece {
+            adler.write_slice(buf);
+            *len += buf.len() as u64;
+        }
         compressor
             .write(buf, &mut |chunk| emit_chunk(out, chunk))
             .map_err(|e| match e {

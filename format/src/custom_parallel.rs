@@ -13,22 +13,57 @@
 //! file instead of spooling.
 
 use std::collections::VecDeque;
-use std::io::{self, Seek, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::archive::{BlobsWrite, ConcurrentWrite};
-use crate::custom::{BlobsEncoder, BlockOut, CustomWriter, DataEncoder};
+use crate::custom::{BlobsEncoder, BlockOut, CustomWriter, DataEncoder, piece_frame};
 use crate::error::FormatError;
 use crate::member_thread::write_through_thread;
+use crate::pieces::{Piece, PieceSets};
 use crate::spill::SpillFile;
 use crate::toc::{Compression, DumpId};
 
-/// A spooled member, framed, waiting to be appended.
+/// A spooled member, framed, waiting to be appended: `head`, the files in order, `tail` (a
+/// split member's pieces between its frame; one file otherwise).
 struct Spooled {
     dump_id: DumpId,
     blobs: bool,
-    file: SpillFile,
+    head: Vec<u8>,
+    files: Vec<SpillFile>,
+    tail: Vec<u8>,
+}
+
+impl Spooled {
+    fn whole(dump_id: DumpId, blobs: bool, file: SpillFile) -> Self {
+        Spooled {
+            dump_id,
+            blobs,
+            head: Vec::new(),
+            files: vec![file],
+            tail: Vec::new(),
+        }
+    }
+
+    fn append_to<W: Write + Seek>(
+        &mut self,
+        writer: &mut CustomWriter<W>,
+    ) -> Result<(), FormatError> {
+        let mut files = Vec::with_capacity(self.files.len());
+        for file in &mut self.files {
+            files.push(file.rewind().map_err(FormatError::TempFile)?);
+        }
+        let mut head = self.head.as_slice();
+        let mut tail = self.tail.as_slice();
+        let mut parts: Vec<&mut dyn Read> = Vec::with_capacity(files.len() + 2);
+        parts.push(&mut head);
+        for file in files {
+            parts.push(file);
+        }
+        parts.push(&mut tail);
+        writer.append_block(self.dump_id, self.blobs, &mut parts)
+    }
 }
 
 struct State<W: Write + Seek> {
@@ -45,6 +80,9 @@ pub struct ParallelCustomWriter<W: Write + Seek + Send> {
     freed: Condvar,
     spill_dir: Option<PathBuf>,
     compression: Compression,
+    /// Pieces of split members waiting for the rest of their member: each piece's spill file,
+    /// and the Adler-32 and length of what went in.
+    pieces: PieceSets<(SpillFile, u32, u64)>,
 }
 
 /// A spill file counting what went in, as a member's output.
@@ -104,6 +142,7 @@ impl<W: Write + Seek + Send> ParallelCustomWriter<W> {
             }),
             freed: Condvar::new(),
             spill_dir,
+            pieces: PieceSets::default(),
         }
     }
 
@@ -162,12 +201,7 @@ impl<W: Write + Seek + Send> ParallelCustomWriter<W> {
     ) -> Result<(), FormatError> {
         loop {
             if let Some(mut s) = next.take() {
-                let appended = s
-                    .file
-                    .rewind()
-                    .map_err(FormatError::TempFile)
-                    .and_then(|f| writer.append_block(s.dump_id, s.blobs, f));
-                if let Err(e) = appended {
+                if let Err(e) = s.append_to(&mut writer) {
                     self.abandon();
                     return Err(e);
                 }
@@ -226,11 +260,7 @@ impl<W: Write + Seek + Send> ConcurrentWrite for ParallelCustomWriter<W> {
                 let mut enc = DataEncoder::new(out, dump_id, self.compression)?;
                 write_through_thread(&mut enc, fill)?;
                 let file = enc.finish()?.file;
-                Ok(self.hand_in(Spooled {
-                    dump_id,
-                    blobs: false,
-                    file,
-                })?)
+                Ok(self.hand_in(Spooled::whole(dump_id, false, file))?)
             }
         }
     }
@@ -250,13 +280,45 @@ impl<W: Write + Seek + Send> ConcurrentWrite for ParallelCustomWriter<W> {
                 let mut enc = BlobsEncoder::new(out, dump_id, self.compression);
                 fill(&mut enc)?;
                 let file = enc.finish()?.file;
-                Ok(self.hand_in(Spooled {
-                    dump_id,
-                    blobs: true,
-                    file,
-                })?)
+                Ok(self.hand_in(Spooled::whole(dump_id, true, file))?)
             }
         }
+    }
+
+    /// Pieces are spooled, so only a writer with a spill directory takes them.
+    fn takes_pieces(&self) -> bool {
+        self.spill_dir.is_some()
+    }
+
+    fn write_piece<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        piece: Piece,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(dir) = &self.spill_dir else {
+            return Err(FormatError::unwritable(format!(
+                "the data of entry {dump_id} cannot be written in pieces without a spill directory"
+            ))
+            .into());
+        };
+        let file = SpillFile::create(dir).map_err(FormatError::TempFile)?;
+        let out = SpillOut { file, len: 0 };
+        let mut enc = DataEncoder::piece(out, dump_id, self.compression, piece.is_last())?;
+        write_through_thread(&mut enc, fill)?;
+        let (out, adler, len) = enc.finish_piece()?;
+        let Some(all) = self.pieces.add(dump_id, piece, (out.file, adler, len)) else {
+            return Ok(());
+        };
+        let sums: Vec<(u32, u64)> = all.iter().map(|&(_, adler, len)| (adler, len)).collect();
+        let (head, tail) = piece_frame(dump_id, self.compression, &sums)?;
+        Ok(self.hand_in(Spooled {
+            dump_id,
+            blobs: false,
+            head,
+            files: all.into_iter().map(|(file, ..)| file).collect(),
+            tail,
+        })?)
     }
 
     fn finish(self) -> Result<(), FormatError> {

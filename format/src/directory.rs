@@ -26,7 +26,9 @@ use crate::compress::{self, CodecError, FileCompressor, FileDecompressor, file_s
 use crate::custom::DataSink;
 use crate::encoding::Encoding;
 use crate::error::FormatError;
+use crate::pieces::{Piece, PieceSets};
 use crate::primitive::{ByteReader, What, put_str};
+use crate::spill::SpillFile;
 use crate::toc::{
     ArchiveFormat, ArchiveVersion, Compression, CompressionAlgorithm, DataLocation, DumpId, Toc,
     TocEntry,
@@ -687,6 +689,8 @@ pub struct DirectoryWriter {
     /// Entries with data, in TOC order, for messages about missing members.
     order: Vec<DumpId>,
     committed: bool,
+    /// Pieces of split members waiting for the rest of their member.
+    pieces: PieceSets<SpillFile>,
 }
 
 impl DirectoryWriter {
@@ -772,6 +776,7 @@ impl DirectoryWriter {
             toc_bytes,
             order,
             committed: false,
+            pieces: PieceSets::default(),
         })
     }
 
@@ -813,6 +818,71 @@ impl DirectoryWriter {
                 Err(e)
             }
         }
+    }
+
+    /// Writes one piece of a split data member, compressed on its own (gzip members, lz4 and
+    /// zstd frames and plain bytes all read as one when concatenated) into a spill file; the
+    /// last piece to finish writes the member's file from all of them, in order.
+    pub fn write_member_piece<E: From<FormatError>>(
+        &self,
+        dump_id: DumpId,
+        piece: Piece,
+        fill: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let temp = &self.shared.temp;
+        let file = SpillFile::create(temp).map_err(FormatError::TempFile)?;
+        let compressor = self.shared.compressor(dump_id, temp)?;
+        let mut out = PieceOut {
+            file,
+            compressor,
+            dump_id,
+            path: temp.clone(),
+        };
+        crate::member_thread::write_through_thread(&mut out, fill)?;
+        let PieceOut {
+            mut file,
+            compressor,
+            ..
+        } = out;
+        compressor
+            .finish(&mut |bytes| file.file.write_all(bytes))
+            .map_err(|e| match e {
+                CodecError::Output(source) => FormatError::TempFile(source),
+                source => FormatError::FileCodec {
+                    dump_id,
+                    path: shown(temp),
+                    source,
+                },
+            })?;
+        match self.pieces.add(dump_id, piece, file) {
+            Some(all) => Ok(self.member_from_pieces(dump_id, all)?),
+            None => Ok(()),
+        }
+    }
+
+    fn member_from_pieces(
+        &self,
+        dump_id: DumpId,
+        pieces: Vec<SpillFile>,
+    ) -> Result<(), FormatError> {
+        self.shared.claim(dump_id, false)?;
+        let name = format!(
+            "{dump_id}.dat{}",
+            file_suffix(self.shared.compression.algorithm)
+        );
+        let written = self.shared.create(&name).and_then(|(path, mut file)| {
+            for mut piece in pieces {
+                let part = piece.rewind().map_err(FormatError::TempFile)?;
+                io::copy(part, &mut file)
+                    .map_err(file_error("could not write to output file", &path))?;
+            }
+            self.shared.close(&path, file)
+        });
+        if written.is_err() {
+            let _ = fs::remove_file(self.shared.temp.join(&name));
+        }
+        self.shared.release(dump_id, written.is_ok())?;
+        written
     }
 
     /// Starts the large objects of a BLOBS entry: their list file and, per object, its data
@@ -959,6 +1029,32 @@ impl Write for DirMemberWriter {
             Some((file, _)) => file.flush(),
             None => Ok(()),
         }
+    }
+}
+
+/// A piece of a split member being compressed into its spill file.
+struct PieceOut {
+    file: SpillFile,
+    compressor: FileCompressor,
+    dump_id: DumpId,
+    /// The temporary directory, for messages.
+    path: PathBuf,
+}
+
+impl Write for PieceOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        compress_into(
+            &mut self.compressor,
+            &mut self.file.file,
+            buf,
+            self.dump_id,
+            &self.path,
+        )?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.file.flush()
     }
 }
 

@@ -32,6 +32,7 @@ pub mod list;
 pub mod manifest;
 pub mod member_thread;
 pub mod output;
+pub mod pieces;
 pub mod primitive;
 pub mod quote;
 pub mod script;

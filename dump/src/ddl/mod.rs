@@ -1115,6 +1115,19 @@ pub fn copy_column_list(rel: &Relation) -> String {
 /// `dumpTableData_copy`'s query: the table as it is, or, with a row filter (an extension's
 /// configuration table), a SELECT of the same columns.
 pub fn copy_query(rel: &Relation, filter: Option<&str>, encoding: Encoding) -> String {
+    copy_select(rel, filter.map(|cond| ("", cond)), encoding)
+}
+
+/// The COPY that reads one piece of a split table: the rows of `ONLY` the table (its
+/// inheritance children have members of their own) that `range`, a condition on `ctid`,
+/// selects; the same columns as [`copy_query`].
+pub fn copy_range_query(rel: &Relation, range: &str, encoding: Encoding) -> String {
+    copy_select(rel, Some(("ONLY ", &format!("WHERE {range}"))), encoding)
+}
+
+/// `COPY table (columns)`, or with `select` (what precedes the table name, the condition
+/// after it) `COPY (SELECT columns FROM ...)`.
+fn copy_select(rel: &Relation, select: Option<(&str, &str)>, encoding: Encoding) -> String {
     let qual = qualified(&rel.schema, &rel.name);
     let columns = copy_column_list(rel);
     // The session speaks UTF-8; COPY itself converts the rows into any other client encoding.
@@ -1123,14 +1136,14 @@ pub fn copy_query(rel: &Relation, filter: Option<&str>, encoding: Encoding) -> S
     } else {
         format!(" WITH (ENCODING {})", literal(encoding.name(), true))
     };
-    match filter {
+    match select {
         None => format!("COPY {qual} {columns} TO stdout{options};"),
-        Some(cond) => {
+        Some((only, cond)) => {
             let select = columns
                 .strip_prefix('(')
                 .and_then(|c| c.strip_suffix(')'))
                 .unwrap_or("*");
-            format!("COPY (SELECT {select} FROM {qual} {cond}) TO stdout{options};")
+            format!("COPY (SELECT {select} FROM {only}{qual} {cond}) TO stdout{options};")
         }
     }
 }
