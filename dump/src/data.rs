@@ -369,7 +369,11 @@ impl LiveData<'_> {
             .collect();
         oids.sort_unstable();
         for batch in oids.chunks(BATCH) {
-            let action = format!("reading large objects {}..{}", batch[0], batch[batch.len() - 1]);
+            let action = format!(
+                "reading large objects {}..{}",
+                batch[0],
+                batch[batch.len() - 1]
+            );
             let heads = self.read_large_objects(
                 "SELECT pg_catalog.lo_get(o, 0, $2) FROM pg_catalog.unnest($1::pg_catalog.oid[]) \
                  WITH ORDINALITY AS u(o, n) ORDER BY n",
@@ -399,7 +403,11 @@ impl LiveData<'_> {
                     chunk = self
                         .read_large_objects(
                             "SELECT pg_catalog.lo_get($1, $2, $3)",
-                            &[(&oid, Type::OID), (&offset, Type::INT8), (&size, Type::INT4)],
+                            &[
+                                (&oid, Type::OID),
+                                (&offset, Type::INT8),
+                                (&size, Type::INT4),
+                            ],
                             &format!("reading large object {oid}"),
                         )?
                         .pop()
