@@ -705,17 +705,8 @@ impl<S: BlockOut> DataEncoder<S> {
         dump_id: DumpId,
         compression: Compression,
     ) -> Result<Self, FormatError> {
-        let compressor = Compressor::new(compression).map_err(|source| FormatError::Codec {
-            dump_id,
-            offset: out.position(),
-            source,
-        })?;
-        Ok(DataEncoder {
-            out,
-            dump_id,
-            compressor,
-            piece: None,
-        })
+        let compressor = Compressor::new(compression);
+        Self::start(out, dump_id, compressor, None)
     }
 
     /// One piece of a split member: its chunks only, the member's frame is added when the
@@ -726,19 +717,26 @@ impl<S: BlockOut> DataEncoder<S> {
         compression: Compression,
         last: bool,
     ) -> Result<Self, FormatError> {
-        let compressor =
-            Compressor::for_part(compression, Part::Piece { last }).map_err(|source| {
-                FormatError::Codec {
-                    dump_id,
-                    offset: out.position(),
-                    source,
-                }
-            })?;
+        let compressor = Compressor::for_part(compression, Part::Piece { last });
+        Self::start(out, dump_id, compressor, Some((adler2::Adler32::new(), 0)))
+    }
+
+    fn start(
+        out: S,
+        dump_id: DumpId,
+        compressor: Result<Compressor, CodecError>,
+        piece: Option<(adler2::Adler32, u64)>,
+    ) -> Result<Self, FormatError> {
+        let compressor = compressor.map_err(|source| FormatError::Codec {
+            dump_id,
+            offset: out.position(),
+            source,
+        })?;
         Ok(DataEncoder {
             out,
             dump_id,
             compressor,
-            piece: Some((adler2::Adler32::new(), 0)),
+            piece,
         })
     }
 

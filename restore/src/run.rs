@@ -137,6 +137,8 @@ pub fn run(
         )
         .map_err(|e| e.to_string())
     };
+    // A copy (the closure holds only shared borrows): the leader's sink takes it mutably for
+    // -C while the workers share `connect`.
     let mut reconnect = connect;
     if parallel {
         let sizes = reader.data_sizes();
