@@ -118,15 +118,7 @@ fn list_file_reorders_and_selects() {
     let db = fixtures::pgbench(c, 1).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("db.dump");
-    run(
-        "pg_dump",
-        c.upstream("pg_dump")
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&db),
-        None,
-    )
-    .unwrap();
+    upstream_custom_archive(c, &db, &archive);
     let listing = output(
         c,
         &upstream_bin(18, "pg_restore").unwrap(),
@@ -272,15 +264,7 @@ fn fixtures_archive(dir: &Path) -> (&'static Cluster, std::path::PathBuf) {
     let c = Cluster::shared(18);
     let db = load_fixtures(c, &["relations.sql", "objects.sql"]).unwrap();
     let archive = dir.join("objects.dump");
-    run(
-        "pg_dump",
-        c.upstream("pg_dump")
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&db),
-        None,
-    )
-    .unwrap();
+    upstream_custom_archive(c, &db, &archive);
     (c, archive)
 }
 
@@ -417,15 +401,7 @@ fn no_data_for_failed_tables_matches_pg_restore() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("failed.dump");
-    run(
-        "pg_dump",
-        c.upstream("pg_dump")
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&src),
-        None,
-    )
-    .unwrap();
+    upstream_custom_archive(c, &src, &archive);
     let prepare = "CREATE TABLE clash (a int, b text DEFAULT 'existing'); \
                    INSERT INTO clash (a) VALUES (100);";
     let counts = "SELECT (SELECT count(*) FROM kept) || ' ' || (SELECT count(*) FROM clash)";
@@ -473,15 +449,7 @@ fn transaction_size_into_database_matches_pg_restore() {
     let src = fixtures::pgbench(c, 1).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("bench.dump");
-    run(
-        "pg_dump",
-        c.upstream("pg_dump")
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&src),
-        None,
-    )
-    .unwrap();
+    upstream_custom_archive(c, &src, &archive);
     for (prepare, args) in [
         ("", &["--transaction-size=3"][..]),
         ("", &["--transaction-size=1", "-t", "pgbench_branches"]),
@@ -526,15 +494,7 @@ fn transaction_size_with_create_matches_pg_restore() {
     let db = fixtures::pgbench(c, 1).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("create.dump");
-    run(
-        "pg_dump",
-        c.upstream("pg_dump")
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&db),
-        None,
-    )
-    .unwrap();
+    upstream_custom_archive(c, &db, &archive);
     let args = [
         "-d",
         "postgres",
@@ -557,4 +517,17 @@ fn transaction_size_with_create_matches_pg_restore() {
     assert_same_text(&theirs.2, &ours.2, "pg_restore 18", "tusk_restore");
     assert_eq!(theirs.3, ours.3, "row fingerprints");
     assert!(!ours.3.is_empty());
+}
+
+/// `pg_dump -Fc -f ARCHIVE DB` with the server's own pg_dump.
+fn upstream_custom_archive(c: &Cluster, db: &str, archive: &Path) {
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .args(["-Fc", "-f"])
+            .arg(archive)
+            .arg(db),
+        None,
+    )
+    .unwrap();
 }
