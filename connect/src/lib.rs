@@ -19,6 +19,7 @@ mod keywords;
 mod observe;
 mod params;
 mod pgpass;
+pub mod rate;
 mod service;
 mod session;
 mod tls;
