@@ -47,6 +47,8 @@ pub struct Options {
     pub snapshot: Option<String>,
     pub role: Option<String>,
     pub lock_wait_timeout: Option<String>,
+    /// `--max-rate`: bytes per second read from the server, all sessions together.
+    pub max_rate: Option<u64>,
     pub extra_float_digits: Option<i32>,
     /// `-E`: the client encoding to write the dump in (default: the database's).
     pub encoding: Option<String>,
@@ -126,6 +128,8 @@ const NO_SCHEMA: i32 = 20;
 const NO_STATISTICS: i32 = 21;
 const STATISTICS: i32 = 22;
 const RESTRICT_KEY: i32 = 25;
+// A tusk option: a code pg_dump does not use.
+const MAX_RATE: i32 = 900;
 const COLUMN_INSERTS: i32 = 1000;
 const BINARY_UPGRADE: i32 = 1001;
 const DISABLE_DOLLAR_QUOTING: i32 = 1002;
@@ -211,6 +215,7 @@ const LONG: &[LongOpt] = &[
     opt("if-exists", HasArg::No, IF_EXISTS),
     opt("inserts", HasArg::No, INSERTS),
     opt("lock-wait-timeout", HasArg::Required, LOCK_WAIT_TIMEOUT),
+    opt("max-rate", HasArg::Required, MAX_RATE),
     opt("no-table-access-method", HasArg::No, NO_TABLE_AM),
     opt("no-tablespaces", HasArg::No, NO_TABLESPACES),
     opt("quote-all-identifiers", HasArg::No, QUOTE_ALL_IDENTIFIERS),
@@ -319,6 +324,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         snapshot: None,
         role: None,
         lock_wait_timeout: None,
+        max_rate: None,
         extra_float_digits: None,
         encoding: None,
         restrict_key: None,
@@ -391,6 +397,12 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             c if c == ch('?') => return Ok(Command::Help),
             c if c == ch('V') => return Ok(Command::Version),
             LOCK_WAIT_TIMEOUT => o.lock_wait_timeout = Some(arg),
+            MAX_RATE => {
+                o.max_rate = Some(
+                    tusk_connect::rate::parse_rate(&arg)
+                        .map_err(|e| CliError::fatal(e.to_string()))?,
+                )
+            }
             ROLE => o.role = Some(arg),
             SNAPSHOT => o.snapshot = Some(arg),
             NO_SYNC => o.no_sync = true,

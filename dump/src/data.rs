@@ -19,7 +19,7 @@ use crate::inserts::{InsertJob, InsertOptions};
 use crate::objects::{ObjectGraph, Subject};
 
 /// How table data is read and written, the same for every output and every worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DataOptions {
     /// `--inserts` and its kin; `None` dumps COPY data.
     pub inserts: Option<InsertOptions>,
@@ -28,6 +28,8 @@ pub struct DataOptions {
     pub std_strings: bool,
     /// The dump's client encoding, which COPY and INSERTs write the rows in.
     pub encoding: Encoding,
+    /// `--max-rate`: the bucket every session's COPY bytes are charged to.
+    pub max_rate: Option<std::sync::Arc<tusk_connect::rate::RateLimit>>,
 }
 
 /// Tables of at least this many pages are split between workers (unless
@@ -116,6 +118,7 @@ pub fn write_members<W: ConcurrentWrite>(
     std::thread::scope(|scope| {
         for session in sessions {
             let (jobs, next, failed, failure, writer) = (&jobs, &next, &failed, &failure, &writer);
+            let opts = opts.clone();
             scope.spawn(move || {
                 let mut data = LiveData::new(session, cat, graph, opts);
                 while !failed.load(Ordering::Relaxed) {
@@ -326,7 +329,12 @@ impl<'a> LiveData<'a> {
     ) -> Result<(), DumpError> {
         let action = format!("dumping the contents of table \"{}\"", rel.name);
         self.session
-            .copy_out(sql, |chunk| out(chunk))
+            .copy_out(sql, |chunk| {
+                if let Some(limit) = &self.opts.max_rate {
+                    limit.throttle(chunk.len());
+                }
+                out(chunk)
+            })
             .map_err(DumpError::query(&action))?
             .map_err(DumpError::Write)?;
         if terminate {

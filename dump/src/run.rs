@@ -211,6 +211,9 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         load_via_partition_root: opts.load_via_partition_root,
         std_strings: facts.std_strings,
         encoding,
+        max_rate: opts
+            .max_rate
+            .map(|rate| std::sync::Arc::new(tusk_connect::rate::RateLimit::new(rate))),
     };
     let mut toc = Toc { header, entries };
     if opts.format != Format::Plain && opts.sections.is_some() {
