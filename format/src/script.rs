@@ -116,6 +116,12 @@ pub struct ScriptOptions {
     pub disable_triggers: bool,
     /// `-S`: who to become for that (the session's own user when absent).
     pub superuser: Option<String>,
+    /// `--copy-freeze` (tusk): rows loaded right after their table's TRUNCATE in the same
+    /// transaction, the only place FREEZE is allowed, are written frozen.
+    pub copy_freeze: bool,
+    /// `--maintenance-work-mem` (tusk): every session's maintenance_work_mem, for the index
+    /// and constraint builds it runs.
+    pub maintenance_work_mem: Option<String>,
 }
 
 /// Restore passes (`_tocEntryRestorePass`): ACLs go after everything else, and a few kinds
@@ -370,6 +376,12 @@ impl<'a> Emitter<'a> {
         if let Some(sp) = self.search_path {
             cmds.push(sp.to_owned());
         }
+        if let Some(size) = &self.opts.maintenance_work_mem {
+            cmds.push(format!(
+                "SET maintenance_work_mem = {};\n",
+                literal(size, self.std_strings)
+            ));
+        }
         cmds.push("SET check_function_bodies = false;\n".to_owned());
         cmds.push("SET xmloption = content;\n".to_owned());
         cmds.push("SET client_min_messages = warning;\n".to_owned());
@@ -562,7 +574,12 @@ impl<'a> Emitter<'a> {
                     }
                     match te.copy_stmt.as_deref().filter(|s| !s.is_empty()) {
                         Some(copy) => {
-                            sink.copy_begin(copy, te)?;
+                            let copy = if truncate && self.opts.copy_freeze {
+                                with_freeze(copy)
+                            } else {
+                                Cow::Borrowed(copy)
+                            };
+                            sink.copy_begin(&copy, te)?;
                             feed(
                                 source,
                                 te,
@@ -1025,6 +1042,14 @@ fn is_load_via_partition_root(te: &TocEntry) -> bool {
         let own = format!("COPY {} ", qualified_id(te.namespace.as_deref(), &te.tag));
         !copy.starts_with(&own)
     })
+}
+
+/// pg_dump's `COPY ... FROM stdin;` with the FREEZE option; another statement unchanged.
+fn with_freeze(copy: &str) -> Cow<'_, str> {
+    match copy.strip_suffix("FROM stdin;\n") {
+        Some(head) => Cow::Owned(format!("{head}FROM stdin WITH (FREEZE);\n")),
+        None => Cow::Borrowed(copy),
+    }
 }
 
 /// `fmtQualifiedId`: the schema only when there is one.

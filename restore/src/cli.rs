@@ -49,6 +49,9 @@ pub struct Options {
     /// `-S`: the superuser to become for that.
     pub superuser: Option<String>,
     pub jobs: u32,
+    /// `--copy-freeze` and `--maintenance-work-mem` (tusk tuning; see ScriptOptions).
+    pub copy_freeze: bool,
+    pub maintenance_work_mem: Option<String>,
     /// `--section`, as upstream's bit set; `None` means all sections.
     pub sections: Option<tusk_format::select::Sections>,
 }
@@ -106,6 +109,8 @@ const STATISTICS: i32 = 1016;
 const STATISTICS_ONLY: i32 = 1017;
 /// tusk's own options, numbered apart from upstream's.
 const VERIFY: i32 = 2000;
+const COPY_FREEZE: i32 = 2001;
+const MAINTENANCE_WORK_MEM: i32 = 2002;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -182,6 +187,12 @@ const LONG: &[LongOpt] = &[
     opt("filter", HasArg::Required, FILTER),
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
     opt("verify", HasArg::No, VERIFY),
+    opt("copy-freeze", HasArg::No, COPY_FREEZE),
+    opt(
+        "maintenance-work-mem",
+        HasArg::Required,
+        MAINTENANCE_WORK_MEM,
+    ),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -276,6 +287,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             STATISTICS => only.with_statistics = true,
             STATISTICS_ONLY => only.statistics_only = true,
             VERIFY => verify = true,
+            COPY_FREEZE => o.copy_freeze = true,
+            MAINTENANCE_WORK_MEM => o.maintenance_work_mem = Some(arg),
             // Not done yet; refusing beats silently ignoring them.
             code => {
                 let name = getopt::option_name(code, LONG);

@@ -211,6 +211,8 @@ fn script_options(opts: &Options) -> ScriptOptions {
         }),
         disable_triggers: opts.disable_triggers,
         superuser: opts.superuser.clone(),
+        copy_freeze: opts.copy_freeze,
+        maintenance_work_mem: opts.maintenance_work_mem.clone(),
     }
 }
 
