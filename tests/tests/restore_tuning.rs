@@ -3,7 +3,7 @@
 //! maintenance_work_mem. The database is the one pg_restore makes; only how it got there
 //! differs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tusk_tests::compare::assert_same_database;
 use tusk_tests::fixtures;
@@ -18,6 +18,36 @@ fn restore(c: &Cluster, program: &Path, args: &[&str], archive: &Path, db: &str)
     .unwrap();
 }
 
+/// pg_dump 18's custom archive of `db` (with `args`) in `dir`.
+fn upstream_archive(c: &Cluster, db: &str, args: &[&str], dir: &Path) -> PathBuf {
+    let archive = dir.join("pgbench.dump");
+    run(
+        "pg_dump",
+        c.command(upstream_bin(18, "pg_dump").unwrap())
+            .arg("-Fc")
+            .args(args)
+            .arg("-f")
+            .arg(&archive)
+            .arg(db),
+        None,
+    )
+    .unwrap();
+    archive
+}
+
+/// tusk_restore's script of `archive` (with `args`).
+fn script(c: &Cluster, args: &[&str], archive: &Path) -> String {
+    run_stdout(
+        "tusk_restore -f -",
+        c.command(tusk_bin("tusk_restore").unwrap())
+            .args(args)
+            .args(["-f", "-"])
+            .arg(archive),
+        None,
+    )
+    .unwrap()
+}
+
 #[test]
 fn tuned_parallel_restore_equals_pg_restore_and_freezes_rows() {
     let c = Cluster::shared(18);
@@ -25,16 +55,7 @@ fn tuned_parallel_restore_equals_pg_restore_and_freezes_rows() {
     c.psql(&src, "CREATE INDEX ON pgbench_history (aid);")
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("pgbench.dump");
-    run(
-        "pg_dump",
-        c.command(upstream_bin(18, "pg_dump").unwrap())
-            .args(["-Fc", "-f"])
-            .arg(&archive)
-            .arg(&src),
-        None,
-    )
-    .unwrap();
+    let archive = upstream_archive(c, &src, &[], dir.path());
     let theirs = c.new_database("tuning_theirs").unwrap();
     restore(
         c,
@@ -74,36 +95,13 @@ fn maintenance_work_mem_goes_to_every_session() {
     let c = Cluster::shared(18);
     let src = fixtures::pgbench(c, 1).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("pgbench.dump");
-    run(
-        "pg_dump",
-        c.command(upstream_bin(18, "pg_dump").unwrap())
-            .args(["-Fc", "-s", "-f"])
-            .arg(&archive)
-            .arg(&src),
-        None,
-    )
-    .unwrap();
-    let script = run_stdout(
-        "tusk_restore -f -",
-        c.command(tusk_bin("tusk_restore").unwrap())
-            .args(["--maintenance-work-mem=1GB", "-f", "-"])
-            .arg(&archive),
-        None,
-    )
-    .unwrap();
+    let archive = upstream_archive(c, &src, &["-s"], dir.path());
+    let tuned = script(c, &["--maintenance-work-mem=1GB"], &archive);
     assert!(
-        script.contains("SET maintenance_work_mem = '1GB';\nSET check_function_bodies = false;"),
-        "{script}"
+        tuned.contains("SET maintenance_work_mem = '1GB';\nSET check_function_bodies = false;"),
+        "{tuned}"
     );
     // Without the option nothing of it (pg_restore's script; the parity tests compare all).
-    let plain = run_stdout(
-        "tusk_restore -f -",
-        c.command(tusk_bin("tusk_restore").unwrap())
-            .args(["-f", "-"])
-            .arg(&archive),
-        None,
-    )
-    .unwrap();
+    let plain = script(c, &[], &archive);
     assert!(!plain.contains("maintenance_work_mem"));
 }
