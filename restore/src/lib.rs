@@ -10,4 +10,5 @@ pub mod error;
 pub mod parallel;
 pub mod run;
 pub mod schedule;
+pub mod split;
 pub mod verify;
