@@ -12,6 +12,7 @@ use tusk_format::archive::ArchiveRead;
 use tusk_format::script::{DataSource, EntryStatus, Restorer, ScriptError, ScriptOptions, Sink};
 
 use crate::apply::{DbSink, SinkSettings};
+use crate::progress::RestoreProgress;
 use crate::schedule::Schedule;
 
 /// What a worker needs besides the plan: its own session and its own reader of the archive.
@@ -23,6 +24,7 @@ pub struct Workers<'a> {
     /// Opens the archive again: each worker reads its own entries' data.
     pub open: &'a (dyn Fn() -> Result<Box<dyn ArchiveRead>, String> + Sync),
     pub settings: SinkSettings,
+    pub progress: RestoreProgress,
 }
 
 /// One entry for a worker, with the leader's decision to TRUNCATE its table first.
@@ -60,6 +62,7 @@ pub fn restore(
     workers: &Workers<'_>,
 ) -> Result<u64, ScriptError> {
     let mut leader = DbSink::new(session, reconnect, workers.settings, &mut *report);
+    leader.set_progress(workers.progress.worker(0));
     let mut restorer = Restorer::new(toc, opts);
     let (mut schedule, prefork) = Schedule::new(
         &toc.entries,
@@ -179,6 +182,7 @@ fn work(
     };
     let mut no_reconnect = |_: &str| Err("a worker cannot change databases".to_owned());
     let mut sink = DbSink::new(session, &mut no_reconnect, workers.settings, &mut report);
+    sink.set_progress(workers.progress.worker(worker + 1));
     let mut restorer = Restorer::new(toc, opts);
     restorer.connected(&mut sink)?;
     for job in next {
