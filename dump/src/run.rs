@@ -70,6 +70,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     let progress =
         tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose));
     progress.phase("catalog");
+    let warn = &mut |message: &str| progress.suspend(|| warn(message));
 
     let server_version: i32 = session
         .show("server_version_num")

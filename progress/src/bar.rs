@@ -53,6 +53,10 @@ impl Bar {
         }
     }
 
+    pub(crate) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.multi.suspend(f)
+    }
+
     pub(crate) fn phase(&self, name: &str) {
         self.overall.set_prefix(name.to_owned());
     }

@@ -131,6 +131,14 @@ impl Progress {
         }
     }
 
+    /// Runs `f`, which prints to stderr, with the bar out of its way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match self.0.as_deref().map(|s| &s.render) {
+            Some(Render::Bar(bar)) => bar.suspend(f),
+            _ => f(),
+        }
+    }
+
     /// The handle worker `id` counts through.
     pub fn worker(&self, id: usize) -> Worker {
         let Some(shared) = &self.0 else {

@@ -64,6 +64,11 @@ impl RestoreProgress {
     pub fn finish(&self) {
         self.progress.finish();
     }
+
+    /// Runs `f`, which prints to stderr, with the bar out of its way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.progress.suspend(f)
+    }
 }
 
 impl SinkProgress {

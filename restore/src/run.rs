@@ -148,6 +148,8 @@ pub fn run(
         &required.reqs,
         data_sizes.clone(),
     );
+    // Errors are printed while the bar is drawn.
+    let report = &mut |message: &str| progress.suspend(|| report(message));
     if parallel {
         let sizes: Vec<u64> = toc
             .entries
