@@ -81,6 +81,26 @@ fn the_bar_is_redrawn_in_a_terminal() {
     )
     .unwrap();
     assert!(String::from_utf8_lossy(&listing.stdout).contains("TABLE DATA public big"));
+
+    // tusk_restore draws too, and ends on its totals.
+    let target = c.new_database("progress_bar_to").unwrap();
+    let line = format!(
+        "'{}' --progress -d '{target}' '{}'",
+        tusk_bin("tusk_restore").unwrap().display(),
+        archive.display()
+    );
+    let out = run(
+        "script",
+        c.command("script").args(["-qfec", &line, "/dev/null"]),
+        None,
+    )
+    .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("100%") && screen.contains("60,000 rows"),
+        "{screen:?}"
+    );
+    assert_eq!(count(c, &target, "big"), 60000);
 }
 
 /// Checks a run's JSON events and returns each table's rows and bytes.
