@@ -197,6 +197,23 @@ impl<'a> Restorer<'a> {
         Ok(())
     }
 
+    /// Whether `te`'s rows may be loaded by several sessions at once, each a COPY of some of
+    /// them in its own transaction: plain COPY data into its own table (not through a
+    /// partition root, whose rows land in other tables), unless `--copy-freeze` asked for the
+    /// single transaction FREEZE needs.
+    pub fn copy_splittable(&self, te: &TocEntry) -> bool {
+        te.desc == "TABLE DATA"
+            && te.copy_stmt.as_deref().is_some_and(|s| !s.is_empty())
+            && !is_load_via_partition_root(te)
+            && !self.emitter.opts.copy_freeze
+    }
+
+    /// After a ROLLBACK: whatever the rolled-back transaction SET is undone, so nothing is
+    /// assumed of the session any more.
+    pub fn rolled_back(&mut self) {
+        self.emitter.state = SessionState::default();
+    }
+
     /// A new session: its settings, and nothing assumed of it.
     pub fn connected(&mut self, sink: &mut dyn Sink) -> Result<(), ScriptError> {
         self.emitter.state = SessionState::default();

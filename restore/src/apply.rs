@@ -35,6 +35,10 @@ pub struct DbSink<'a> {
     statements: StatementSplitter,
     report: &'a mut dyn FnMut(&str),
     progress: SinkProgress,
+    /// While holding, the first error is kept here instead of reported or counted: a piece
+    /// of a split table whose failure makes the whole table load again the ordinary way,
+    /// which then reports it as pg_restore would.
+    held: Option<Option<String>>,
 }
 
 impl<'a> DbSink<'a> {
@@ -58,12 +62,23 @@ impl<'a> DbSink<'a> {
             },
             report,
             progress: SinkProgress::default(),
+            held: None,
         }
     }
 
     /// `--progress`: what this sink's COPYs count into.
     pub fn set_progress(&mut self, progress: SinkProgress) {
         self.progress = progress;
+    }
+
+    /// Starts keeping errors back (see `held`).
+    pub fn hold_errors(&mut self) {
+        self.held = Some(None);
+    }
+
+    /// Stops keeping errors back; returns the first one kept, if any.
+    pub fn release_errors(&mut self) -> Option<String> {
+        self.held.take().flatten()
     }
 
     /// The database the session is in (after `-C`, the one created).
@@ -79,6 +94,10 @@ impl<'a> DbSink<'a> {
 
     /// Counts and reports an error, or stops the restore with it under `--exit-on-error`.
     fn fail(&mut self, message: String) -> Result<(), ScriptError> {
+        if let Some(held) = self.held.as_mut() {
+            held.get_or_insert(message);
+            return Ok(());
+        }
         if self.exit_on_error {
             return Err(ScriptError::Other(message));
         }

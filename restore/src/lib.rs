@@ -11,4 +11,5 @@ pub mod parallel;
 pub mod progress;
 pub mod run;
 pub mod schedule;
+pub mod split;
 pub mod verify;

@@ -2,18 +2,23 @@
 //! section alone on its session, then N worker sessions (threads here, processes upstream)
 //! take the data and post-data entries as the [`Schedule`] allows, largest first, never two
 //! that lock the same table against each other, pass by pass; then the leader, connected
-//! again, restores whatever could not be scheduled.
+//! again, restores whatever could not be scheduled. Beyond pg_restore, a big table created in
+//! this run has its rows loaded by several workers at once ([`Split`]).
 
-use std::sync::mpsc;
+use std::collections::HashMap;
+use std::sync::{Arc, mpsc};
 
 use tusk_connect::Session;
 use tusk_format::Toc;
 use tusk_format::archive::ArchiveRead;
-use tusk_format::script::{DataSource, EntryStatus, Restorer, ScriptError, ScriptOptions, Sink};
+use tusk_format::script::{
+    DataSource, EntryStatus, Restorer, ScriptError, ScriptOptions, Sink, Transaction,
+};
 
 use crate::apply::{DbSink, SinkSettings};
 use crate::progress::RestoreProgress;
 use crate::schedule::Schedule;
+use crate::split::{self, Split};
 
 /// What a worker needs besides the plan: its own session and its own reader of the archive.
 pub struct Workers<'a> {
@@ -27,10 +32,11 @@ pub struct Workers<'a> {
     pub progress: RestoreProgress,
 }
 
-/// One entry for a worker, with the leader's decision to TRUNCATE its table first.
-struct Job {
-    entry: usize,
-    truncate: bool,
+enum Job {
+    /// One entry, with the leader's decision to TRUNCATE its table first.
+    Entry { entry: usize, truncate: bool },
+    /// A share of a split table's rows.
+    Piece { entry: usize, split: Arc<Split> },
 }
 
 /// Messages from the workers to the leader, which alone prints and schedules.
@@ -41,6 +47,12 @@ enum Event {
         entry: usize,
         how: EntryStatus,
         errors: u64,
+    },
+    /// A worker's share of a split table is loaded and committed, or rolled back.
+    PieceDone {
+        worker: usize,
+        entry: usize,
+        committed: bool,
     },
     /// A worker could not go on (connecting failed, or an error under `--exit-on-error`).
     Failed(ScriptError),
@@ -103,13 +115,60 @@ pub fn restore(
         drop(events);
         let mut idle: Vec<usize> = (0..workers.jobs).rev().collect();
         let mut failure = None;
+        // Split tables being loaded, by entry, with the pieces not yet done.
+        let mut splits: HashMap<usize, (Arc<Split>, usize)> = HashMap::new();
+        // Split tables whose load failed, to load again the ordinary way.
+        let mut again: Vec<usize> = Vec::new();
+        let min_split = split::min_bytes();
         while failure.is_none() {
             while let Some(&worker) = idle.last() {
-                let Some(entry) = schedule.take() else { break };
+                // A free worker first helps a split table's load along: that table is the
+                // biggest job there was, and its indexes wait for it.
+                let joined = splits.iter_mut().find(|(_, (split, _))| split.join()).map(
+                    |(&entry, (split, pieces))| {
+                        *pieces += 1;
+                        Job::Piece {
+                            entry,
+                            split: Arc::clone(split),
+                        }
+                    },
+                );
+                let job = match (joined, again.pop()) {
+                    (Some(job), _) => job,
+                    (None, Some(entry)) => Job::Entry {
+                        entry,
+                        truncate: true,
+                    },
+                    (None, None) => {
+                        let Some(entry) = schedule.take() else { break };
+                        let truncate = schedule.created(entry);
+                        let te = &toc.entries[entry];
+                        if truncate
+                            && workers.jobs > 1
+                            && sizes.get(entry).is_some_and(|&size| size >= min_split)
+                            && restorer.copy_splittable(te)
+                        {
+                            let (split, tx) = Split::new(workers.jobs);
+                            let split = Arc::new(split);
+                            split.join();
+                            let reader = Arc::clone(&split);
+                            scope.spawn(move || reader.read(workers.open, te, tx));
+                            splits.insert(entry, (Arc::clone(&split), 1));
+                            Job::Piece { entry, split }
+                        } else {
+                            Job::Entry { entry, truncate }
+                        }
+                    }
+                };
                 idle.pop();
-                let truncate = schedule.created(entry);
-                // A worker that is gone has sent its failure, which the loop below reads.
-                let _ = jobs[worker].send(Job { entry, truncate });
+                // A worker that is gone has sent its failure, which the loop below reads; a
+                // split must not wait for its piece.
+                if let Err(mpsc::SendError(Job::Piece { entry, split })) = jobs[worker].send(job) {
+                    split.leave();
+                    if let Some((_, pieces)) = splits.get_mut(&entry) {
+                        *pieces -= 1;
+                    }
+                }
             }
             if idle.len() == workers.jobs {
                 if schedule.advance() {
@@ -129,6 +188,26 @@ pub fn restore(
                     errors += counted(how, n);
                     idle.push(worker);
                 }
+                Ok(Event::PieceDone {
+                    worker,
+                    entry,
+                    committed,
+                }) => {
+                    idle.push(worker);
+                    if let Some((_, pieces)) = splits.get_mut(&entry) {
+                        *pieces -= 1;
+                        // Sessions join only while the reader is going and finish only
+                        // after it, so none can join any more.
+                        if *pieces == 0 {
+                            splits.remove(&entry);
+                            if committed {
+                                schedule.finish(entry, EntryStatus::Done);
+                            } else {
+                                again.push(entry);
+                            }
+                        }
+                    }
+                }
                 // The first failure ends the restore: no more work is handed out, and the
                 // workers still busy finish what they have.
                 Ok(Event::Failed(e)) => failure = Some(worker_died(report, e)),
@@ -136,6 +215,10 @@ pub fn restore(
             }
         }
         drop(jobs);
+        // Sessions loading a split table must not wait for a piece that will never come.
+        for (split, _) in splits.values() {
+            split.abandon();
+        }
         for event in inbox {
             match event {
                 Event::Report(message) => report(&message),
@@ -144,6 +227,7 @@ pub fn restore(
                     failure.get_or_insert(died);
                 }
                 Event::Done { how, errors: n, .. } => errors += counted(how, n),
+                Event::PieceDone { .. } => {}
             }
         }
         failure.map_or(Ok(()), Err)
@@ -186,25 +270,58 @@ fn work(
     let mut restorer = Restorer::new(toc, opts);
     restorer.connected(&mut sink)?;
     for job in next {
-        let before = sink.errors();
-        let how = restorer.restore(
-            &toc.entries[job.entry],
-            &mut source,
-            &mut sink,
-            job.truncate,
-        )?;
-        let errors = sink.errors() - before;
-        let done = Event::Done {
-            worker,
-            entry: job.entry,
-            how,
-            errors,
+        let done = match job {
+            Job::Entry { entry, truncate } => {
+                let before = sink.errors();
+                let how =
+                    restorer.restore(&toc.entries[entry], &mut source, &mut sink, truncate)?;
+                Event::Done {
+                    worker,
+                    entry,
+                    how,
+                    errors: sink.errors() - before,
+                }
+            }
+            Job::Piece { entry, split } => {
+                let committed = piece(&toc.entries[entry], &split, &mut restorer, &mut sink)?;
+                Event::PieceDone {
+                    worker,
+                    entry,
+                    committed,
+                }
+            }
         };
         if events.send(done).is_err() {
             break;
         }
     }
     Ok(())
+}
+
+/// One session's share of a split table: its COPY of the chunks it takes, in a transaction
+/// that commits only if every session's COPY went well. Errors are held back: a failed load
+/// is done again the ordinary way, which reports them.
+fn piece(
+    te: &tusk_format::TocEntry,
+    split: &Split,
+    restorer: &mut Restorer<'_>,
+    sink: &mut DbSink<'_>,
+) -> Result<bool, ScriptError> {
+    sink.hold_errors();
+    let loaded = sink
+        .transaction(Transaction::Begin, "", Some(te))
+        .and_then(|()| restorer.restore(te, &mut split.chunks(), sink, false));
+    let ok = sink.release_errors().is_none() && loaded.is_ok();
+    let committed = split.copied(ok);
+    if committed {
+        sink.transaction(Transaction::Commit, "", Some(te))?;
+    } else {
+        sink.hold_errors();
+        sink.sql("ROLLBACK", Some(te))?;
+        sink.release_errors();
+        restorer.rolled_back();
+    }
+    Ok(committed)
 }
 
 /// What a worker's entry adds to the error count pg_restore reports: a failing entry's errors
