@@ -71,6 +71,10 @@ impl<'a> DbSink<'a> {
         self.progress = progress;
     }
 
+    pub fn progress(&mut self) -> &mut SinkProgress {
+        &mut self.progress
+    }
+
     /// Starts keeping errors back (see `held`).
     pub fn hold_errors(&mut self) {
         self.held = Some(None);

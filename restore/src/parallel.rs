@@ -283,7 +283,13 @@ fn work(
                 }
             }
             Job::Piece { entry, split } => {
-                let committed = piece(&toc.entries[entry], &split, &mut restorer, &mut sink)?;
+                let committed = piece(
+                    &toc.entries[entry],
+                    &split,
+                    workers.jobs,
+                    &mut restorer,
+                    &mut sink,
+                )?;
                 Event::PieceDone {
                     worker,
                     entry,
@@ -304,15 +310,19 @@ fn work(
 fn piece(
     te: &tusk_format::TocEntry,
     split: &Split,
+    jobs: usize,
     restorer: &mut Restorer<'_>,
     sink: &mut DbSink<'_>,
 ) -> Result<bool, ScriptError> {
+    sink.progress().piece_begin(jobs);
     sink.hold_errors();
     let loaded = sink
         .transaction(Transaction::Begin, "", Some(te))
         .and_then(|()| restorer.restore(te, &mut split.chunks(), sink, false));
     let ok = sink.release_errors().is_none() && loaded.is_ok();
     let committed = split.copied(ok);
+    sink.progress()
+        .piece_done(committed.then(|| split.pieces()));
     if committed {
         sink.transaction(Transaction::Commit, "", Some(te))?;
     } else {

@@ -26,6 +26,9 @@ pub struct SinkProgress {
     shared: RestoreProgress,
     worker: Worker,
     rows: RowCounter,
+    /// Loading a share of a split table, one of up to this many: the table is done when all
+    /// shares are, which the split says (see [`SinkProgress::piece_done`]).
+    piece: Option<usize>,
 }
 
 impl RestoreProgress {
@@ -58,6 +61,7 @@ impl RestoreProgress {
             shared: self.clone(),
             worker: self.progress.worker(id),
             rows: RowCounter::default(),
+            piece: None,
         }
     }
 
@@ -93,7 +97,8 @@ impl SinkProgress {
             _ => entry.tag.clone(),
         };
         let size = self.shared.sizes.get(&entry.dump_id).copied().unwrap_or(0);
-        self.worker.begin(&name, size);
+        self.worker
+            .begin(&name, size / self.piece.unwrap_or(1) as u64);
         self.rows = RowCounter::default();
     }
 
@@ -103,6 +108,22 @@ impl SinkProgress {
     }
 
     pub fn copy_end(&self) {
-        self.worker.done(1);
+        if self.piece.is_none() {
+            self.worker.done(1);
+        }
+    }
+
+    /// The COPYs that follow load a share of a split table, one of up to `jobs`.
+    pub fn piece_begin(&mut self, jobs: usize) {
+        self.piece = Some(jobs.max(1));
+    }
+
+    /// The share is loaded and committed, one of `pieces`; a rolled-back share (the table is
+    /// then loaded again the ordinary way) is not counted as done.
+    pub fn piece_done(&mut self, pieces: Option<usize>) {
+        self.piece = None;
+        if let Some(pieces) = pieces {
+            self.worker.done(pieces);
+        }
     }
 }

@@ -180,18 +180,30 @@ fn json_events_add_up_to_the_dump_and_the_restore() {
     }
     assert_eq!(dumped.len(), tables.len(), "{dumped:?}");
 
-    let target = c.new_database("progress_json_to").unwrap();
-    let out = restore(c, &["--progress=json", "-j", "2"], &archive, &target);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // The same rows and the same bytes of COPY text, table by table.
-    let restored = events("tusk_restore", &out.stderr);
-    assert_eq!(restored, dumped);
-    for t in tables {
-        assert_eq!(count(c, &target, t), count(c, &db, t), "{t}");
+    // Then with every table's load split across both workers too: a table loaded in shares
+    // is done once.
+    for split_min in ["4194304", "1"] {
+        let target = c.new_database("progress_json_to").unwrap();
+        let out = run_unchecked(
+            "tusk_restore",
+            c.command(tusk_bin("tusk_restore").unwrap())
+                .env("TUSK_SPLIT_RESTORE_MIN_BYTES", split_min)
+                .args(["--progress=json", "-j", "2", "-d", &target])
+                .arg(&archive),
+            None,
+        )
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The same rows and the same bytes of COPY text, table by table.
+        let restored = events("tusk_restore", &out.stderr);
+        assert_eq!(restored, dumped, "split from {split_min} bytes");
+        for t in tables {
+            assert_eq!(count(c, &target, t), count(c, &db, t), "{t}");
+        }
     }
 }
 
