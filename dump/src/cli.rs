@@ -61,6 +61,9 @@ pub struct Options {
     pub archive_version: Option<ArchiveVersion>,
     /// `--manifest` (a tusk extension): `FILE.manifest.json` beside the archive.
     pub manifest: bool,
+    /// `--progress[=bar|json]` / `--no-progress` (tusk extensions), the last one given;
+    /// `None`: the default (see `tusk_progress::Mode::resolve`).
+    pub progress: Option<tusk_progress::Mode>,
     /// `-n/-N/-t/-T`, their `--filter` form, `--exclude-table-data`, `-b/-B`.
     pub filter: ObjectFilter,
     pub quote_all_identifiers: bool,
@@ -157,6 +160,8 @@ const DEFAULT_ROWS_PER_INSERT: u32 = 1;
 /// tusk's own options, numbered apart from upstream's.
 const ARCHIVE_VERSION: i32 = 2000;
 const MANIFEST: i32 = 2001;
+const PROGRESS: i32 = 2002;
+const NO_PROGRESS: i32 = 2003;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -276,6 +281,8 @@ const LONG: &[LongOpt] = &[
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
     opt("archive-version", HasArg::Required, ARCHIVE_VERSION),
     opt("manifest", HasArg::No, MANIFEST),
+    opt("progress", HasArg::Optional, PROGRESS),
+    opt("no-progress", HasArg::No, NO_PROGRESS),
 ];
 
 /// Characters upstream allows in a `\restrict` key.
@@ -333,6 +340,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         no_sync: false,
         archive_version: None,
         manifest: false,
+        progress: None,
         filter: ObjectFilter::default(),
         quote_all_identifiers: false,
         disable_dollar_quoting: false,
@@ -451,6 +459,13 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             DISABLE_TRIGGERS => o.disable_triggers = true,
             c if c == ch('S') => o.superuser = Some(arg),
             MANIFEST => o.manifest = true,
+            PROGRESS => {
+                o.progress = Some(
+                    tusk_progress::Mode::from_arg(opt.arg.as_deref())
+                        .map_err(|e| CliError::fatal(e.to_string()))?,
+                )
+            }
+            NO_PROGRESS => o.progress = Some(tusk_progress::Mode::Off),
             ARCHIVE_VERSION => {
                 o.archive_version = Some(match arg.as_str() {
                     "1.14" => ArchiveVersion::V1_14,

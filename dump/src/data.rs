@@ -30,6 +30,8 @@ pub struct DataOptions {
     pub encoding: Encoding,
     /// `--max-rate`: the bucket every session's COPY bytes are charged to.
     pub max_rate: Option<std::sync::Arc<tusk_connect::rate::RateLimit>>,
+    /// `--progress`: what every session counts its tables, bytes and rows into.
+    pub progress: tusk_progress::Progress,
 }
 
 /// Tables of at least this many pages are split between workers (unless
@@ -116,16 +118,16 @@ pub fn write_members<W: ConcurrentWrite>(
     let failed = AtomicBool::new(false);
     let failure: Mutex<Option<DumpError>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for session in sessions {
+        for (id, session) in sessions.iter().enumerate() {
             let (jobs, next, failed, failure, writer) = (&jobs, &next, &failed, &failure, &writer);
             let opts = opts.clone();
             scope.spawn(move || {
-                let mut data = LiveData::new(session, cat, graph, opts);
+                let mut data = LiveData::new(session, cat, graph, opts, id);
                 while !failed.load(Ordering::Relaxed) {
-                    let Some(&(job, _)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    let Some(&(job, size)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                         break;
                     };
-                    if let Err(e) = data.write_job(writer, job, parallel) {
+                    if let Err(e) = data.write_job(writer, job, size, parallel) {
                         // The first failure is the one to report; later ones are its echoes.
                         if !failed.swap(true, Ordering::Relaxed) {
                             *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
@@ -199,12 +201,48 @@ fn data_length(te: &TocEntry, cat: &Catalog, graph: &ObjectGraph) -> u64 {
     }
 }
 
+/// What `--progress` expects of the dump's data: the entries with data, and the bytes (heap
+/// and TOAST pages) and rows (`reltuples`, where known) of their tables.
+pub fn start_progress(progress: &tusk_progress::Progress, toc: &Toc, cat: &Catalog) {
+    let (mut items, mut bytes, mut rows) = (0, 0, None::<u64>);
+    for te in toc.entries.iter().filter(|e| e.had_dumper) {
+        let (b, r) = estimate(te, cat);
+        items += 1;
+        bytes += b;
+        if let Some(r) = r {
+            rows = Some(rows.unwrap_or(0) + r);
+        }
+    }
+    progress.start(items, bytes, rows);
+}
+
+/// A data entry's expected COPY bytes and rows; large objects are not sized.
+fn estimate(te: &TocEntry, cat: &Catalog) -> (u64, Option<u64>) {
+    match cat.relation(te.catalog_id.oid) {
+        Some(rel) if te.desc == "TABLE DATA" => (rel.pages * PAGE_SIZE, rel.tuples),
+        _ => (0, None),
+    }
+}
+
+/// The server's block size, which relpages counts in (pg_dump assumes it too).
+const PAGE_SIZE: u64 = 8192;
+
+/// How progress names an entry's table: qualified, as it is in the archive.
+fn progress_name(te: &TocEntry) -> String {
+    match &te.namespace {
+        Some(ns) if !ns.is_empty() => format!("{ns}.{}", te.tag),
+        _ => te.tag.clone(),
+    }
+}
+
 /// Table data read live from the server inside the dump's snapshot.
 pub struct LiveData<'a> {
     session: &'a Session,
     cat: &'a Catalog,
     graph: &'a ObjectGraph,
     opts: DataOptions,
+    /// This session's line of `--progress`.
+    progress: tusk_progress::Worker,
 }
 
 /// Large-object contents into an archive's BLOBS member.
@@ -228,17 +266,38 @@ impl<'a> LiveData<'a> {
         cat: &'a Catalog,
         graph: &'a ObjectGraph,
         opts: DataOptions,
+        worker: usize,
     ) -> Self {
+        let progress = opts.progress.worker(worker);
         LiveData {
             session,
             cat,
             graph,
             opts,
+            progress,
         }
     }
 
-    /// One job; a worker (`lock`) first locks the table as pg_dump's workers do.
+    /// One job of `size` pages (a piece's) and its progress; a worker (`lock`) first locks
+    /// the table as pg_dump's workers do.
     fn write_job<W: ConcurrentWrite>(
+        &mut self,
+        writer: &W,
+        job: Job,
+        size: u64,
+        lock: bool,
+    ) -> Result<(), DumpError> {
+        let (te, est, pieces) = match job {
+            Job::Member(te) => (te, estimate(te, self.cat).0, 1),
+            Job::Piece(te, piece, _) => (te, size * PAGE_SIZE, piece.count),
+        };
+        self.progress.begin(&progress_name(te), est);
+        self.write_job_data(writer, job, lock)?;
+        self.progress.done(pieces);
+        Ok(())
+    }
+
+    fn write_job_data<W: ConcurrentWrite>(
         &mut self,
         writer: &W,
         job: Job,
@@ -297,6 +356,7 @@ impl<'a> LiveData<'a> {
             self.restrict_relation_kind("view", &action)?;
         }
         match self.opts.inserts {
+            // INSERT text is counted in bytes only: its lines are not rows.
             Some(opts) => InsertJob {
                 table: rel,
                 target: self.cat.load_target(rel, self.opts.load_via_partition_root),
@@ -305,7 +365,10 @@ impl<'a> LiveData<'a> {
                 std_strings: self.opts.std_strings,
                 encoding: self.opts.encoding,
             }
-            .run(self.session, out)?,
+            .run(self.session, &mut |chunk| {
+                self.progress.add(chunk.len() as u64, 0);
+                out(chunk)
+            })?,
             None => {
                 let sql =
                     ddl::copy_query(rel, condition.or(foreign.then_some("")), self.opts.encoding);
@@ -328,11 +391,14 @@ impl<'a> LiveData<'a> {
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<(), DumpError> {
         let action = format!("dumping the contents of table \"{}\"", rel.name);
+        let mut rows = tusk_progress::RowCounter::default();
         self.session
             .copy_out(sql, |chunk| {
                 if let Some(limit) = &self.opts.max_rate {
                     limit.throttle(chunk.len());
                 }
+                let counted = rows.feed(chunk);
+                self.progress.add(counted.bytes, counted.rows);
                 out(chunk)
             })
             .map_err(DumpError::query(&action))?
@@ -447,12 +513,16 @@ impl LiveData<'_> {
 
 impl DataSource for LiveData<'_> {
     fn stream(&mut self, entry: &TocEntry, out: &mut dyn DataSink) -> Result<(), ScriptError> {
+        self.progress
+            .begin(&progress_name(entry), estimate(entry, self.cat).0);
         let result = if entry.desc == "BLOBS" {
             self.large_objects(entry, out)
         } else {
             self.table_rows(entry, &mut |chunk| out.data(chunk))
         };
-        result.map_err(|e| ScriptError::Other(e.to_string()))
+        result.map_err(|e| ScriptError::Other(e.to_string()))?;
+        self.progress.done(1);
+        Ok(())
     }
 }
 

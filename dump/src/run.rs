@@ -22,7 +22,7 @@ use tusk_format::{
 
 use crate::catalog;
 use crate::cli::{Format, Options, RESTRICT_CHARS};
-use crate::data::{DataOptions, LiveData, write_members};
+use crate::data::{DataOptions, LiveData, start_progress, write_members};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
 use crate::inserts::InsertOptions;
@@ -67,6 +67,10 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         .get_or_insert_with(|| "tusk_dump".to_owned());
     let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
     let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
+    let progress =
+        tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose));
+    progress.phase("catalog");
+    let warn = &mut |message: &str| progress.suspend(|| warn(message));
 
     let server_version: i32 = session
         .show("server_version_num")
@@ -214,6 +218,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         max_rate: opts
             .max_rate
             .map(|rate| std::sync::Arc::new(tusk_connect::rate::RateLimit::new(rate))),
+        progress: progress.clone(),
     };
     let mut toc = Toc { header, entries };
     if opts.format != Format::Plain && opts.sections.is_some() {
@@ -224,6 +229,8 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             .retain(|te| reqs.get(&te.dump_id).is_some_and(|r| r.any()));
     }
     ddl::build_archive_dependencies(&mut toc.entries, &graph);
+    start_progress(&progress, &toc, &cat);
+    progress.phase("data");
 
     // Parallel workers, each in the leader's snapshot; without them the leader dumps the data.
     let workers = |wanted: bool| -> Result<Vec<Session>, DumpError> {
@@ -246,7 +253,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     };
     match opts.format {
         Format::Plain => {
-            let mut data = LiveData::new(&session, &cat, &graph, data_opts);
+            let mut data = LiveData::new(&session, &cat, &graph, data_opts, 0);
             // pg_dump compresses a plain script as a whole file when -Z is given.
             let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
             let compressed = CompressedFile::new(file, opts.compression)
@@ -302,6 +309,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             )?;
         }
     }
+    progress.phase("commit");
     session
         .execute("COMMIT")
         .map_err(DumpError::query("ending the dump transaction"))?;
@@ -314,6 +322,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             !opts.no_sync,
         )?;
     }
+    progress.finish();
     Ok(())
 }
 

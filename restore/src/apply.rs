@@ -9,6 +9,8 @@ use tusk_format::TocEntry;
 use tusk_format::encoding::{self, Encoding};
 use tusk_format::script::{ScriptError, Sink, Transaction};
 
+use crate::progress::SinkProgress;
+
 /// What every session of one restore shares: the target server and the archive's text.
 #[derive(Debug, Clone, Copy)]
 pub struct SinkSettings {
@@ -32,6 +34,7 @@ pub struct DbSink<'a> {
     encoding: Encoding,
     statements: StatementSplitter,
     report: &'a mut dyn FnMut(&str),
+    progress: SinkProgress,
     /// While holding, the first error is kept here instead of reported or counted: a piece
     /// of a split table whose failure makes the whole table load again the ordinary way,
     /// which then reports it as pg_restore would.
@@ -58,8 +61,18 @@ impl<'a> DbSink<'a> {
                 ..StatementSplitter::default()
             },
             report,
+            progress: SinkProgress::default(),
             held: None,
         }
+    }
+
+    /// `--progress`: what this sink's COPYs count into.
+    pub fn set_progress(&mut self, progress: SinkProgress) {
+        self.progress = progress;
+    }
+
+    pub fn progress(&mut self) -> &mut SinkProgress {
+        &mut self.progress
     }
 
     /// Starts keeping errors back (see `held`).
@@ -146,7 +159,10 @@ impl Sink for DbSink<'_> {
         Ok(())
     }
 
-    fn sql(&mut self, text: &str, _entry: Option<&TocEntry>) -> Result<(), ScriptError> {
+    fn sql(&mut self, text: &str, entry: Option<&TocEntry>) -> Result<(), ScriptError> {
+        if let Some(entry) = entry {
+            self.progress.entry(entry);
+        }
         self.execute(text, "could not execute query")
     }
 
@@ -174,6 +190,7 @@ impl Sink for DbSink<'_> {
     }
 
     fn copy_begin(&mut self, copy_stmt: &str, entry: &TocEntry) -> Result<(), ScriptError> {
+        self.progress.copy_begin(entry);
         let copy_stmt = copy_in_encoding(copy_stmt, self.encoding);
         match self.session.copy_in(&copy_stmt) {
             Ok(copy) => {
@@ -189,6 +206,7 @@ impl Sink for DbSink<'_> {
     }
 
     fn copy_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
+        self.progress.copy_data(bytes);
         // After a failed COPY start the payload is read and dropped, as upstream does.
         let Some((copy, _)) = self.copy.as_mut() else {
             return Ok(());
@@ -224,6 +242,7 @@ impl Sink for DbSink<'_> {
     }
 
     fn copy_end(&mut self) -> Result<(), ScriptError> {
+        self.progress.copy_end();
         let Some((copy, tag)) = self.copy.take() else {
             return Ok(());
         };

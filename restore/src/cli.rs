@@ -52,6 +52,9 @@ pub struct Options {
     /// `--copy-freeze` and `--maintenance-work-mem` (tusk tuning; see ScriptOptions).
     pub copy_freeze: bool,
     pub maintenance_work_mem: Option<String>,
+    /// `--progress[=bar|json]` / `--no-progress` (tusk extensions), the last one given;
+    /// `None`: the default (see `tusk_progress::Mode::resolve`).
+    pub progress: Option<tusk_progress::Mode>,
     /// `--section`, as upstream's bit set; `None` means all sections.
     pub sections: Option<tusk_format::select::Sections>,
 }
@@ -111,6 +114,8 @@ const STATISTICS_ONLY: i32 = 1017;
 const VERIFY: i32 = 2000;
 const COPY_FREEZE: i32 = 2001;
 const MAINTENANCE_WORK_MEM: i32 = 2002;
+const PROGRESS: i32 = 2003;
+const NO_PROGRESS: i32 = 2004;
 
 const fn opt(name: &'static str, has_arg: HasArg, code: i32) -> LongOpt {
     LongOpt {
@@ -188,6 +193,8 @@ const LONG: &[LongOpt] = &[
     opt("restrict-key", HasArg::Required, RESTRICT_KEY),
     opt("verify", HasArg::No, VERIFY),
     opt("copy-freeze", HasArg::No, COPY_FREEZE),
+    opt("progress", HasArg::Optional, PROGRESS),
+    opt("no-progress", HasArg::No, NO_PROGRESS),
     opt(
         "maintenance-work-mem",
         HasArg::Required,
@@ -289,6 +296,13 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             VERIFY => verify = true,
             COPY_FREEZE => o.copy_freeze = true,
             MAINTENANCE_WORK_MEM => o.maintenance_work_mem = Some(arg),
+            PROGRESS => {
+                o.progress = Some(
+                    tusk_progress::Mode::from_arg(opt.arg.as_deref())
+                        .map_err(|e| CliError::fatal(e.to_string()))?,
+                )
+            }
+            NO_PROGRESS => o.progress = Some(tusk_progress::Mode::Off),
             // Not done yet; refusing beats silently ignoring them.
             code => {
                 let name = getopt::option_name(code, LONG);

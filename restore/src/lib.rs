@@ -8,6 +8,7 @@ pub mod apply;
 pub mod cli;
 pub mod error;
 pub mod parallel;
+pub mod progress;
 pub mod run;
 pub mod schedule;
 pub mod split;

@@ -16,6 +16,7 @@ use tusk_format::script::{
 };
 
 use crate::apply::{DbSink, SinkSettings};
+use crate::progress::RestoreProgress;
 use crate::schedule::Schedule;
 use crate::split::{self, Split};
 
@@ -28,6 +29,7 @@ pub struct Workers<'a> {
     /// Opens the archive again: each worker reads its own entries' data.
     pub open: &'a (dyn Fn() -> Result<Box<dyn ArchiveRead>, String> + Sync),
     pub settings: SinkSettings,
+    pub progress: RestoreProgress,
 }
 
 enum Job {
@@ -72,6 +74,7 @@ pub fn restore(
     workers: &Workers<'_>,
 ) -> Result<u64, ScriptError> {
     let mut leader = DbSink::new(session, reconnect, workers.settings, &mut *report);
+    leader.set_progress(workers.progress.worker(0));
     let mut restorer = Restorer::new(toc, opts);
     let (mut schedule, prefork) = Schedule::new(
         &toc.entries,
@@ -263,6 +266,7 @@ fn work(
     };
     let mut no_reconnect = |_: &str| Err("a worker cannot change databases".to_owned());
     let mut sink = DbSink::new(session, &mut no_reconnect, workers.settings, &mut report);
+    sink.set_progress(workers.progress.worker(worker + 1));
     let mut restorer = Restorer::new(toc, opts);
     restorer.connected(&mut sink)?;
     for job in next {
@@ -279,7 +283,13 @@ fn work(
                 }
             }
             Job::Piece { entry, split } => {
-                let committed = piece(&toc.entries[entry], &split, &mut restorer, &mut sink)?;
+                let committed = piece(
+                    &toc.entries[entry],
+                    &split,
+                    workers.jobs,
+                    &mut restorer,
+                    &mut sink,
+                )?;
                 Event::PieceDone {
                     worker,
                     entry,
@@ -300,15 +310,19 @@ fn work(
 fn piece(
     te: &tusk_format::TocEntry,
     split: &Split,
+    jobs: usize,
     restorer: &mut Restorer<'_>,
     sink: &mut DbSink<'_>,
 ) -> Result<bool, ScriptError> {
+    sink.progress().piece_begin(jobs);
     sink.hold_errors();
     let loaded = sink
         .transaction(Transaction::Begin, "", Some(te))
         .and_then(|()| restorer.restore(te, &mut split.chunks(), sink, false));
     let ok = sink.release_errors().is_none() && loaded.is_ok();
     let committed = split.copied(ok);
+    sink.progress()
+        .piece_done(committed.then(|| split.pieces()));
     if committed {
         sink.transaction(Transaction::Commit, "", Some(te))?;
     } else {

@@ -14,6 +14,7 @@ use crate::apply::{DbSink, SinkSettings};
 use crate::cli::{Options, RESTRICT_CHARS};
 use crate::error::RestoreError;
 use crate::parallel::{self, Workers};
+use crate::progress::RestoreProgress;
 
 /// What a restore ended with: the number of errors that were reported and skipped.
 pub struct Outcome {
@@ -140,12 +141,20 @@ pub fn run(
     // A copy (the closure holds only shared borrows): the leader's sink takes it mutably for
     // -C while the workers share `connect`.
     let mut reconnect = connect;
+    let data_sizes = reader.data_sizes();
+    let progress = RestoreProgress::new(
+        tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose)),
+        &toc,
+        &required.reqs,
+        data_sizes.clone(),
+    );
+    // Errors are printed while the bar is drawn.
+    let report = &mut |message: &str| progress.suspend(|| report(message));
     if parallel {
-        let sizes = reader.data_sizes();
         let sizes: Vec<u64> = toc
             .entries
             .iter()
-            .map(|te| sizes.get(&te.dump_id).copied().unwrap_or(0))
+            .map(|te| data_sizes.get(&te.dump_id).copied().unwrap_or(0))
             .collect();
         let open = || tusk_format::archive::open(input.as_deref(), None).map_err(|e| e.to_string());
         let workers = Workers {
@@ -153,6 +162,7 @@ pub fn run(
             connect: &connect,
             open: &open,
             settings,
+            progress: progress.clone(),
         };
         let errors = parallel::restore(
             &toc,
@@ -164,12 +174,15 @@ pub fn run(
             &mut reader,
             &workers,
         )?;
+        progress.finish();
         return Ok(Outcome {
             errors_ignored: errors,
         });
     }
     let mut sink = DbSink::new(session, &mut reconnect, settings, report);
+    sink.set_progress(progress.worker(0));
     script::emit(&toc, &script_opts, &mut reader, &mut sink)?;
+    progress.finish();
     Ok(Outcome {
         errors_ignored: sink.errors(),
     })

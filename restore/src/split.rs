@@ -80,6 +80,12 @@ impl Split {
         }
     }
 
+    /// The sessions that have joined so far: all of them once any session's
+    /// [`copied`](Split::copied) has returned.
+    pub fn pieces(&self) -> usize {
+        self.state().joined
+    }
+
     /// Undoes a [`join`](Split::join) whose piece never reached a session.
     pub fn leave(&self) {
         self.state().joined -= 1;

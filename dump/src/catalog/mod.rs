@@ -148,6 +148,8 @@ pub struct Relation {
     /// Pages of the relation and its TOAST table (`relpages`), pg_dump's size estimate for
     /// ordering a parallel dump's data, largest first.
     pub pages: u64,
+    /// `reltuples`, the rows --progress expects; `None` when never vacuumed or analyzed (-1).
+    pub tuples: Option<u64>,
 }
 
 /// A constraint dumped as its own post-data entry: a foreign key. (Index-backed constraints
@@ -693,7 +695,7 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                     coalesce((SELECT spcname::text FROM pg_catalog.pg_tablespace t \
                               WHERE t.oid = c.reltablespace), ''), \
                     am.amname::text, d.refobjid, d.refobjsubid::int2, d.deptype, \
-                    c.relpages::int8 + coalesce(tc.relpages, 0)::int8 \
+                    c.relpages::int8 + coalesce(tc.relpages, 0)::int8, c.reltuples::float8 \
              FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid \
@@ -746,6 +748,9 @@ async fn load_relation_rows(client: &Client) -> Result<Vec<Relation>, DumpError>
                 acl: Acl::default(),
                 column_acls: Vec::new(),
                 pages: u64::try_from(get::<i64>(r, 13)?).unwrap_or(0),
+                tuples: Some(get::<f64>(r, 14)?)
+                    .filter(|&t| t >= 0.0)
+                    .map(|t| t as u64),
             })
         })
         .collect()

@@ -254,6 +254,7 @@ mod tests {
             acl: Default::default(),
             column_acls: Vec::new(),
             pages: 0,
+            tuples: None,
             view: Some(ViewInfo {
                 definition: " SELECT id,\n    \"Label\",\n    x AS \"select\"\n   FROM t"
                     .to_owned(),

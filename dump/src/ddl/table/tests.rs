@@ -23,6 +23,7 @@ fn rel(oid: u32, schema: &str, name: &str, relkind: u8, columns: Vec<Column>) ->
         acl: Default::default(),
         column_acls: Vec::new(),
         pages: 0,
+        tuples: None,
         table: TableDetails {
             replica_identity: b'd',
             ..TableDetails::default()
