@@ -397,8 +397,10 @@ impl<'a> LiveData<'a> {
                 if let Some(limit) = &self.opts.max_rate {
                     limit.throttle(chunk.len());
                 }
-                let counted = rows.feed(chunk);
-                self.progress.add(counted.bytes, counted.rows);
+                if self.progress.is_on() {
+                    let counted = rows.feed(chunk);
+                    self.progress.add(counted.bytes, counted.rows);
+                }
                 out(chunk)
             })
             .map_err(DumpError::query(&action))?

@@ -689,14 +689,17 @@ impl<W: Write + Seek> BlockOut for InArchive<'_, W> {
     }
 }
 
+/// What went into a piece of a split member: its Adler-32 (for gzip only, whose member trailer
+/// combines the pieces' checksums) and length.
+type PieceSum = (Option<adler2::Adler32>, u64);
+
 /// One data member's payload: compressed, cut into chunks, ended by an empty chunk. Dropping
 /// it unfinished leaves the member without its end.
 pub(crate) struct DataEncoder<S: BlockOut> {
     out: S,
     dump_id: DumpId,
     compressor: Compressor,
-    /// A piece of a split member: the Adler-32 and length of what went in.
-    piece: Option<(adler2::Adler32, u64)>,
+    piece: Option<PieceSum>,
 }
 
 impl<S: BlockOut> DataEncoder<S> {
@@ -718,14 +721,16 @@ impl<S: BlockOut> DataEncoder<S> {
         last: bool,
     ) -> Result<Self, FormatError> {
         let compressor = Compressor::for_part(compression, Part::Piece { last });
-        Self::start(out, dump_id, compressor, Some((adler2::Adler32::new(), 0)))
+        let adler =
+            (compression.algorithm == CompressionAlgorithm::Gzip).then(adler2::Adler32::new);
+        Self::start(out, dump_id, compressor, Some((adler, 0)))
     }
 
     fn start(
         out: S,
         dump_id: DumpId,
         compressor: Result<Compressor, CodecError>,
-        piece: Option<(adler2::Adler32, u64)>,
+        piece: Option<PieceSum>,
     ) -> Result<Self, FormatError> {
         let compressor = compressor.map_err(|source| FormatError::Codec {
             dump_id,
@@ -751,14 +756,14 @@ impl<S: BlockOut> DataEncoder<S> {
     /// and length.
     pub(crate) fn finish_piece(self) -> Result<(S, u32, u64), FormatError> {
         match self.end_stream()? {
-            (out, Some((adler, len))) => Ok((out, adler.checksum(), len)),
+            (out, Some((adler, len))) => Ok((out, adler.map_or(1, |a| a.checksum()), len)),
             (_, None) => Err(FormatError::unwritable(
                 "a whole data member ended as a piece",
             )),
         }
     }
 
-    fn end_stream(self) -> Result<(S, Option<(adler2::Adler32, u64)>), FormatError> {
+    fn end_stream(self) -> Result<(S, Option<PieceSum>), FormatError> {
         let DataEncoder {
             mut out,
             dump_id,
@@ -806,7 +811,9 @@ impl<S: BlockOut> Write for DataEncoder<S> {
             piece,
         } = self;
         if let Some((adler, len)) = piece {
-            adler.write_slice(buf);
+            if let Some(adler) = adler {
+                adler.write_slice(buf);
+            }
             *len += buf.len() as u64;
         }
         compressor

@@ -171,6 +171,12 @@ impl Progress {
 }
 
 impl Worker {
+    /// Whether anything is shown: counting rows costs a pass over every byte, so callers skip
+    /// it when nothing would show the count.
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// Starts on `table` (or a piece of it), expected to come to about `est_bytes`.
     pub fn begin(&self, table: &str, est_bytes: u64) {
         let Some((shared, slot)) = &self.0 else {

@@ -103,6 +103,9 @@ impl SinkProgress {
     }
 
     pub fn copy_data(&mut self, bytes: &[u8]) {
+        if !self.worker.is_on() {
+            return;
+        }
         let counted = self.rows.feed(bytes);
         self.worker.add(counted.bytes, counted.rows);
     }
