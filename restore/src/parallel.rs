@@ -133,13 +133,16 @@ pub fn restore(
                         }
                     },
                 );
-                let job = match (joined, again.pop()) {
-                    (Some(job), _) => job,
-                    (None, Some(entry)) => Job::Entry {
+                // `again` is popped only when no split took the worker: a popped entry
+                // must be handed out or it is lost.
+                let job = match joined.or_else(|| {
+                    again.pop().map(|entry| Job::Entry {
                         entry,
                         truncate: true,
-                    },
-                    (None, None) => {
+                    })
+                }) {
+                    Some(job) => job,
+                    None => {
                         let Some(entry) = schedule.take() else { break };
                         let truncate = schedule.created(entry);
                         let te = &toc.entries[entry];
@@ -171,10 +174,18 @@ pub fn restore(
                 }
             }
             if idle.len() == workers.jobs {
-                if schedule.advance() {
-                    continue;
+                match schedule.advance() {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(lost) => {
+                        let te = &toc.entries[lost];
+                        failure = Some(ScriptError::Other(format!(
+                            "internal error: no worker is restoring entry {} {} {}",
+                            te.dump_id, te.desc, te.tag
+                        )));
+                        break;
+                    }
                 }
-                break;
             }
             match inbox.recv() {
                 Ok(Event::Report(message)) => report(&message),

@@ -182,19 +182,23 @@ impl Schedule {
         }
     }
 
-    /// When nothing is ready and nothing runs: moves to the next pass, or returns false when
-    /// the last one is done.
-    pub fn advance(&mut self) -> bool {
-        if !self.running.is_empty() || !self.ready.is_empty() {
-            return true;
+    /// When no worker is busy and [`Schedule::take`] found nothing: moves to the next pass,
+    /// or returns false when the last one is done. An entry still marked running then was
+    /// lost by the caller; it is returned as the error, as waiting for it would never end.
+    pub fn advance(&mut self) -> Result<bool, usize> {
+        if let Some(&lost) = self.running.first() {
+            return Err(lost);
+        }
+        if !self.ready.is_empty() {
+            return Ok(true);
         }
         self.pass = match self.pass {
             Pass::Main => Pass::Acl,
             Pass::Acl => Pass::PostAcl,
-            Pass::PostAcl => return false,
+            Pass::PostAcl => return Ok(false),
         };
         self.make_ready();
-        true
+        Ok(true)
     }
 
     /// Reports entry `i` restored (by the leader before [`Schedule::start`], or by a worker).
@@ -318,7 +322,7 @@ mod tests {
                 }
             }
             if running.is_empty() {
-                if s.advance() {
+                if s.advance().unwrap() {
                     continue;
                 }
                 return started;

@@ -83,6 +83,7 @@ pub fn run_unchecked(what: &str, cmd: &mut Command, input: Option<&[u8]>) -> Res
         }
         _ => None,
     };
+    let watchdog = Watchdog::start(child.id());
     let output = child.wait_with_output().map_err(HarnessError::io(format!(
         "{what}: waiting for `{}`",
         describe(cmd)
@@ -92,7 +93,49 @@ pub fn run_unchecked(what: &str, cmd: &mut Command, input: Option<&[u8]>) -> Res
         // and stderr say why, so that is what gets reported.
         let _ = writer.join();
     }
+    if let Some(limit) = watchdog.stop() {
+        return Err(HarnessError::Command {
+            what: what.to_string(),
+            command: describe(cmd),
+            status: format!("ran past {limit} s and was killed (a hang?)"),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
     Ok(output)
+}
+
+/// Kills a command that runs past `TUSK_TEST_COMMAND_TIMEOUT` seconds (600 unless set), so a
+/// hung tool fails its test with its stderr instead of stalling the whole suite.
+struct Watchdog {
+    done: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<Option<u64>>,
+}
+
+impl Watchdog {
+    fn start(pid: u32) -> Watchdog {
+        let limit = std::env::var("TUSK_TEST_COMMAND_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(600);
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let timeout = wait.recv_timeout(std::time::Duration::from_secs(limit));
+            if timeout == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                let pid = nix::unistd::Pid::from_raw(pid as i32);
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                Some(limit)
+            } else {
+                None
+            }
+        });
+        Watchdog { done, thread }
+    }
+
+    /// The limit, if the command was killed for passing it.
+    fn stop(self) -> Option<u64> {
+        let _ = self.done.send(());
+        self.thread.join().unwrap_or(None)
+    }
 }
 
 pub(crate) fn command_failed(what: &str, cmd: &Command, output: &Output) -> HarnessError {
