@@ -288,15 +288,54 @@ const LONG: &[LongOpt] = &[
 /// Characters upstream allows in a `\restrict` key.
 pub const RESTRICT_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// Another program's use of pg_dump's command line (tusk_copy's): its own long options,
+/// with codes from [`EXTRA_CODES`], handed back in order; the options it refuses; and the
+/// format it dumps in, which `-F` may then not change.
+pub struct Dialect<'a> {
+    pub program: &'a str,
+    pub extra: &'a [LongOpt],
+    /// pg_dump's options it refuses, by long name.
+    pub refused: &'a [&'a str],
+    pub format: Option<Format>,
+}
+
+/// The first code of a [`Dialect`]'s own options.
+pub const EXTRA_CODES: i32 = 3000;
+
 /// Parses pg_dump's arguments (without the program name).
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    let dialect = Dialect {
+        program: "tusk_dump",
+        extra: &[],
+        refused: &[],
+        format: None,
+    };
+    parse_dialect(args, &dialect).map(|(command, _)| command)
+}
+
+/// Parses a [`Dialect`] of pg_dump's arguments: the command, and the dialect's own options.
+pub fn parse_dialect(
+    args: &[String],
+    dialect: &Dialect<'_>,
+) -> Result<(Command, Vec<getopt::Opt>), CliError> {
+    let mut extras = Vec::new();
+    let command = parse_options(args, dialect, &mut extras)?;
+    Ok((command, extras))
+}
+
+fn parse_options(
+    args: &[String],
+    dialect: &Dialect<'_>,
+    extras: &mut Vec<getopt::Opt>,
+) -> Result<Command, CliError> {
     // Like pg_dump, --help and --version count only as the first argument.
     match args.first().map(String::as_str) {
         Some("--help" | "-?") => return Ok(Command::Help),
         Some("--version" | "-V") => return Ok(Command::Version),
         _ => {}
     }
-    let parsed = getopt::parse(args, SHORT, LONG).map_err(|e| CliError {
+    let long: Vec<LongOpt> = LONG.iter().chain(dialect.extra).copied().collect();
+    let parsed = getopt::parse(args, SHORT, &long).map_err(|e| CliError {
         message: e.0,
         hint: true,
         from_getopt: true,
@@ -356,6 +395,17 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     let mut compress: Option<String> = None;
 
     for opt in &parsed.opts {
+        let name = getopt::option_name(opt.code, LONG);
+        if dialect.refused.contains(&name.trim_start_matches('-')) {
+            return Err(CliError::fatal(format!(
+                "option {name} cannot be used with {}",
+                dialect.program
+            )));
+        }
+        if opt.code >= EXTRA_CODES {
+            extras.push(opt.clone());
+            continue;
+        }
         if getopt::apply_connection_option(&mut o.conn, opt) {
             continue;
         }
@@ -490,7 +540,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             code => {
                 let name = getopt::option_name(code, LONG);
                 return Err(CliError::fatal(format!(
-                    "option {name} is not supported by tusk_dump yet"
+                    "option {name} is not supported by {} yet",
+                    dialect.program
                 )));
             }
         }
@@ -542,16 +593,9 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         ));
     }
 
-    o.format = match format.to_ascii_lowercase().as_str() {
-        "p" | "plain" => Format::Plain,
-        "c" | "custom" => Format::Custom,
-        "d" | "directory" => Format::Directory,
-        "t" | "tar" => Format::Tar,
-        _ => {
-            return Err(CliError::fatal(format!(
-                "invalid output format \"{format}\" specified"
-            )));
-        }
+    o.format = match dialect.format {
+        Some(format) => format,
+        None => parse_format(&format)?,
     };
     if o.format == Format::Plain {
         if let Some(key) = &o.restrict_key {
@@ -586,6 +630,21 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         ));
     }
     Ok(Command::Dump(Box::new(o)))
+}
+
+/// `-F`: a format's letter or name, in any case.
+fn parse_format(format: &str) -> Result<Format, CliError> {
+    Ok(match format.to_ascii_lowercase().as_str() {
+        "p" | "plain" => Format::Plain,
+        "c" | "custom" => Format::Custom,
+        "d" | "directory" => Format::Directory,
+        "t" | "tar" => Format::Tar,
+        _ => {
+            return Err(CliError::fatal(format!(
+                "invalid output format \"{format}\" specified"
+            )));
+        }
+    })
 }
 
 /// `-Z`: upstream's specification parser, messages included. Its warnings are printed here, as

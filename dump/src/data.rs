@@ -217,7 +217,7 @@ pub fn start_progress(progress: &tusk_progress::Progress, toc: &Toc, cat: &Catal
 }
 
 /// A data entry's expected COPY bytes and rows; large objects are not sized.
-fn estimate(te: &TocEntry, cat: &Catalog) -> (u64, Option<u64>) {
+pub(crate) fn estimate(te: &TocEntry, cat: &Catalog) -> (u64, Option<u64>) {
     match cat.relation(te.catalog_id.oid) {
         Some(rel) if te.desc == "TABLE DATA" => (rel.pages * PAGE_SIZE, rel.tuples),
         _ => (0, None),

@@ -47,219 +47,35 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         }
         _ => Some(Output::create(opts.file.as_deref())?),
     };
-
-    let rt = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            // The connections' I/O tasks run here: one thread per parallel worker, at most 4.
-            .worker_threads(opts.jobs.clamp(1, 4) as usize)
-            .enable_all()
-            .build()
-            .map_err(DumpError::Write)?,
-    );
-    tusk_connect::interrupt::exit_on_signal(
-        &rt,
-        "tusk_dump",
-        tusk_format::output::remove_unfinished,
-    );
-    let mut conn_opts: ConnectOptions = opts.conn.clone();
-    conn_opts
-        .application_name
-        .get_or_insert_with(|| "tusk_dump".to_owned());
-    let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
-    let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
-    let progress =
-        tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose));
-    progress.phase("catalog");
-    let warn = &mut |message: &str| progress.suspend(|| warn(message));
-
-    let server_version: i32 = session
-        .show("server_version_num")
-        .map_err(DumpError::query("reading the server version"))?
-        .parse()
-        .unwrap_or(0);
-    if server_version < 140000 {
-        return Err(DumpError::Unsupported(format!(
-            "server version {server_version} is not supported; tusk_dump supports PostgreSQL 14 and later"
-        )));
-    }
-    let standby = snapshot::is_standby(&session)?;
-    snapshot::setup(&session, opts, server_version)?;
-    let snapshot_id = snapshot::begin(&session, opts)?;
-    // A standby cannot read unlogged tables, so pg_dump leaves their data out there.
-    let selection_filter = filter::ObjectFilter {
-        no_unlogged_table_data: opts.filter.no_unlogged_table_data || standby,
-        ..opts.filter.clone()
-    };
-
-    let mut facts = session_facts(&session)?;
-    let encoding = client_encoding(&session, opts, &params, &facts.encoding)?;
-    facts.encoding = encoding.name().to_owned();
-    let matched = session.run(filter::expand(
-        session.client(),
-        &opts.filter,
-        params.dbname(),
-    ))?;
-    let mut cat = session.run(catalog::load_relations(session.client()))?;
-    filter::apply(&mut cat, &matched, &selection_filter);
-    // Like pg_dump, only the tables being dumped are locked (the server refuses LOCK on
-    // materialized views).
-    let tables: Vec<_> = cat
-        .relations
-        .iter()
-        .filter(|r| matches!(r.relkind, b'r' | b'p') && r.selected)
-        .collect();
-    snapshot::lock_tables(&session, opts, &tables)?;
-    session.run(catalog::load_details(
-        session.client(),
-        server_version,
-        &mut cat,
-    ))?;
-    if !opts.no_policies {
-        cat.row_security = session.run(catalog::policies::load_row_security(
-            session.client(),
-            &cat.relations,
-        ))?;
-    }
-    if !opts.no_publications {
-        cat.publications = session.run(catalog::replication::load_publications(
-            session.client(),
-            server_version,
-        ))?;
-    }
-    if !opts.no_subscriptions {
-        // Only a superuser may read subscriptions' connection strings.
-        let superuser = session
-            .show("is_superuser")
-            .map_err(DumpError::query("reading is_superuser"))?
-            == "on";
-        if superuser {
-            cat.subscriptions = session.run(catalog::replication::load_subscriptions(
-                session.client(),
-                server_version,
-            ))?;
-        } else if session.run(catalog::replication::count_subscriptions(session.client()))? > 0 {
-            warn("subscriptions not dumped because current user is not a superuser");
-        }
-    }
-
-    if opts.dump_statistics {
-        cat.relation_stats = session.run(catalog::stats::load_statistics(
-            session.client(),
-            server_version,
-            &cat,
-        ))?;
-    }
-
-    let header = header(&session, opts, &params, server_version)?;
-    // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
-    // follows the archive version: plain output prints what pg_dump 18 prints.
-    let large_objects = (opts.dump_data && opts.filter.large_objects()).then(|| {
-        if opts.format == Format::Plain || header.version >= ArchiveVersion::V1_16 {
-            LoLayout::Grouped
-        } else {
-            LoLayout::PerObject
-        }
-    });
-    if large_objects.is_some() {
-        cat.large_objects = session.run(catalog::load_large_objects(session.client()))?;
-    }
-    let mut graph = objects::build(
-        &cat,
-        Wanted {
-            schema: opts.dump_schema,
-            data: opts.dump_data,
-            sequence_data: opts.sequence_data,
-            large_objects,
-        },
-    );
-    for w in sort::sort(&mut graph, &cat) {
-        warn(&w);
-    }
-    if cat
-        .namespaces
-        .iter()
-        .any(|ns| ns.name == "pg_catalog" && ns.selected)
-    {
-        for name in &cat.pseudo_types_with_acl {
-            warn(&format!(
-                "typtype of data type \"{name}\" appears to be invalid"
-            ));
-        }
-    }
-    let mut entries = ddl::toc_entries(
-        &cat,
-        &graph,
-        &facts,
-        DdlOptions {
-            schema: opts.dump_schema,
-            data: opts.dump_data,
-            comments: !opts.no_comments,
-            database: opts.format != Format::Plain || opts.create,
-            no_tablespaces: opts.no_tablespaces,
-            no_toast_compression: opts.no_toast_compression,
-            large_objects,
-            privileges: !opts.no_privileges,
-            security_labels: !opts.no_security_labels,
-            dollar_quoting: !opts.disable_dollar_quoting,
-            inserts: opts.dump_inserts > 0,
-            load_via_partition_root: opts.load_via_partition_root,
-        },
-    )?;
-    transcode::convert_entries(&session, &mut entries, encoding)?;
-    let data_opts = DataOptions {
-        inserts: (opts.dump_inserts > 0).then_some(InsertOptions {
-            rows_per_statement: opts.dump_inserts,
-            column_inserts: opts.column_inserts,
-            on_conflict_do_nothing: opts.on_conflict_do_nothing,
-        }),
-        load_via_partition_root: opts.load_via_partition_root,
-        std_strings: facts.std_strings,
+    let source = Source::open(opts, "tusk_dump", warn)?;
+    let Source {
+        session,
+        cat,
+        graph,
+        toc,
         encoding,
-        max_rate: opts
-            .max_rate
-            .map(|rate| std::sync::Arc::new(tusk_connect::rate::RateLimit::new(rate))),
-        progress: progress.clone(),
-    };
-    let mut toc = Toc { header, entries };
-    if opts.format != Format::Plain && opts.sections.is_some() {
-        // An archive holds only the sections asked for (WriteToc skips unmarked entries);
-        // DATABASE entries stay, archives always carrying them.
-        let reqs = tusk_format::select::required_components(&toc, &selection(opts), true).reqs;
-        toc.entries
-            .retain(|te| reqs.get(&te.dump_id).is_some_and(|r| r.any()));
-    }
-    ddl::build_archive_dependencies(&mut toc.entries, &graph);
-    start_progress(&progress, &toc, &cat);
+        progress,
+        ..
+    } = &source;
+    let (encoding, data_opts) = (*encoding, source.data_opts.clone());
     progress.phase("data");
 
     // Parallel workers, each in the leader's snapshot; without them the leader dumps the data.
     let workers = |wanted: bool| -> Result<Vec<Session>, DumpError> {
-        let snapshot_id = match (&snapshot_id, wanted) {
-            (Some(id), true) => id,
-            _ => return Ok(Vec::new()),
-        };
-        (0..opts.jobs)
-            .map(|_| {
-                snapshot::connect_worker(
-                    &rt,
-                    &session,
-                    &conn_opts,
-                    opts,
-                    server_version,
-                    snapshot_id,
-                )
-            })
-            .collect()
+        if !wanted || source.snapshot_id.is_none() {
+            return Ok(Vec::new());
+        }
+        (0..opts.jobs).map(|_| source.worker(opts)).collect()
     };
     match opts.format {
         Format::Plain => {
-            let mut data = LiveData::new(&session, &cat, &graph, data_opts, 0);
+            let mut data = LiveData::new(session, cat, graph, data_opts, 0);
             // pg_dump compresses a plain script as a whole file when -Z is given.
             let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
             let compressed = CompressedFile::new(file, opts.compression)
                 .map_err(|e| DumpError::Unsupported(e.to_string()))?;
             let mut sink = TextSink::new(compressed, encoding);
-            script::emit(&toc, &script_options(opts), &mut data, &mut sink)?;
+            script::emit(toc, &script_options(opts), &mut data, &mut sink)?;
             sink.into_inner()
                 .finish()
                 .and_then(|mut f| f.flush())
@@ -268,43 +84,29 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         Format::Custom => {
             let out = output.as_mut().ok_or_else(no_file)?;
             let spill_dir = out.dir();
-            let writer = CustomWriter::new(out.file(), &toc)?;
+            let writer = CustomWriter::new(out.file(), toc)?;
             // pg_restore reads a pipe's members in TOC order only: without seeking, tusk
             // dumps serially (upstream refuses -Fc -j altogether).
             let parallel = opts.jobs > 1 && writer.is_seekable();
             let workers = workers(parallel)?;
             let writer = ParallelCustomWriter::new(writer, spill_dir.filter(|_| parallel));
-            write_members(
-                writer,
-                &toc,
-                &pool(&session, &workers),
-                &cat,
-                &graph,
-                data_opts,
-            )?;
+            write_members(writer, toc, &pool(session, &workers), cat, graph, data_opts)?;
         }
         Format::Directory => {
             let path = opts.file.as_deref().unwrap_or_default();
-            let mut writer = DirectoryWriter::create(Path::new(path), &toc)?;
+            let mut writer = DirectoryWriter::create(Path::new(path), toc)?;
             writer.set_sync(!opts.no_sync);
             let workers = workers(opts.jobs > 1)?;
-            write_members(
-                writer,
-                &toc,
-                &pool(&session, &workers),
-                &cat,
-                &graph,
-                data_opts,
-            )?;
+            write_members(writer, toc, &pool(session, &workers), cat, graph, data_opts)?;
         }
         Format::Tar => {
-            let writer = TarWriter::create(output.as_mut().ok_or_else(no_file)?.file(), &toc)?;
+            let writer = TarWriter::create(output.as_mut().ok_or_else(no_file)?.file(), toc)?;
             write_members(
                 OneAtATime::new(writer),
-                &toc,
-                &pool(&session, &[]),
-                &cat,
-                &graph,
+                toc,
+                &pool(session, &[]),
+                cat,
+                graph,
                 data_opts,
             )?;
         }
@@ -324,6 +126,255 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
     }
     progress.finish();
     Ok(())
+}
+
+/// A dump's source read and rendered: the leader's session, still in the dump's transaction
+/// and snapshot, the catalog and the TOC, ready for its data to be read. tusk_dump writes it
+/// out; tusk_copy restores it into another database.
+pub struct Source {
+    pub rt: Arc<tokio::runtime::Runtime>,
+    pub session: Session,
+    pub conn_opts: ConnectOptions,
+    pub server_version: i32,
+    /// The exported snapshot workers join (with `-j` > 1 or `--snapshot`).
+    pub snapshot_id: Option<String>,
+    pub cat: catalog::Catalog,
+    pub graph: objects::ObjectGraph,
+    pub toc: Toc,
+    pub data_opts: DataOptions,
+    pub encoding: Encoding,
+    pub progress: tusk_progress::Progress,
+}
+
+impl Source {
+    /// Connects (as `program`, for application_name and the interrupt message), sets up the
+    /// snapshot, reads the catalog and builds the TOC. Warnings go to `warn`.
+    pub fn open(
+        opts: &Options,
+        program: &'static str,
+        warn: &mut dyn FnMut(&str),
+    ) -> Result<Source, DumpError> {
+        let rt = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                // The connections' I/O tasks run here: one thread per parallel worker, at most 4.
+                .worker_threads(opts.jobs.clamp(1, 4) as usize)
+                .enable_all()
+                .build()
+                .map_err(DumpError::Write)?,
+        );
+        tusk_connect::interrupt::exit_on_signal(
+            &rt,
+            program,
+            tusk_format::output::remove_unfinished,
+        );
+        let mut conn_opts: ConnectOptions = opts.conn.clone();
+        conn_opts
+            .application_name
+            .get_or_insert_with(|| program.to_owned());
+        let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
+        let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
+        let progress =
+            tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose));
+        progress.phase("catalog");
+        let warn = &mut |message: &str| progress.suspend(|| warn(message));
+
+        let server_version: i32 = session
+            .show("server_version_num")
+            .map_err(DumpError::query("reading the server version"))?
+            .parse()
+            .unwrap_or(0);
+        if server_version < 140000 {
+            return Err(DumpError::Unsupported(format!(
+                "server version {server_version} is not supported; tusk_dump supports PostgreSQL 14 and later"
+            )));
+        }
+        let standby = snapshot::is_standby(&session)?;
+        snapshot::setup(&session, opts, server_version)?;
+        let snapshot_id = snapshot::begin(&session, opts)?;
+        // A standby cannot read unlogged tables, so pg_dump leaves their data out there.
+        let selection_filter = filter::ObjectFilter {
+            no_unlogged_table_data: opts.filter.no_unlogged_table_data || standby,
+            ..opts.filter.clone()
+        };
+
+        let mut facts = session_facts(&session)?;
+        let encoding = client_encoding(&session, opts, &params, &facts.encoding)?;
+        facts.encoding = encoding.name().to_owned();
+        let matched = session.run(filter::expand(
+            session.client(),
+            &opts.filter,
+            params.dbname(),
+        ))?;
+        let mut cat = session.run(catalog::load_relations(session.client()))?;
+        filter::apply(&mut cat, &matched, &selection_filter);
+        // Like pg_dump, only the tables being dumped are locked (the server refuses LOCK on
+        // materialized views).
+        let tables: Vec<_> = cat
+            .relations
+            .iter()
+            .filter(|r| matches!(r.relkind, b'r' | b'p') && r.selected)
+            .collect();
+        snapshot::lock_tables(&session, opts, &tables)?;
+        session.run(catalog::load_details(
+            session.client(),
+            server_version,
+            &mut cat,
+        ))?;
+        if !opts.no_policies {
+            cat.row_security = session.run(catalog::policies::load_row_security(
+                session.client(),
+                &cat.relations,
+            ))?;
+        }
+        if !opts.no_publications {
+            cat.publications = session.run(catalog::replication::load_publications(
+                session.client(),
+                server_version,
+            ))?;
+        }
+        if !opts.no_subscriptions {
+            // Only a superuser may read subscriptions' connection strings.
+            let superuser = session
+                .show("is_superuser")
+                .map_err(DumpError::query("reading is_superuser"))?
+                == "on";
+            if superuser {
+                cat.subscriptions = session.run(catalog::replication::load_subscriptions(
+                    session.client(),
+                    server_version,
+                ))?;
+            } else if session.run(catalog::replication::count_subscriptions(session.client()))? > 0
+            {
+                warn("subscriptions not dumped because current user is not a superuser");
+            }
+        }
+
+        if opts.dump_statistics {
+            cat.relation_stats = session.run(catalog::stats::load_statistics(
+                session.client(),
+                server_version,
+                &cat,
+            ))?;
+        }
+
+        let header = header(&session, opts, &params, server_version)?;
+        // pg_dump includes large objects when it dumps the whole database's data. Their TOC layout
+        // follows the archive version: plain output prints what pg_dump 18 prints.
+        let large_objects = (opts.dump_data && opts.filter.large_objects()).then(|| {
+            if opts.format == Format::Plain || header.version >= ArchiveVersion::V1_16 {
+                LoLayout::Grouped
+            } else {
+                LoLayout::PerObject
+            }
+        });
+        if large_objects.is_some() {
+            cat.large_objects = session.run(catalog::load_large_objects(session.client()))?;
+        }
+        let mut graph = objects::build(
+            &cat,
+            Wanted {
+                schema: opts.dump_schema,
+                data: opts.dump_data,
+                sequence_data: opts.sequence_data,
+                large_objects,
+            },
+        );
+        for w in sort::sort(&mut graph, &cat) {
+            warn(&w);
+        }
+        if cat
+            .namespaces
+            .iter()
+            .any(|ns| ns.name == "pg_catalog" && ns.selected)
+        {
+            for name in &cat.pseudo_types_with_acl {
+                warn(&format!(
+                    "typtype of data type \"{name}\" appears to be invalid"
+                ));
+            }
+        }
+        let mut entries = ddl::toc_entries(
+            &cat,
+            &graph,
+            &facts,
+            DdlOptions {
+                schema: opts.dump_schema,
+                data: opts.dump_data,
+                comments: !opts.no_comments,
+                database: opts.format != Format::Plain || opts.create,
+                no_tablespaces: opts.no_tablespaces,
+                no_toast_compression: opts.no_toast_compression,
+                large_objects,
+                privileges: !opts.no_privileges,
+                security_labels: !opts.no_security_labels,
+                dollar_quoting: !opts.disable_dollar_quoting,
+                inserts: opts.dump_inserts > 0,
+                load_via_partition_root: opts.load_via_partition_root,
+            },
+        )?;
+        transcode::convert_entries(&session, &mut entries, encoding)?;
+        let data_opts = DataOptions {
+            inserts: (opts.dump_inserts > 0).then_some(InsertOptions {
+                rows_per_statement: opts.dump_inserts,
+                column_inserts: opts.column_inserts,
+                on_conflict_do_nothing: opts.on_conflict_do_nothing,
+            }),
+            load_via_partition_root: opts.load_via_partition_root,
+            std_strings: facts.std_strings,
+            encoding,
+            max_rate: opts
+                .max_rate
+                .map(|rate| std::sync::Arc::new(tusk_connect::rate::RateLimit::new(rate))),
+            progress: progress.clone(),
+        };
+        let mut toc = Toc { header, entries };
+        if opts.format != Format::Plain && opts.sections.is_some() {
+            // An archive holds only the sections asked for (WriteToc skips unmarked entries);
+            // DATABASE entries stay, archives always carrying them.
+            let reqs = tusk_format::select::required_components(&toc, &selection(opts), true).reqs;
+            toc.entries
+                .retain(|te| reqs.get(&te.dump_id).is_some_and(|r| r.any()));
+        }
+        ddl::build_archive_dependencies(&mut toc.entries, &graph);
+        start_progress(&progress, &toc, &cat);
+        Ok(Source {
+            rt,
+            session,
+            conn_opts,
+            server_version,
+            snapshot_id,
+            cat,
+            graph,
+            toc,
+            data_opts,
+            encoding,
+            progress,
+        })
+    }
+
+    /// A worker session in the source's snapshot.
+    pub fn worker(&self, opts: &Options) -> Result<Session, DumpError> {
+        let snapshot_id = self.snapshot_id.as_deref().ok_or_else(|| {
+            DumpError::Unsupported("parallel workers need an exported snapshot".into())
+        })?;
+        snapshot::connect_worker(
+            &self.rt,
+            &self.session,
+            &self.conn_opts,
+            opts,
+            self.server_version,
+            snapshot_id,
+        )
+    }
+
+    /// The entries' expected data sizes (relpages), in TOC order.
+    pub fn data_sizes(&self) -> Vec<u64> {
+        self.toc
+            .entries
+            .iter()
+            .map(|te| crate::data::estimate(te, &self.cat).0)
+            .collect()
+    }
 }
 
 /// `--manifest`: the finished archive read back and described beside it.
@@ -535,7 +586,7 @@ fn local_time_now() -> CreateTime {
 }
 
 /// The restore options pg_dump passes to its own archiver for plain output.
-fn script_options(opts: &Options) -> ScriptOptions {
+pub fn script_options(opts: &Options) -> ScriptOptions {
     ScriptOptions {
         selection: selection(opts),
         clean: opts.clean,

@@ -10,7 +10,6 @@ use std::sync::{Arc, mpsc};
 
 use tusk_connect::Session;
 use tusk_format::Toc;
-use tusk_format::archive::ArchiveRead;
 use tusk_format::script::{
     DataSource, EntryStatus, Restorer, ScriptError, ScriptOptions, Sink, Transaction,
 };
@@ -26,11 +25,15 @@ pub struct Workers<'a> {
     /// Opens a session into a database (the one the leader ended up in: after `-C`, the new
     /// one).
     pub connect: &'a (dyn Fn(&str) -> Result<Session, String> + Sync),
-    /// Opens the archive again: each worker reads its own entries' data.
-    pub open: &'a (dyn Fn() -> Result<Box<dyn ArchiveRead>, String> + Sync),
+    /// Opens the data again (the archive, or for tusk_copy a session on the source): each
+    /// worker reads its own entries' data.
+    pub open: &'a Opener<'a>,
     pub settings: SinkSettings,
     pub progress: RestoreProgress,
 }
+
+/// Opens a data source of a worker's own.
+pub type Opener<'a> = dyn Fn() -> Result<Box<dyn DataSource + 'a>, String> + Sync + 'a;
 
 enum Job {
     /// One entry, with the leader's decision to TRUNCATE its table first.
@@ -285,7 +288,7 @@ fn work(
             Job::Entry { entry, truncate } => {
                 let before = sink.errors();
                 let how =
-                    restorer.restore(&toc.entries[entry], &mut source, &mut sink, truncate)?;
+                    restorer.restore(&toc.entries[entry], &mut *source, &mut sink, truncate)?;
                 Event::Done {
                     worker,
                     entry,

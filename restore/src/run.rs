@@ -156,7 +156,11 @@ pub fn run(
             .iter()
             .map(|te| data_sizes.get(&te.dump_id).copied().unwrap_or(0))
             .collect();
-        let open = || tusk_format::archive::open(input.as_deref(), None).map_err(|e| e.to_string());
+        let open = || {
+            tusk_format::archive::open(input.as_deref(), None)
+                .map(|reader| Box::new(reader) as Box<dyn script::DataSource>)
+                .map_err(|e| e.to_string())
+        };
         let workers = Workers {
             jobs: opts.jobs as usize,
             connect: &connect,

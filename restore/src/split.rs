@@ -9,7 +9,6 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use tusk_format::TocEntry;
-use tusk_format::archive::ArchiveRead;
 use tusk_format::custom::DataSink;
 use tusk_format::script::{DataSource, ScriptError};
 
@@ -94,12 +93,7 @@ impl Split {
 
     /// Reads `te`'s data from a reader of its own (`open`) and cuts it into chunks for the
     /// sessions, until the data ends or a session fails.
-    pub fn read(
-        &self,
-        open: &(dyn Fn() -> Result<Box<dyn ArchiveRead>, String> + Sync),
-        te: &TocEntry,
-        tx: SyncSender<Vec<u8>>,
-    ) {
+    pub fn read(&self, open: &crate::parallel::Opener<'_>, te: &TocEntry, tx: SyncSender<Vec<u8>>) {
         let mut cutter = Cutter {
             split: self,
             tx,

@@ -1,4 +1,4 @@
-//! `--progress` (a tusk extension) of tusk_dump and tusk_restore: the bar redraws in a
+//! `--progress` (a tusk extension) of tusk_dump, tusk_restore and tusk_copy: the bar redraws in a
 //! terminal, `--progress=json` events add up to what was dumped and restored, and without the
 //! option a piped stderr stays as upstream's.
 
@@ -204,6 +204,22 @@ fn json_events_add_up_to_the_dump_and_the_restore() {
         for t in tables {
             assert_eq!(count(c, &target, t), count(c, &db, t), "{t}");
         }
+    }
+
+    // tusk_copy counts on the target's side only: each row once, though it is both read and
+    // written.
+    for jobs in ["1", "2"] {
+        let target = c.new_database("progress_json_copy").unwrap();
+        let out = run(
+            "tusk_copy",
+            c.command(tusk_bin("tusk_copy").unwrap())
+                .env("TUSK_SPLIT_RESTORE_MIN_BYTES", "1")
+                .args(["--progress=json", "-j", jobs, &db])
+                .arg(format!("--target={target}")),
+            None,
+        )
+        .unwrap();
+        assert_eq!(events("tusk_copy", &out.stderr), dumped, "-j {jobs}");
     }
 }
 

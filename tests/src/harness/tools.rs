@@ -323,7 +323,7 @@ pub fn tusk_bin(name: &str) -> Result<PathBuf> {
         Ok(path)
     } else {
         Err(HarnessError::Other(format!(
-            "no tusk binary `{name}` at {} (is it a [[bin]] of tusk-dump or tusk-restore?)",
+            "no tusk binary `{name}` at {} (is it a [[bin]] of tusk-dump, tusk-restore or tusk-copy?)",
             path.display()
         )))
     }
@@ -357,6 +357,8 @@ fn build_tusk_bins() -> Result<PathBuf> {
             "tusk-dump",
             "-p",
             "tusk-restore",
+            "-p",
+            "tusk-copy",
             "--bins",
         ])
         .arg("--target-dir")
@@ -370,6 +372,6 @@ fn build_tusk_bins() -> Result<PathBuf> {
             cmd.args(["--profile", other]);
         }
     }
-    run("building tusk_dump and tusk_restore", &mut cmd, None)?;
+    run("building the tusk binaries", &mut cmd, None)?;
     Ok(profile_dir)
 }
