@@ -356,7 +356,7 @@ impl<'a> LiveData<'a> {
             self.restrict_relation_kind("view", &action)?;
         }
         match self.opts.inserts {
-            // INSERT text is counted in bytes only: its lines are not rows.
+            // INSERT text counts as the bytes read, and the rows as each FETCH reads them.
             Some(opts) => InsertJob {
                 table: rel,
                 target: self.cat.load_target(rel, self.opts.load_via_partition_root),
@@ -365,10 +365,14 @@ impl<'a> LiveData<'a> {
                 std_strings: self.opts.std_strings,
                 encoding: self.opts.encoding,
             }
-            .run(self.session, &mut |chunk| {
-                self.progress.add(chunk.len() as u64, 0);
-                out(chunk)
-            })?,
+            .run(
+                self.session,
+                &mut |rows| self.progress.add(0, rows),
+                &mut |chunk| {
+                    self.read(chunk.len());
+                    out(chunk)
+                },
+            )?,
             None => {
                 let sql =
                     ddl::copy_query(rel, condition.or(foreign.then_some("")), self.opts.encoding);
@@ -394,9 +398,7 @@ impl<'a> LiveData<'a> {
         let mut rows = tusk_progress::RowCounter::default();
         self.session
             .copy_out(sql, |chunk| {
-                if let Some(limit) = &self.opts.max_rate {
-                    limit.throttle(chunk.len());
-                }
+                self.throttle(chunk.len());
                 if self.progress.is_on() {
                     let counted = rows.feed(chunk);
                     self.progress.add(counted.bytes, counted.rows);
@@ -409,6 +411,20 @@ impl<'a> LiveData<'a> {
             out(b"\\.\n\n\n").map_err(DumpError::Write)?;
         }
         Ok(())
+    }
+
+    /// `--max-rate`: waits until `bytes` more may be read from the server.
+    fn throttle(&self, bytes: usize) {
+        if let Some(limit) = &self.opts.max_rate {
+            limit.throttle(bytes);
+        }
+    }
+
+    /// `bytes` read that are not COPY text (INSERT statements, large objects): throttled
+    /// and counted as bytes, with no rows.
+    fn read(&self, bytes: usize) {
+        self.throttle(bytes);
+        self.progress.add(bytes as u64, 0);
     }
 
     fn restrict_relation_kind(&self, value: &str, action: &str) -> Result<(), DumpError> {
@@ -469,6 +485,7 @@ impl LiveData<'_> {
                 let mut offset = i64::from(FIRST);
                 let mut size = FIRST;
                 loop {
+                    self.read(chunk.len());
                     for piece in chunk.chunks(16 * 1024) {
                         out.data(piece).map_err(DumpError::Write)?;
                     }

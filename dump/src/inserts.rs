@@ -175,9 +175,12 @@ impl InsertJob<'_> {
 
     /// Streams the statements into `out`, one batch of rows at a time, then the two newlines
     /// that end upstream's member.
+    /// Streams the table's INSERT statements into `out`; `fetched` hears how many rows each
+    /// FETCH read, before their text goes out.
     pub fn run(
         &self,
         session: &Session,
+        fetched: &mut dyn FnMut(u64),
         out: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<(), DumpError> {
         let action = format!("dumping the contents of table \"{}\"", self.table.name);
@@ -224,6 +227,7 @@ impl InsertJob<'_> {
                     statements.row(row).map_err(DumpError::query(&action))?;
                 }
             }
+            fetched(rows as u64);
             self.write(session, &statements.text, &action, out)?;
             statements.text.clear();
             if rows == 0 {

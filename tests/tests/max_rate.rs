@@ -1,5 +1,6 @@
-//! `tusk_dump --max-rate`: the COPY bytes all sessions read from the server stay under the
-//! cap, serially and with `-j` (one bucket shared by the workers); bad values are refused.
+//! `tusk_dump --max-rate`: the bytes all sessions read from the server stay under the cap,
+//! serially and with `-j` (one bucket shared by the workers), whether they come as COPY
+//! text, as rows for INSERTs or as large objects; bad values are refused.
 
 use std::time::Instant;
 
@@ -55,6 +56,31 @@ fn max_rate_caps_every_session_together() {
     for args in [&["--max-rate=5MB"][..], &["--max-rate", "5M", "-j", "2"]] {
         let (seconds, _) = dump(c, &db, args);
         // The burst lets a tenth of a second through at once; setup costs the unthrottled time.
+        assert!(
+            seconds >= expected * 0.8 && seconds <= (expected + free) * 1.2,
+            "{args:?}: {seconds:.2} s for {bytes} bytes, expected {expected:.2} s"
+        );
+    }
+}
+
+/// INSERT statements and large objects (about 25 MB of them) are held to the cap as COPY
+/// text is.
+#[test]
+fn max_rate_caps_inserts_and_large_objects() {
+    let c = Cluster::shared(18);
+    let db = database(c);
+    let lobs = c.new_database("max_rate_lo").unwrap();
+    c.psql(
+        &lobs,
+        "SELECT lo_from_bytea(0, convert_to(string_agg(md5((g * n)::text), ''), 'UTF8')) \
+         FROM generate_series(1, 6) n, generate_series(1, 130000) g GROUP BY n;",
+    )
+    .unwrap();
+    for (db, args) in [(&db, &["--inserts"][..]), (&lobs, &[])] {
+        let (free, bytes) = dump(c, db, args);
+        let expected = bytes as f64 / RATE;
+        assert!(expected > 4.0, "only {bytes} bytes of data");
+        let (seconds, _) = dump(c, db, &[args, &["--max-rate=5MB"]].concat());
         assert!(
             seconds >= expected * 0.8 && seconds <= (expected + free) * 1.2,
             "{args:?}: {seconds:.2} s for {bytes} bytes, expected {expected:.2} s"
