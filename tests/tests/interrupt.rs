@@ -1,4 +1,4 @@
-//! Ctrl-C (SIGINT) or SIGTERM in the middle of a dump or a restore: every session's query is
+//! Ctrl-C (SIGINT) or SIGTERM in the middle of a dump, a restore or a copy: every session's query is
 //! cancelled, `terminated by user` is printed as pg_dump prints it, the exit status is 1, no
 //! output is left behind (upstream leaves its partial file; tusk removes it), and no backend
 //! of ours stays on the server.
@@ -187,5 +187,40 @@ fn interrupted_restores_stop_their_workers() {
             "{args:?}: {stderr}"
         );
         assert_no_backends(c, "tusk_restore");
+    }
+}
+
+/// tusk_copy: both servers' sessions (the source's in their snapshot, the target's COPYs)
+/// are cancelled and gone.
+#[test]
+fn interrupted_copies_stop_both_sides() {
+    let c = Cluster::shared(18);
+    let db = big_database(c);
+    for args in [&["-j", "2"][..], &[]] {
+        let target = c.new_database("interrupted_copy").unwrap();
+        let mut child = c
+            .command(tusk_bin("tusk_copy").unwrap())
+            .args(args)
+            .arg(&db)
+            .arg(format!("--target={target}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let loading = || {
+            c.psql(
+                &target,
+                "SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 1000",
+            )
+            .map(|n| n.trim() != "0")
+            .unwrap_or(false)
+        };
+        let (code, stderr) = interrupt(&mut child, "-INT", loading);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.ends_with("tusk_copy: terminated by user\n"),
+            "{args:?}: {stderr}"
+        );
+        assert_no_backends(c, "tusk_copy");
     }
 }
