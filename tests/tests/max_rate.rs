@@ -9,14 +9,22 @@ use tusk_tests::harness::{Cluster, outcome, run, tusk_bin};
 /// The cap the tests use: 5 MB/s, as the issue's acceptance figure.
 const RATE: f64 = 5.0 * 1024.0 * 1024.0;
 
-/// Two tables of about 12 MB of COPY text each, so `-j 2` reads both at once.
+/// Two tables of about 12 MB of COPY text each, so `-j 2` reads both at once; about 50 MB
+/// each with `TUSK_MATRIX=1`, the issue's 100 MB dump in 20 s.
 fn database(c: &Cluster) -> String {
+    let rows = if tusk_tests::parity::matrix_enabled() {
+        375_000
+    } else {
+        90_000
+    };
     let db = c.new_database("max_rate").unwrap();
     c.psql(
         &db,
-        "CREATE TABLE a (id int, t text); CREATE TABLE b (id int, t text); \
-         INSERT INTO a SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 90000) g; \
-         INSERT INTO b SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 90000) g;",
+        &format!(
+            "CREATE TABLE a (id int, t text); CREATE TABLE b (id int, t text); \
+             INSERT INTO a SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, {rows}) g; \
+             INSERT INTO b SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, {rows}) g;"
+        ),
     )
     .unwrap();
     db
