@@ -33,7 +33,7 @@ pub fn plan(options: &SuiteOptions) -> String {
         for pair in w.pairs() {
             let (upstream, tusk) = pair.command_lines();
             let from = match pair.kind {
-                Kind::Dump => String::new(),
+                Kind::Dump | Kind::Copy => String::new(),
                 Kind::Restore { archive } => {
                     format!(" (archive: {})", command_line("pg_dump", archive))
                 }
@@ -203,7 +203,7 @@ impl<'a> Bench<'a> {
     /// ones, so that neither always runs on a warmer or a busier machine.
     pub fn run_pair(&self, db: &str, pair: &Pair, runs: usize) -> Result<PairResult, HarnessError> {
         let archive = match pair.kind {
-            Kind::Dump => None,
+            Kind::Dump | Kind::Copy => None,
             Kind::Restore { archive: args } => {
                 let path = self.dir.path().join("input.archive");
                 remove(&path)?;
@@ -232,9 +232,13 @@ impl<'a> Bench<'a> {
         for round in 0..runs {
             for side in [round % 2, 1 - round % 2] {
                 let (program, args) = &sides[side];
-                let mut cmd = self.cluster.command(program);
-                cmd.args(*args);
-                let (m, bytes) = self.run_once(&mut cmd, &lines[side], db, archive.as_deref())?;
+                let (m, bytes) = if pair.kind == Kind::Copy {
+                    self.copy_once(side == 0, program, args, &lines[side], db)?
+                } else {
+                    let mut cmd = self.cluster.command(program);
+                    cmd.args(*args);
+                    self.run_once(&mut cmd, &lines[side], db, archive.as_deref())?
+                };
                 measured[side].push(m);
                 archive_bytes[side] = bytes;
             }
@@ -282,6 +286,37 @@ impl<'a> Bench<'a> {
                 Ok((m, disk_usage(archive)))
             }
         }
+    }
+
+    /// One measured copy of `db` into a fresh database (dropped after): upstream's
+    /// `pg_dump ARGS db | pg_restore -d target` through sh, or `tusk_copy ARGS db --target`.
+    fn copy_once(
+        &self,
+        upstream: bool,
+        program: &Path,
+        args: &[&str],
+        line: &str,
+        db: &str,
+    ) -> Result<(Measured, u64), HarnessError> {
+        let target = self.cluster.new_database("copied")?;
+        let cmd = if upstream {
+            let restore = self.cluster.bin("pg_restore");
+            let mut cmd = self.cluster.command("sh");
+            cmd.args(["-ec", "\"$0\" \"$@\" | \"$PG_RESTORE\" -d \"$TARGET\""])
+                .arg(program)
+                .args(args)
+                .arg(db)
+                .env("PG_RESTORE", restore)
+                .env("TARGET", &target);
+            cmd
+        } else {
+            let mut cmd = self.cluster.command(program);
+            cmd.args(args).arg(db).arg(format!("--target={target}"));
+            cmd
+        };
+        let m = measure(line, &cmd)?;
+        self.cluster.drop_database(&target)?;
+        Ok((m, 0))
     }
 }
 

@@ -96,7 +96,11 @@ impl Workload {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Dump,
-    Restore { archive: &'static [&'static str] },
+    Restore {
+        archive: &'static [&'static str],
+    },
+    /// Into another database: upstream's `pg_dump ARGS | pg_restore -d` against tusk_copy.
+    Copy,
 }
 
 /// Upstream's command and tusk's for the same job, run alternately.
@@ -115,16 +119,18 @@ impl Pair {
         match self.kind {
             Kind::Dump => ("pg_dump", "tusk_dump"),
             Kind::Restore { .. } => ("pg_restore", "tusk_restore"),
+            Kind::Copy => ("pg_dump", "tusk_copy"),
         }
     }
 
     /// The two command lines as a person would type them, without output and database.
     pub fn command_lines(&self) -> (String, String) {
         let (upstream, tusk) = self.programs();
-        (
-            command_line(upstream, self.upstream),
-            command_line(tusk, self.tusk),
-        )
+        let mut upstream = command_line(upstream, self.upstream);
+        if self.kind == Kind::Copy {
+            upstream.push_str(" | pg_restore");
+        }
+        (upstream, command_line(tusk, self.tusk))
     }
 }
 
@@ -135,7 +141,7 @@ pub fn command_line(program: &str, args: &[&str]) -> String {
         .join(" ")
 }
 
-const DATA_PAIRS: [Pair; 4] = [
+const DATA_PAIRS: [Pair; 5] = [
     Pair {
         label: "custom, gzip",
         kind: Kind::Dump,
@@ -163,6 +169,14 @@ const DATA_PAIRS: [Pair; 4] = [
             archive: &["-Fc", "-Z", "zstd"],
         },
         upstream: &["-j", "2"],
+        tusk: &["-j", "2"],
+        moves_data: true,
+    },
+    // pg_restore reads a pipe serially: Heroku's pg:copy is this pipe.
+    Pair {
+        label: "copy into another database",
+        kind: Kind::Copy,
+        upstream: &["-Fc", "-Z", "0"],
         tusk: &["-j", "2"],
         moves_data: true,
     },
