@@ -77,13 +77,17 @@ pub fn pairs_table(pairs: &[PairResult], copy_bytes: Option<u64>) -> String {
                 }
                 _ => "–".to_owned(),
             };
+            // A copy writes no archive.
+            let archive = match side.archive_bytes {
+                0 => "–".to_owned(),
+                bytes => format!("{} MB", mb(bytes)),
+            };
             out.push_str(&format!(
-                "| {label} | `{}` | {} | {:.1} s | {} MB | {} MB | {rate} | {ratio} |\n",
-                side.command,
+                "| {label} | `{}` | {} | {:.1} s | {} MB | {archive} | {rate} | {ratio} |\n",
+                side.command.replace('|', "\\|"),
                 spread(&side.wall, 1, " s"),
                 side.cpu.median,
                 side.peak_rss_kb.div_ceil(1024),
-                mb(side.archive_bytes),
             ));
         }
     }
