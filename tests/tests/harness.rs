@@ -106,7 +106,8 @@ fn fingerprints_see_changes(major: u32) {
 
     let fp = row_fingerprints(cluster, &a).unwrap();
     assert_eq!(fp["odd|name.t\nx"].0, 2);
-    assert_eq!(fp["public.p"].0, 2);
+    // A partitioned table is left to its partitions, which hold its rows.
+    assert!(!fp.contains_key("public.p"), "{fp:?}");
     assert_eq!(fp["public.p1"].0, 2);
     assert_eq!(fp["public.s"], (1, "is_called=true".to_string()));
     assert_eq!(fp["pg_catalog.pg_largeobject"].0, 1);
