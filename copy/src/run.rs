@@ -12,7 +12,7 @@ use tusk_format::TocEntry;
 use tusk_format::custom::DataSink;
 use tusk_format::script::{self, DataSource, ScriptError, ScriptOptions, Sink};
 use tusk_format::select::required_components;
-use tusk_restore::apply::{DbSink, SinkSettings};
+use tusk_restore::apply::{DbSink, SinkSettings, reconnector};
 use tusk_restore::parallel::{self, Workers};
 use tusk_restore::progress::RestoreProgress;
 
@@ -73,16 +73,12 @@ pub fn run(
         no_data_for_failed_tables: opts.no_data_for_failed_tables,
         ..tusk_dump::run::script_options(&opts.dump)
     };
-    let settings = SinkSettings {
-        server_version: session
-            .connection()
-            .server_version_num()
-            .and_then(|v| i32::try_from(v).ok())
-            .unwrap_or(0),
-        encoding: source.encoding,
-        std_strings: toc.std_strings(),
-        exit_on_error: opts.exit_on_error,
-    };
+    let settings = SinkSettings::new(
+        &session,
+        source.encoding,
+        toc.std_strings(),
+        opts.exit_on_error,
+    );
     let sizes = source.data_sizes();
     let by_id: HashMap<_, _> = toc
         .entries
@@ -103,21 +99,8 @@ pub fn run(
     );
     let report = &mut |message: &str| progress.suspend(|| report(message));
 
-    // Sessions on the target after the first reuse what worked, password included.
-    let reconnect_opts = ConnectOptions {
-        no_password: true,
-        ..target_conn.clone()
-    };
-    let connected = session.connection().params.clone();
-    let connect = |dbname: &str| {
-        Session::connect(
-            Arc::clone(&source.rt),
-            &connected.with_dbname(dbname),
-            &reconnect_opts,
-        )
-        .map_err(|e| e.to_string())
-    };
-    let mut reconnect = connect;
+    let connect = reconnector(&source.rt, &session, &target_conn);
+    let mut reconnect = connect.clone();
     let mut leader_data = SourceData {
         own: None,
         source: &source,

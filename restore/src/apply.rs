@@ -20,6 +20,51 @@ pub struct SinkSettings {
     pub exit_on_error: bool,
 }
 
+impl SinkSettings {
+    /// The settings for applying an archive's text in `encoding` on `session`'s server.
+    pub fn new(
+        session: &Session,
+        encoding: Encoding,
+        std_strings: bool,
+        exit_on_error: bool,
+    ) -> Self {
+        SinkSettings {
+            server_version: session
+                .connection()
+                .server_version_num()
+                .and_then(|v| i32::try_from(v).ok())
+                .unwrap_or(0),
+            encoding,
+            std_strings,
+            exit_on_error,
+        }
+    }
+}
+
+/// Opens more sessions like `session`, into any database of its server: later sessions
+/// (after -C creates the database, and parallel workers) reuse what worked, password
+/// included, without prompting again.
+pub fn reconnector(
+    rt: &std::sync::Arc<tokio::runtime::Runtime>,
+    session: &Session,
+    conn_opts: &tusk_connect::ConnectOptions,
+) -> impl Fn(&str) -> Result<Session, String> + Sync + Clone + use<> {
+    let reconnect_opts = tusk_connect::ConnectOptions {
+        no_password: true,
+        ..conn_opts.clone()
+    };
+    let connected = session.connection().params.clone();
+    let rt = std::sync::Arc::clone(rt);
+    move |dbname: &str| {
+        Session::connect(
+            std::sync::Arc::clone(&rt),
+            &connected.with_dbname(dbname),
+            &reconnect_opts,
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
 pub struct DbSink<'a> {
     session: Session,
     /// Opens a session in another database of the same server (`-C`).

@@ -10,7 +10,7 @@ use tusk_format::script::{self, ScriptOptions, Sink, TextSink};
 use tusk_format::select::{Selection, required_components};
 use tusk_format::{ArchiveFormat, Encoding};
 
-use crate::apply::{DbSink, SinkSettings};
+use crate::apply::{DbSink, SinkSettings, reconnector};
 use crate::cli::{Options, RESTRICT_CHARS};
 use crate::error::RestoreError;
 use crate::parallel::{self, Workers};
@@ -113,34 +113,10 @@ pub fn run(
         .get_or_insert_with(|| "tusk_restore".to_owned());
     let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
     let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
-    let settings = SinkSettings {
-        server_version: session
-            .connection()
-            .server_version_num()
-            .and_then(|v| i32::try_from(v).ok())
-            .unwrap_or(0),
-        encoding,
-        std_strings: toc.std_strings(),
-        exit_on_error: opts.exit_on_error,
-    };
-    // Later sessions (after -C creates the database, and parallel workers) reuse what worked,
-    // password included, without prompting again.
-    let reconnect_opts = ConnectOptions {
-        no_password: true,
-        ..conn_opts.clone()
-    };
-    let connected = session.connection().params.clone();
-    let connect = |dbname: &str| {
-        Session::connect(
-            Arc::clone(&rt),
-            &connected.with_dbname(dbname),
-            &reconnect_opts,
-        )
-        .map_err(|e| e.to_string())
-    };
-    // A copy (the closure holds only shared borrows): the leader's sink takes it mutably for
-    // -C while the workers share `connect`.
-    let mut reconnect = connect;
+    let settings = SinkSettings::new(&session, encoding, toc.std_strings(), opts.exit_on_error);
+    let connect = reconnector(&rt, &session, &conn_opts);
+    // The leader's sink takes a copy mutably for -C while the workers share `connect`.
+    let mut reconnect = connect.clone();
     let data_sizes = reader.data_sizes();
     let progress = RestoreProgress::new(
         tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose)),
