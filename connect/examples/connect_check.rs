@@ -4,7 +4,7 @@
 
 use tusk_connect::{ConnectOptions, ProcessEnv, connect, resolve};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut opts = ConnectOptions {
         application_name: Some("connect_check".to_owned()),

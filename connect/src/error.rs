@@ -64,6 +64,9 @@ pub enum ConnectError {
     /// The password prompt could not be shown or read.
     #[error("could not read password: {0}")]
     Prompt(#[source] std::io::Error),
+    /// The runtime that drives a connection could not be started (out of file descriptors).
+    #[error("could not start the connection's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 fn join_attempts(attempts: &[Attempt]) -> String {

@@ -3,7 +3,6 @@
 //! streamed from a COPY TO on the source into a COPY FROM on the target.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
 use tusk_dump::data::LiveData;
@@ -62,7 +61,7 @@ pub fn run(
     target_conn.dbname = Some(opts.target.clone());
     target_conn.application_name = Some(PROGRAM.to_owned());
     let params = tusk_connect::resolve(&target_conn, &ProcessEnv)?;
-    let session = Session::connect(Arc::clone(&source.rt), &params, &target_conn)?;
+    let session = Session::connect(&params, &target_conn)?;
     if opts.dump.dump_schema && !opts.dump.clean {
         refuse_non_empty(&session, params.dbname())?;
     }
@@ -99,7 +98,7 @@ pub fn run(
     );
     let report = &mut |message: &str| progress.suspend(|| report(message));
 
-    let connect = reconnector(&source.rt, &session, &target_conn);
+    let connect = reconnector(&session, &target_conn);
     let mut reconnect = connect.clone();
     let mut leader_data = SourceData {
         own: None,

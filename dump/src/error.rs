@@ -23,7 +23,7 @@ pub enum DumpError {
     },
     #[error(transparent)]
     Output(#[from] tusk_format::output::OutputError),
-    #[error("could not write to output file: {0}")]
+    #[error("could not write to output file: {}", tusk_format::output::strerror(.0))]
     Write(#[source] std::io::Error),
     #[error(transparent)]
     Archive(#[from] tusk_format::FormatError),

@@ -4,7 +4,6 @@
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
 use tusk_format::archive::OneAtATime;
@@ -132,7 +131,6 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
 /// and snapshot, the catalog and the TOC, ready for its data to be read. tusk_dump writes it
 /// out; tusk_copy restores it into another database.
 pub struct Source {
-    pub rt: Arc<tokio::runtime::Runtime>,
     pub session: Session,
     pub conn_opts: ConnectOptions,
     pub server_version: i32,
@@ -154,25 +152,14 @@ impl Source {
         program: &'static str,
         warn: &mut dyn FnMut(&str),
     ) -> Result<Source, DumpError> {
-        let rt = Arc::new(
-            tokio::runtime::Builder::new_multi_thread()
-                // The connections' I/O tasks run here: one thread per parallel worker, at most 4.
-                .worker_threads(opts.jobs.clamp(1, 4) as usize)
-                .enable_all()
-                .build()
-                .map_err(DumpError::Write)?,
-        );
-        tusk_connect::interrupt::exit_on_signal(
-            &rt,
-            program,
-            tusk_format::output::remove_unfinished,
-        );
+        tusk_connect::interrupt::exit_on_signal(program, tusk_format::output::remove_unfinished)
+            .map_err(DumpError::Write)?;
         let mut conn_opts: ConnectOptions = opts.conn.clone();
         conn_opts
             .application_name
             .get_or_insert_with(|| program.to_owned());
         let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
-        let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
+        let session = Session::connect(&params, &conn_opts)?;
         let progress =
             tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose));
         progress.phase("catalog");
@@ -338,7 +325,6 @@ impl Source {
         ddl::build_archive_dependencies(&mut toc.entries, &graph);
         start_progress(&progress, &toc, &cat);
         Ok(Source {
-            rt,
             session,
             conn_opts,
             server_version,
@@ -358,7 +344,6 @@ impl Source {
             DumpError::Unsupported("parallel workers need an exported snapshot".into())
         })?;
         snapshot::connect_worker(
-            &self.rt,
             &self.session,
             &self.conn_opts,
             opts,

@@ -2,9 +2,6 @@
 //! with a consistent snapshot, the exported snapshot id for worker connections, and the
 //! ACCESS SHARE locks that keep dumped tables from changing shape under us.
 
-use std::sync::Arc;
-
-use tokio::runtime::Runtime;
 use tusk_connect::{ConnectOptions, Session};
 use tusk_format::quote::qualified;
 
@@ -142,7 +139,6 @@ fn failed(sql: &str) -> impl FnOnce(tokio_postgres::Error) -> DumpError + '_ {
 /// Opens one parallel worker's session: connected as the leader is (its password included, as
 /// pg_dump reuses its saved one), set up as the leader was, in the leader's snapshot.
 pub fn connect_worker(
-    rt: &Arc<Runtime>,
     leader: &Session,
     conn_opts: &ConnectOptions,
     opts: &Options,
@@ -153,7 +149,7 @@ pub fn connect_worker(
         force_password: false,
         ..conn_opts.clone()
     };
-    let session = Session::connect(Arc::clone(rt), &leader.connection().params, &conn_opts)?;
+    let session = Session::connect(&leader.connection().params, &conn_opts)?;
     setup(&session, opts, server_version)?;
     begin_worker(&session, snapshot_id)?;
     Ok(session)

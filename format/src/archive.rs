@@ -71,8 +71,11 @@ pub enum OpenError {
     },
     #[error("input file appears to be a text format dump. Please use psql.")]
     TextDump,
-    #[error("input file does not appear to be a valid archive")]
+    /// Neither custom nor text, and shorter than a tar header.
+    #[error("input file does not appear to be a valid archive (too short?)")]
     NotAnArchive,
+    #[error("input file does not appear to be a valid tar archive")]
+    NotTar,
     #[error("input file is too short (read {0}, expected 5)")]
     TooShort(usize),
     #[error("{0} archives are not supported yet")]
@@ -189,7 +192,8 @@ fn detect(head: &[u8]) -> Result<ArchiveFormat, OpenError> {
     }
     match <&[u8; 512]>::try_from(head) {
         Ok(block) if crate::tar::is_valid_header(block) => Ok(ArchiveFormat::Tar),
-        _ => Err(OpenError::NotAnArchive),
+        Ok(_) => Err(OpenError::NotTar),
+        Err(_) => Err(OpenError::NotAnArchive),
     }
 }
 

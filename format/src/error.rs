@@ -31,7 +31,7 @@ pub enum FormatError {
         limit: u64,
     },
 
-    #[error("could not write to output file: {0}")]
+    #[error("could not write to output file: {}", crate::output::strerror(.0))]
     Write(#[source] io::Error),
 
     #[error("error during file seek to offset {offset}: {source}")]

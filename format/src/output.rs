@@ -72,6 +72,17 @@ impl Output {
             });
         };
         let final_path = PathBuf::from(path);
+        // pg_dump opens the file itself at once, so a directory in its place fails now with
+        // the open's own error (EISDIR), not at the rename. (Opening anything else to find
+        // out could block: a FIFO waits for its reader.)
+        if final_path.is_dir() {
+            if let Err(source) = File::options().write(true).open(&final_path) {
+                return Err(OutputError::Open {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        }
         let temp_path = temp_name(&final_path);
         let file = File::options()
             .write(true)

@@ -17,7 +17,7 @@ use crate::toc::{DumpId, Section, Toc, TocEntry};
 /// Errors raised while emitting: whatever the sink or the data source reports.
 #[derive(Debug, thiserror::Error)]
 pub enum ScriptError {
-    #[error("could not write output: {0}")]
+    #[error("could not write output: {}", crate::output::strerror(.0))]
     Io(#[from] std::io::Error),
     /// A sink or data source failure that already carries its own message.
     #[error("{0}")]

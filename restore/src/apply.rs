@@ -45,7 +45,6 @@ impl SinkSettings {
 /// (after -C creates the database, and parallel workers) reuse what worked, password
 /// included, without prompting again.
 pub fn reconnector(
-    rt: &std::sync::Arc<tokio::runtime::Runtime>,
     session: &Session,
     conn_opts: &tusk_connect::ConnectOptions,
 ) -> impl Fn(&str) -> Result<Session, String> + Sync + Clone + use<> {
@@ -54,14 +53,8 @@ pub fn reconnector(
         ..conn_opts.clone()
     };
     let connected = session.connection().params.clone();
-    let rt = std::sync::Arc::clone(rt);
     move |dbname: &str| {
-        Session::connect(
-            std::sync::Arc::clone(&rt),
-            &connected.with_dbname(dbname),
-            &reconnect_opts,
-        )
-        .map_err(|e| e.to_string())
+        Session::connect(&connected.with_dbname(dbname), &reconnect_opts).map_err(|e| e.to_string())
     }
 }
 
@@ -114,6 +107,11 @@ impl<'a> DbSink<'a> {
     /// `--progress`: what this sink's COPYs count into.
     pub fn set_progress(&mut self, progress: SinkProgress) {
         self.progress = progress;
+    }
+
+    /// Whether the session's connection has gone (the server closed it, or it broke).
+    pub fn connection_closed(&self) -> bool {
+        self.session.client().is_closed()
     }
 
     pub fn progress(&mut self) -> &mut SinkProgress {
@@ -258,6 +256,7 @@ impl Sink for DbSink<'_> {
         };
         match copy.send(bytes) {
             Ok(()) => Ok(()),
+            Err(e) if e.is_closed() => Err(connection_lost("PQputCopyData")),
             Err(e) => {
                 let tag = self.copy.take().map(|(_, t)| t).unwrap_or_default();
                 self.fail(format!(
@@ -293,12 +292,22 @@ impl Sink for DbSink<'_> {
         };
         match copy.finish() {
             Ok(_) => Ok(()),
+            Err(e) if e.is_closed() => Err(connection_lost("PQputCopyEnd")),
             Err(e) => self.fail(format!(
                 "COPY failed for table \"{tag}\": {}",
                 describe_db_error(&e)
             )),
         }
     }
+}
+
+/// A COPY whose connection is gone ends the restore, as pg_restore's `pg_fatal` on a failed
+/// PQputCopyData or PQputCopyEnd does, whatever --exit-on-error says: going on would fail
+/// every later statement on the dead session.
+fn connection_lost(call: &str) -> ScriptError {
+    ScriptError::Other(format!(
+        "error returned by {call}: server closed the connection unexpectedly"
+    ))
 }
 
 /// An archive's `COPY ... FROM stdin;` with the payload's encoding named, when it is not the

@@ -345,7 +345,12 @@ fn piece(
         sink.release_errors();
         restorer.rolled_back();
     }
-    Ok(committed)
+    // A lost session is not retried the ordinary way, which would hide it: like any worker
+    // whose connection went, it ends the restore.
+    match loaded {
+        Err(e) if sink.connection_closed() => Err(e),
+        _ => Ok(committed),
+    }
 }
 
 /// What a worker's entry adds to the error count pg_restore reports: a failing entry's errors

@@ -2,7 +2,6 @@
 //! server through the same emitter.
 
 use std::io::{BufWriter, Write};
-use std::sync::Arc;
 
 use tusk_connect::{ConnectOptions, ProcessEnv, Session};
 use tusk_format::output::Output;
@@ -28,6 +27,10 @@ pub fn run(
     report: &mut dyn FnMut(&str),
     report_warning: &mut dyn FnMut(&str),
 ) -> Result<Outcome, RestoreError> {
+    tusk_connect::interrupt::exit_on_signal(
+        "tusk_restore",
+        tusk_format::output::remove_unfinished,
+    )?;
     // Parallel workers each read the archive again; a pipe can be read once only, so it is
     // copied to a temporary file first (which is what parallel restore from a pipe costs).
     let spooled = match opts.input.as_deref() {
@@ -95,26 +98,14 @@ pub fn run(
         return Ok(Outcome { errors_ignored: 0 });
     }
 
-    let rt = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            // The sessions' I/O: one thread per parallel worker, at most 4.
-            .worker_threads(opts.jobs.clamp(1, 4) as usize)
-            .enable_all()
-            .build()?,
-    );
-    tusk_connect::interrupt::exit_on_signal(
-        &rt,
-        "tusk_restore",
-        tusk_format::output::remove_unfinished,
-    );
     let mut conn_opts: ConnectOptions = opts.conn.clone();
     conn_opts
         .application_name
         .get_or_insert_with(|| "tusk_restore".to_owned());
     let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
-    let session = Session::connect(Arc::clone(&rt), &params, &conn_opts)?;
+    let session = Session::connect(&params, &conn_opts)?;
     let settings = SinkSettings::new(&session, encoding, toc.std_strings(), opts.exit_on_error);
-    let connect = reconnector(&rt, &session, &conn_opts);
+    let connect = reconnector(&session, &conn_opts);
     // The leader's sink takes a copy mutably for -C while the workers share `connect`.
     let mut reconnect = connect.clone();
     let data_sizes = reader.data_sizes();

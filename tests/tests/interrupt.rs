@@ -3,98 +3,30 @@
 //! output is left behind (upstream leaves its partial file; tusk removes it), and no backend
 //! of ours stays on the server.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use tusk_tests::harness::{Cluster, run, tusk_bin};
+use tusk_tests::running::{
+    assert_no_backends, big_database, entries, loading, output_passed, signal, wait_exit,
+    wait_until,
+};
 
-/// A table big enough that a dump of it takes seconds.
-fn big_database(c: &Cluster) -> String {
-    let db = c.new_database("interrupt").unwrap();
-    c.psql(
-        &db,
-        "CREATE TABLE big (id int, t text); \
-         INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 600000) g; \
-         CREATE TABLE other (id int); INSERT INTO other SELECT generate_series(1, 1000); \
-         CREATE INDEX ON big (id);",
-    )
-    .unwrap();
-    db
-}
-
-/// Waits until `ready` holds (polling), then sends `signal` to the child and waits for it.
-fn interrupt(child: &mut Child, signal: &str, ready: impl Fn() -> bool) -> (Option<i32>, String) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < Duration::from_secs(60), "never got going");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "finished before the signal"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// Waits until `ready` holds, then sends `signal` to the child; it must stop within 3 s.
+fn interrupt(child: &mut Child, how: &str, ready: impl Fn() -> bool) -> (Option<i32>, String) {
+    wait_until(child, ready);
     let signalled = Instant::now();
-    run(
-        "kill",
-        Command::new("kill").args([signal, &child.id().to_string()]),
-        None,
-    )
-    .unwrap();
-    let out = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
-            }
-            break (status.code(), stderr);
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(5),
-            "still running 5 s after {signal}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    signal(child, how);
+    let out = wait_exit(child, Duration::from_secs(5));
     assert!(signalled.elapsed() < Duration::from_secs(3), "slow to stop");
     out
-}
-
-/// Backends of `application_name` still on the server, waiting up to 5 s for them to go.
-fn assert_no_backends(c: &Cluster, application_name: &str) {
-    let start = Instant::now();
-    loop {
-        let n = c
-            .psql(
-                "postgres",
-                &format!(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application_name}'"
-                ),
-            )
-            .unwrap();
-        if n.trim() == "0" {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "{} {application_name} backends left",
-            n.trim()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect()
 }
 
 #[test]
 fn interrupted_dumps_leave_nothing() {
     let c = Cluster::shared(18);
-    let db = big_database(c);
-    for (signal, args) in [
+    let db = big_database(c, "interrupt");
+    for (how, args) in [
         ("-INT", &["-Fc"][..]),
         ("-TERM", &["-Fd", "-j", "2"]),
         ("-INT", &["-Fp"]),
@@ -112,25 +44,8 @@ fn interrupted_dumps_leave_nothing() {
             .spawn()
             .unwrap();
         // Once the data is flowing: the hidden temporary output has grown.
-        let grown = || {
-            std::fs::read_dir(dir.path()).unwrap().any(|e| {
-                let e = e.unwrap();
-                let path = e.path();
-                let size = if path.is_dir() {
-                    std::fs::read_dir(&path)
-                        .map(|d| {
-                            d.flatten()
-                                .map(|f| f.metadata().map_or(0, |m| m.len()))
-                                .sum()
-                        })
-                        .unwrap_or(0)
-                } else {
-                    e.metadata().map_or(0, |m| m.len())
-                };
-                size > 100_000
-            })
-        };
-        let (code, stderr) = interrupt(&mut child, signal, grown);
+        let grown = || output_passed(dir.path(), 100_000);
+        let (code, stderr) = interrupt(&mut child, how, grown);
         assert_eq!(code, Some(1), "{args:?}: {stderr}");
         assert!(
             stderr.ends_with("tusk_dump: terminated by user\n"),
@@ -141,14 +56,14 @@ fn interrupted_dumps_leave_nothing() {
             "{args:?} left {:?}",
             entries(dir.path())
         );
-        assert_no_backends(c, "tusk_dump");
+        assert_no_backends(c, "tusk_dump", &[]);
     }
 }
 
 #[test]
 fn interrupted_restores_stop_their_workers() {
     let c = Cluster::shared(18);
-    let db = big_database(c);
+    let db = big_database(c, "interrupt");
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("big.dump");
     run(
@@ -172,21 +87,13 @@ fn interrupted_restores_stop_their_workers() {
             .spawn()
             .unwrap();
         // Once rows are arriving in the big table.
-        let loading = || {
-            c.psql(
-                &target,
-                "SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 1000",
-            )
-            .map(|n| n.trim() != "0")
-            .unwrap_or(false)
-        };
-        let (code, stderr) = interrupt(&mut child, "-INT", loading);
+        let (code, stderr) = interrupt(&mut child, "-INT", || loading(c, &target));
         assert_eq!(code, Some(1), "{args:?}: {stderr}");
         assert!(
             stderr.ends_with("tusk_restore: terminated by user\n"),
             "{args:?}: {stderr}"
         );
-        assert_no_backends(c, "tusk_restore");
+        assert_no_backends(c, "tusk_restore", &[]);
     }
 }
 
@@ -195,7 +102,7 @@ fn interrupted_restores_stop_their_workers() {
 #[test]
 fn interrupted_copies_stop_both_sides() {
     let c = Cluster::shared(18);
-    let db = big_database(c);
+    let db = big_database(c, "interrupt");
     for args in [&["-j", "2"][..], &[]] {
         let target = c.new_database("interrupted_copy").unwrap();
         let mut child = c
@@ -207,20 +114,12 @@ fn interrupted_copies_stop_both_sides() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let loading = || {
-            c.psql(
-                &target,
-                "SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 1000",
-            )
-            .map(|n| n.trim() != "0")
-            .unwrap_or(false)
-        };
-        let (code, stderr) = interrupt(&mut child, "-INT", loading);
+        let (code, stderr) = interrupt(&mut child, "-INT", || loading(c, &target));
         assert_eq!(code, Some(1), "{args:?}: {stderr}");
         assert!(
             stderr.ends_with("tusk_copy: terminated by user\n"),
             "{args:?}: {stderr}"
         );
-        assert_no_backends(c, "tusk_copy");
+        assert_no_backends(c, "tusk_copy", &[]);
     }
 }
