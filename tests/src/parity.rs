@@ -103,8 +103,9 @@ pub fn assert_same_failure(cluster: &Cluster, db: &str, cases: &[&[&str]]) {
     }
 }
 
-/// Issue 5's round trips for a fixture database `src` on `source`: pg_dump 18's custom archive
-/// restored by pg_restore 18 (the reference), tusk_dump's restored by pg_restore 18, and
+/// Issue 5's round trips for a fixture database `src` on `source`: pg_dump 18's archive in
+/// `format` (`c`, `d` or `t`, as `-F` takes it) restored by pg_restore 18 (the reference),
+/// tusk_dump's restored by pg_restore 18, and
 /// pg_dump 18's restored by tusk_restore, each into a new database on an 18 server. pg_dump
 /// 18's output is made for servers of its own version, hence the 18 target. The three must
 /// agree: exit status, ERROR lines, large objects' owners and privileges, and `pg_dump -s`.
@@ -112,7 +113,7 @@ pub fn assert_same_failure(cluster: &Cluster, db: &str, cases: &[&[&str]]) {
 /// archive of some fixtures does not restore cleanly either (a comment on an inherited NOT
 /// VALID CHECK constraint comes before the constraint exists). The fixtures' roles and
 /// tablespaces are cluster-wide: the caller makes them on the target first.
-pub fn assert_round_trips(source: &Cluster, src: &str, target: &Cluster) {
+pub fn assert_round_trips(source: &Cluster, src: &str, target: &Cluster, format: &str) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let pg_dump = upstream_bin(18, "pg_dump").expect("pg_dump 18 available");
     let pg_restore = upstream_bin(18, "pg_restore").expect("pg_restore 18 available");
@@ -125,11 +126,14 @@ pub fn assert_round_trips(source: &Cluster, src: &str, target: &Cluster) {
                 .to_string_lossy()
                 .into_owned()
         };
-        let label = format!("{} → {}", name(dumper), name(restorer));
-        let archive = dir.path().join(format!("{}.dump", name(dumper)));
+        let label = format!("{} -F{format} → {}", name(dumper), name(restorer));
+        let archive = dir.path().join(format!("{}.{format}", name(dumper)));
         if !archive.exists() {
             let mut dump = source.command(dumper);
-            dump.args(["-Fc", "-f"]).arg(&archive).arg(src);
+            dump.arg(format!("-F{format}"))
+                .arg("-f")
+                .arg(&archive)
+                .arg(src);
             run(&label, &mut dump, None).unwrap_or_else(|e| panic!("{e}"));
         }
         let dst = target

@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use tusk_tests::harness::{Cluster, make_test_ca, run_unchecked, tusk_bin};
+use tusk_tests::harness::{Cluster, make_test_ca, outcome, run_unchecked, tusk_bin};
 
 const PASSWORD: &str = "s3cret pass";
 
@@ -109,29 +109,60 @@ fn tls_modes() {
         "verify-full, right CA and host",
     );
 
+    // Refusals are libpq's, word for word: pg_dump of the same major is the oracle.
+    let refused_as_upstream = |conninfo: &str, how: &str| {
+        let args = ["-s", "-w", "-f", "/dev/null", "-d", conninfo];
+        let ours = outcome(
+            c.command(tusk_bin("tusk_dump").unwrap())
+                .env_remove("PGPASSWORD")
+                .args(args),
+            false,
+        )
+        .unwrap();
+        let theirs = outcome(
+            c.upstream("pg_dump").env_remove("PGPASSWORD").args(args),
+            false,
+        )
+        .unwrap();
+        assert_eq!(ours, theirs, "{how}");
+        assert_eq!(ours.0, Some(1), "{how} must be refused");
+    };
     // A certificate for a host we did not ask for: the server's cert names localhost and
     // 127.0.0.1, so reach it by a name it does not carry.
-    let wrong = format!(
-        "host=wronghost hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=verify-full sslrootcert={ca_path}"
+    refused_as_upstream(
+        &format!(
+            "host=wronghost hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=verify-full sslrootcert={ca_path}"
+        ),
+        "verify-full, wrong host name",
     );
-    let out = dump(&c, &[], &["-d", &wrong]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "verify-full must refuse a wrong host name"
-    );
-
-    // An untrusted CA fails verify-ca.
+    // A CA we do not trust, under verify-full and verify-ca.
     let other = tempfile::tempdir().unwrap();
     let other_ca = make_test_ca(other.path()).unwrap();
-    let untrusted = format!(
-        "host=localhost port={port} user=postgres dbname=postgres sslmode=verify-ca sslrootcert={}",
-        other_ca.ca_cert.to_str().unwrap()
+    for mode in ["verify-full", "verify-ca"] {
+        refused_as_upstream(
+            &format!(
+                "host=localhost port={port} user=postgres dbname=postgres sslmode={mode} sslrootcert={}",
+                other_ca.ca_cert.to_str().unwrap()
+            ),
+            &format!("{mode}, untrusted CA"),
+        );
+    }
+    // `require` against a server without TLS never falls back to plaintext.
+    let plain = Cluster::shared(15);
+    let args = ["-s", "-f", "/dev/null", "-d"];
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require",
+        plain.port()
     );
-    let out = dump(&c, &[], &["-d", &untrusted]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "verify-ca must refuse an untrusted CA"
-    );
+    let ours = outcome(
+        plain
+            .command(tusk_bin("tusk_dump").unwrap())
+            .args(args)
+            .arg(&conninfo),
+        false,
+    )
+    .unwrap();
+    let theirs = outcome(plain.upstream("pg_dump").args(args).arg(&conninfo), false).unwrap();
+    assert_eq!(ours, theirs, "require without TLS on the server");
+    assert_eq!(ours.0, Some(1));
 }
