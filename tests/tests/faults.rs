@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use tusk_tests::harness::{Cluster, outcome, run, tusk_bin};
+use tusk_tests::harness::{Cluster, outcome, run, run_stdout, tusk_bin};
 use tusk_tests::proxy::StallProxy;
 use tusk_tests::running::{
     assert_no_backends, big_database, entries, loading, output_passed, signal, wait_exit,
@@ -256,6 +256,46 @@ fn wrong_paths_fail_as_upstream() {
         assert_eq!(ours, theirs, "{args:?}");
         assert_eq!(ours.0, Some(1), "{args:?}");
     }
+    // A directory nobody may write in: read-only for a user, immutable for root (whom
+    // permissions do not stop), where the file system supports that.
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let root = run_stdout("id", Command::new("id").arg("-u"), None)
+        .unwrap()
+        .trim()
+        == "0";
+    let is_locked = if root {
+        Command::new("chattr")
+            .arg("+i")
+            .arg(&locked)
+            .status()
+            .is_ok_and(|s| s.success())
+    } else {
+        std::fs::set_permissions(
+            &locked,
+            <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o555),
+        )
+        .is_ok()
+    };
+    if is_locked {
+        let locked = locked.to_str().unwrap();
+        for (format, name) in [("-Fc", "out.dump"), ("-Fd", "out"), ("-Fp", "out.sql")] {
+            let out = format!("{locked}/{name}");
+            let args = [format, "-f", &out, &db];
+            let theirs = outcome(c.upstream("pg_dump").args(args), false).unwrap();
+            let ours = outcome(c.command(tusk_bin("tusk_dump").unwrap()).args(args), false);
+            assert_eq!(ours.unwrap(), theirs, "{args:?}");
+        }
+        if root {
+            run("chattr", Command::new("chattr").arg("-i").arg(locked), None).unwrap();
+        }
+    } else {
+        eprintln!(
+            "skipped: {} cannot be made unwritable here",
+            locked.display()
+        );
+    }
+
     let restores: [&[&str]; 4] = [
         &["-l", a_dir],
         &["-l", a_file],
