@@ -61,7 +61,8 @@ pub struct Output {
 }
 
 impl Output {
-    /// Opens standard output (`None` or `-`) or a temporary file beside `path`.
+    /// Opens standard output (`None` or `-`); a FIFO or device at `path` as it is; otherwise
+    /// a temporary file beside `path` (beside the file it points to, if it is a link).
     pub fn create(path: Option<&str>) -> Result<Output, OutputError> {
         let Some(path) = path.filter(|p| *p != "-") else {
             let fd = io::stdout().as_fd().try_clone_to_owned()?;
@@ -71,27 +72,43 @@ impl Output {
                 committed: false,
             });
         };
-        let final_path = PathBuf::from(path);
-        // pg_dump opens the file itself at once, so a directory in its place fails now with
-        // the open's own error (EISDIR), not at the rename. (Opening anything else to find
-        // out could block: a FIFO waits for its reader.)
-        if final_path.is_dir() {
-            if let Err(source) = File::options().write(true).open(&final_path) {
-                return Err(OutputError::Open {
-                    path: path.to_owned(),
-                    source,
+        let open_error = |source| OutputError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut final_path = PathBuf::from(path);
+        match std::fs::metadata(&final_path) {
+            // pg_dump opens the file itself at once, so a directory in its place fails now
+            // with the open's own error (EISDIR), not at the rename.
+            Ok(meta) if meta.is_dir() => {
+                File::options()
+                    .write(true)
+                    .open(&final_path)
+                    .map_err(open_error)?;
+            }
+            // A FIFO, a device (`-f /dev/stdout`), a socket: written in place, as pg_dump
+            // writes it; a rename would replace it with a regular file.
+            Ok(meta) if !meta.is_file() => {
+                let file = File::options()
+                    .write(true)
+                    .open(&final_path)
+                    .map_err(open_error)?;
+                return Ok(Output {
+                    file,
+                    paths: None,
+                    committed: false,
                 });
             }
+            // A symbolic link to a file: the file it points to is replaced, not the link.
+            Ok(_) => final_path = std::fs::canonicalize(&final_path).map_err(open_error)?,
+            Err(_) => {}
         }
         let temp_path = temp_name(&final_path);
         let file = File::options()
             .write(true)
             .create_new(true)
             .open(&temp_path)
-            .map_err(|source| OutputError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
+            .map_err(open_error)?;
         register_unfinished(&temp_path);
         Ok(Output {
             file,

@@ -5,6 +5,7 @@
 //! the oracle; where it dies by a signal or leaves a truncated file, tusk does better and the
 //! test says so.
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -418,4 +419,77 @@ fn a_stalled_network_times_out_or_is_interrupted() {
     // The backend goes once the network does.
     drop(proxy);
     assert_no_backends(c, "tusk_dump", &[&db]);
+}
+
+/// Output that is not a regular file is written in place, as pg_dump writes it: a FIFO (or
+/// `-f /dev/stdout`) must not be replaced by a file at the end; a link to a file stays a link,
+/// and the file it points to gets the archive.
+#[test]
+fn fifos_and_links_are_written_through() {
+    let c = Cluster::shared(18);
+    let db = c.new_database("special").unwrap();
+    c.psql(
+        &db,
+        "CREATE TABLE t (i int); INSERT INTO t SELECT generate_series(1, 1000);",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    run("mkfifo", Command::new("mkfifo").arg(&fifo), None).unwrap();
+    let caught = dir.path().join("caught.sql");
+    let mut reader = Command::new("cat")
+        .arg(&fifo)
+        .stdout(std::fs::File::create(&caught).unwrap())
+        .spawn()
+        .unwrap();
+    run(
+        "tusk_dump -f fifo",
+        c.command(tusk_bin("tusk_dump").unwrap())
+            .args(["--restrict-key=K", "-f"])
+            .arg(&fifo)
+            .arg(&db),
+        None,
+    )
+    .unwrap();
+    let still_a_fifo = std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo();
+    if !still_a_fifo {
+        // Its reader would wait for ever.
+        let _ = reader.kill();
+    }
+    assert!(still_a_fifo, "the FIFO was replaced by a file");
+    assert!(reader.wait().unwrap().success());
+    let direct = run_stdout(
+        "tusk_dump",
+        c.command(tusk_bin("tusk_dump").unwrap())
+            .arg("--restrict-key=K")
+            .arg(&db),
+        None,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&caught).unwrap(), direct);
+
+    let target = dir.path().join("target.dump");
+    let link = dir.path().join("link.dump");
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    run(
+        "tusk_dump -f link",
+        c.command(tusk_bin("tusk_dump").unwrap())
+            .args(["-Fc", "-f"])
+            .arg(&link)
+            .arg(&db),
+        None,
+    )
+    .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read(&target).unwrap().starts_with(b"PGDMP"));
+    assert_eq!(entries(dir.path()).len(), 4, "{:?}", entries(dir.path()));
 }
