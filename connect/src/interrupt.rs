@@ -17,6 +17,10 @@ use crate::CancelHandle;
 /// request matches no backend, so none is ever forgotten).
 static SESSIONS: Mutex<Vec<CancelHandle>> = Mutex::new(Vec::new());
 
+/// Whether the handlers are in place: the first call installs them, for the whole process
+/// (tusk_dumpall runs one dump after another, each asking again).
+static INSTALLED: Mutex<bool> = Mutex::new(false);
+
 /// How long cancel requests may take before the process exits regardless.
 const CANCEL_WAIT: Duration = Duration::from_secs(1);
 
@@ -33,6 +37,10 @@ pub(crate) fn register(handle: CancelHandle) {
 /// The handlers are in place when this returns; a thread of its own waits for the signal,
 /// since each session's runtime runs only inside that session's calls.
 pub fn exit_on_signal(progname: &'static str, cleanup: fn()) -> std::io::Result<()> {
+    let mut installed = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
+    if *installed {
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -70,5 +78,6 @@ pub fn exit_on_signal(progname: &'static str, cleanup: fn()) -> std::io::Result<
                 std::process::exit(1);
             })
         })?;
+    *installed = true;
     Ok(())
 }

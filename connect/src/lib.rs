@@ -34,7 +34,7 @@ pub use error::{Attempt, ConnectError, FailureKind};
 pub use keywords::{KEYWORDS, Keyword};
 pub use params::{
     ConnParams, ConnectOptions, DEFAULT_PORT, HostKind, HostSpec, Password, SslMode,
-    TargetSessionAttrs, ValueSource, is_unix_socket_path, resolve,
+    TargetSessionAttrs, ValueSource, is_unix_socket_path, resolve, resolve_cluster,
 };
 pub use service::DEFAULT_SYSCONFDIR;
 pub use session::{CopyIn, Session};

@@ -244,6 +244,38 @@ pub fn resolve(opts: &ConnectOptions, env: &dyn Env) -> Result<ConnParams, Conne
     ConnParams::finish(options, sources, env)
 }
 
+/// Resolves the options the way pg_dumpall's `ConnectDatabase` builds its keywords: the `-d`
+/// string's settings first (its dbname dropped: pg_dumpall connects to many databases), then
+/// `-h`/`-p`/`-U`, which override them, then `dbname` (`opts.dbname`, the database to connect
+/// to), then the fallback application name.
+pub fn resolve_cluster(
+    connstr: Option<&str>,
+    opts: &ConnectOptions,
+    env: &dyn Env,
+) -> Result<ConnParams, ConnectError> {
+    let given = match connstr.filter(|s| !s.is_empty()) {
+        Some(s) => parse_connection_string(s).map_err(ConnectError::Options)?,
+        None => Options::new(),
+    };
+    let mut entries: Vec<(&str, Option<&str>)> = given
+        .iter()
+        .filter(|(kw, v)| kw.name != "dbname" && v.is_some_and(|v| !v.is_empty()))
+        .map(|(kw, v)| (kw.name, v))
+        .collect();
+    entries.extend([
+        ("host", opts.host.as_deref()),
+        ("port", opts.port.as_deref()),
+        ("user", opts.username.as_deref()),
+        ("dbname", opts.dbname.as_deref()),
+        (
+            "fallback_application_name",
+            opts.application_name.as_deref(),
+        ),
+    ]);
+    let (options, sources) = array_parse(&entries)?;
+    ConnParams::finish(options, sources, env)
+}
+
 fn array_parse(
     entries: &[(&str, Option<&str>)],
 ) -> Result<(Options, Vec<Option<ValueSource>>), ConnectError> {

@@ -22,6 +22,9 @@ pub enum AclType {
     ForeignDataWrapper,
     ForeignServer,
     Language,
+    Tablespace,
+    /// Configuration parameters (`pg_parameter_acl`).
+    Parameter,
 }
 
 impl AclType {
@@ -39,6 +42,8 @@ impl AclType {
             AclType::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
             AclType::ForeignServer => "FOREIGN SERVER",
             AclType::Language => "LANGUAGE",
+            AclType::Tablespace => "TABLESPACE",
+            AclType::Parameter => "PARAMETER",
         }
     }
 
@@ -65,6 +70,8 @@ impl AclType {
             AclType::Sequence => &[(b'r', "SELECT"), (b'U', "USAGE"), (b'w', "UPDATE")],
             AclType::Schema => &[(b'C', "CREATE"), (b'U', "USAGE")],
             AclType::Database => &[(b'C', "CREATE"), (b'c', "CONNECT"), (b'T', "TEMPORARY")],
+            AclType::Tablespace => &[(b'C', "CREATE")],
+            AclType::Parameter => &[(b's', "SET"), (b'A', "ALTER SYSTEM")],
             AclType::LargeObject => &[(b'r', "SELECT"), (b'w', "UPDATE")],
             AclType::Type
             | AclType::ForeignDataWrapper

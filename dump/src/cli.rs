@@ -20,6 +20,9 @@ pub enum Format {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub conn: ConnectOptions,
+    /// Connection parameters resolved already, used instead of `conn`'s: tusk_dumpall's
+    /// per-database dumps reuse its connection's (the password that worked included).
+    pub resolved: Option<tusk_connect::ConnParams>,
     pub file: Option<String>,
     pub format: Format,
     pub compression: Compression,
@@ -285,9 +288,6 @@ const LONG: &[LongOpt] = &[
     opt("no-progress", HasArg::No, NO_PROGRESS),
 ];
 
-/// Characters upstream allows in a `\restrict` key.
-pub const RESTRICT_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
 /// Another program's use of pg_dump's command line (tusk_copy's): its own long options,
 /// with codes from [`EXTRA_CODES`], handed back in order; the options it refuses; and the
 /// format it dumps in, which `-F` may then not change.
@@ -343,6 +343,7 @@ fn parse_options(
 
     let mut o = Options {
         conn: ConnectOptions::default(),
+        resolved: None,
         file: None,
         format: Format::Plain,
         compression: Compression::NONE,
@@ -599,7 +600,7 @@ fn parse_options(
     };
     if o.format == Format::Plain {
         if let Some(key) = &o.restrict_key {
-            if key.is_empty() || !key.chars().all(|c| RESTRICT_CHARS.contains(c)) {
+            if !tusk_format::restrict::is_valid_key(key) {
                 return Err(CliError::fatal("invalid restrict key"));
             }
         }

@@ -184,9 +184,10 @@ pub fn schema_pattern(pattern: &str) -> Result<NamePattern, String> {
     })
 }
 
-/// An `-e`/`--exclude-extension` pattern (`expand_extension_name_patterns`): a single name,
-/// `None` for `*`.
-pub fn extension_pattern(pattern: &str) -> Result<Option<String>, String> {
+/// A pattern for a single-part name: `-e`/`--exclude-extension` (`expand_extension_name_patterns`),
+/// `--include-foreign-data` (foreign servers), pg_dumpall's `--exclude-database`. `None` for
+/// `*`.
+pub fn single_name_pattern(pattern: &str) -> Result<Option<String>, String> {
     let c = convert(pattern, 1, false);
     if c.dots > 0 {
         return Err(format!(
@@ -194,12 +195,6 @@ pub fn extension_pattern(pattern: &str) -> Result<Option<String>, String> {
         ));
     }
     Ok(c.parts.into_iter().next().filter(|n| n != ANY))
-}
-
-/// An `--include-foreign-data` pattern (`expand_foreign_server_name_patterns`): the same
-/// rules as for extensions.
-pub fn foreign_server_pattern(pattern: &str) -> Result<Option<String>, String> {
-    extension_pattern(pattern)
 }
 
 /// A `-t`/`-T` pattern (`expand_table_name_patterns`): `[[database.]schema.]table`, regex
@@ -376,7 +371,7 @@ pub async fn expand(
     let patterns: Vec<_> = filter
         .include_foreign_data
         .iter()
-        .map(|p| foreign_server_pattern(p))
+        .map(|p| single_name_pattern(p))
         .collect();
     let hits = match_names(client, NameCatalog::ForeignServer, &patterns).await?;
     for (n, p) in filter.include_foreign_data.iter().enumerate() {
@@ -405,7 +400,7 @@ async fn expand_extensions(
     let lists = [&filter.include_extensions, &filter.exclude_extensions];
     let patterns: Vec<_> = lists
         .iter()
-        .flat_map(|l| l.iter().map(|p| extension_pattern(p)))
+        .flat_map(|l| l.iter().map(|p| single_name_pattern(p)))
         .collect();
     let hits = match_names(client, NameCatalog::Extension, &patterns).await?;
     let mut n = 0;
@@ -764,7 +759,7 @@ fn take_filter_item(filter: &mut ObjectFilter, item: FilterItem) -> Result<(), N
         (true, FilterObject::Extension) => &mut filter.include_extensions,
         (false, FilterObject::Extension) => &mut filter.exclude_extensions,
         (true, FilterObject::ForeignData) => &mut filter.include_foreign_data,
-        _ => return Err(NotAllowed),
+        _ => return Err(NotAllowed::Item),
     };
     list.push(item.pattern);
     Ok(())
@@ -838,14 +833,14 @@ mod tests {
 
     #[test]
     fn extension_patterns_are_bare_names() {
-        assert_eq!(extension_pattern("Hs*"), Ok(Some("^(hs.*)$".into())));
+        assert_eq!(single_name_pattern("Hs*"), Ok(Some("^(hs.*)$".into())));
         assert_eq!(
-            extension_pattern("\"uuid-ossp\""),
+            single_name_pattern("\"uuid-ossp\""),
             Ok(Some("^(uuid-ossp)$".into()))
         );
-        assert_eq!(extension_pattern("*"), Ok(None));
+        assert_eq!(single_name_pattern("*"), Ok(None));
         assert_eq!(
-            extension_pattern("public.hstore"),
+            single_name_pattern("public.hstore"),
             Err("improper qualified name (too many dotted names): public.hstore".into())
         );
     }

@@ -20,7 +20,7 @@ use tusk_format::{
 };
 
 use crate::catalog;
-use crate::cli::{Format, Options, RESTRICT_CHARS};
+use crate::cli::{Format, Options};
 use crate::data::{DataOptions, LiveData, start_progress, write_members};
 use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
@@ -52,11 +52,10 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         cat,
         graph,
         toc,
-        encoding,
         progress,
         ..
     } = &source;
-    let (encoding, data_opts) = (*encoding, source.data_opts.clone());
+    let data_opts = source.data_opts.clone();
     progress.phase("data");
 
     // Parallel workers, each in the leader's snapshot; without them the leader dumps the data.
@@ -67,19 +66,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
         (0..opts.jobs).map(|_| source.worker(opts)).collect()
     };
     match opts.format {
-        Format::Plain => {
-            let mut data = LiveData::new(session, cat, graph, data_opts, 0);
-            // pg_dump compresses a plain script as a whole file when -Z is given.
-            let file = BufWriter::new(output.as_mut().ok_or_else(no_file)?.file());
-            let compressed = CompressedFile::new(file, opts.compression)
-                .map_err(|e| DumpError::Unsupported(e.to_string()))?;
-            let mut sink = TextSink::new(compressed, encoding);
-            script::emit(toc, &script_options(opts), &mut data, &mut sink)?;
-            sink.into_inner()
-                .finish()
-                .and_then(|mut f| f.flush())
-                .map_err(DumpError::Write)?;
-        }
+        Format::Plain => write_plain(&source, opts, output.as_mut().ok_or_else(no_file)?.file())?,
         Format::Custom => {
             let out = output.as_mut().ok_or_else(no_file)?;
             let spill_dir = out.dir();
@@ -110,10 +97,7 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             )?;
         }
     }
-    progress.phase("commit");
-    session
-        .execute("COMMIT")
-        .map_err(DumpError::query("ending the dump transaction"))?;
+    source.commit()?;
     if let Some(out) = output {
         out.commit(!opts.no_sync)?;
     }
@@ -123,8 +107,44 @@ pub fn run(opts: &Options, warn: &mut dyn FnMut(&str)) -> Result<(), DumpError> 
             !opts.no_sync,
         )?;
     }
-    progress.finish();
+    source.progress.finish();
     Ok(())
+}
+
+/// A plain-format dump written into `out`, as pg_dump's plain-append format (`-Fa`) does for
+/// pg_dumpall: tusk_dumpall's dump of one database, into the cluster's script.
+pub fn run_plain_into(
+    opts: &Options,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(&str),
+) -> Result<(), DumpError> {
+    tusk_format::quote::set_quote_all_identifiers(opts.quote_all_identifiers);
+    let source = Source::open(opts, "tusk_dump", warn)?;
+    source.progress.phase("data");
+    write_plain(&source, opts, out)?;
+    source.commit()?;
+    source.progress.finish();
+    Ok(())
+}
+
+/// The plain script: the TOC as SQL, with the table data streamed through.
+fn write_plain(source: &Source, opts: &Options, out: &mut dyn Write) -> Result<(), DumpError> {
+    let mut data = LiveData::new(
+        &source.session,
+        &source.cat,
+        &source.graph,
+        source.data_opts.clone(),
+        0,
+    );
+    // pg_dump compresses a plain script as a whole file when -Z is given.
+    let compressed = CompressedFile::new(BufWriter::new(out), opts.compression)
+        .map_err(|e| DumpError::Unsupported(e.to_string()))?;
+    let mut sink = TextSink::new(compressed, source.encoding);
+    script::emit(&source.toc, &script_options(opts), &mut data, &mut sink)?;
+    sink.into_inner()
+        .finish()
+        .and_then(|mut f| f.flush())
+        .map_err(DumpError::Write)
 }
 
 /// A dump's source read and rendered: the leader's session, still in the dump's transaction
@@ -158,7 +178,10 @@ impl Source {
         conn_opts
             .application_name
             .get_or_insert_with(|| program.to_owned());
-        let params = tusk_connect::resolve(&conn_opts, &ProcessEnv)?;
+        let params = match &opts.resolved {
+            Some(params) => params.clone(),
+            None => tusk_connect::resolve(&conn_opts, &ProcessEnv)?,
+        };
         let session = Session::connect(&params, &conn_opts)?;
         let progress =
             tusk_progress::Progress::new(tusk_progress::Mode::resolve(opts.progress, opts.verbose));
@@ -336,6 +359,14 @@ impl Source {
             encoding,
             progress,
         })
+    }
+
+    /// Ends the dump's transaction: everything was read in its snapshot.
+    pub fn commit(&self) -> Result<(), DumpError> {
+        self.progress.phase("commit");
+        self.session
+            .execute("COMMIT")
+            .map_err(DumpError::query("ending the dump transaction"))
     }
 
     /// A worker session in the source's snapshot.
@@ -587,7 +618,7 @@ pub fn script_options(opts: &Options) -> ScriptOptions {
         restrict_key: Some(
             opts.restrict_key
                 .clone()
-                .unwrap_or_else(generate_restrict_key),
+                .unwrap_or_else(tusk_format::restrict::generate_key),
         ),
         disable_triggers: opts.disable_triggers,
         superuser: opts.superuser.clone(),
@@ -612,14 +643,4 @@ fn selection(opts: &Options) -> Selection {
         sections: opts.sections.unwrap_or_default(),
         ..Selection::default()
     }
-}
-
-/// A random `\restrict` key of 63 alphanumeric characters, as pg_dump makes one.
-fn generate_restrict_key() -> String {
-    use rand::RngExt;
-    let chars = RESTRICT_CHARS.as_bytes();
-    let mut rng = rand::rng();
-    (0..63)
-        .map(|_| char::from(chars[rng.random_range(0..chars.len())]))
-        .collect()
 }

@@ -73,10 +73,14 @@ pub struct FilterItem {
     pub pattern: String,
 }
 
-/// A program's refusal of an item: reported as "include filter for \"table data\" is not
-/// allowed" with the file's name and line.
+/// A program's refusal of an item, reported with the file's name and line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotAllowed;
+pub enum NotAllowed {
+    /// "include filter for \"table data\" is not allowed"
+    Item,
+    /// "unsupported filter object" (pg_dumpall's word for an object type it never filters)
+    Object,
+}
 
 /// Where a filter file is read from, for error messages.
 struct FilterSource {
@@ -321,12 +325,15 @@ pub fn parse_filter(
             object,
             pattern,
         })
-        .map_err(|NotAllowed| {
+        .map_err(|refusal| {
             let command = if include { "include" } else { "exclude" };
-            filter_error(
-                &src,
-                &format!("{command} filter for \"{}\" is not allowed", object.name()),
-            )
+            let msg = match refusal {
+                NotAllowed::Item => {
+                    format!("{command} filter for \"{}\" is not allowed", object.name())
+                }
+                NotAllowed::Object => "unsupported filter object".to_owned(),
+            };
+            filter_error(&src, &msg)
         })?;
     }
     Ok(())
@@ -341,7 +348,7 @@ mod tests {
         let mut items = Vec::new();
         parse_filter(text.as_bytes(), Some("F".into()), |item| {
             if Some(item.object) == refuse {
-                return Err(NotAllowed);
+                return Err(NotAllowed::Item);
             }
             items.push(item);
             Ok(())

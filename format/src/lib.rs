@@ -35,6 +35,7 @@ pub mod output;
 pub mod pieces;
 pub mod primitive;
 pub mod quote;
+pub mod restrict;
 pub mod script;
 pub mod select;
 mod spill;

@@ -202,9 +202,6 @@ const LONG: &[LongOpt] = &[
     ),
 ];
 
-/// Characters upstream allows in a `\restrict` key.
-pub const RESTRICT_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
 /// Parses pg_restore's arguments (without the program name).
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
     match args.first().map(String::as_str) {
@@ -349,7 +346,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         }
         o.use_db = true;
     } else if let Some(key) = &o.restrict_key {
-        if key.is_empty() || !key.chars().all(|c| RESTRICT_CHARS.contains(c)) {
+        if !tusk_format::restrict::is_valid_key(key) {
             return Err(CliError::fatal("invalid restrict key"));
         }
     }
@@ -410,7 +407,7 @@ fn take_filter_item(names: &mut Names, item: FilterItem) -> Result<(), NotAllowe
         (true, FilterObject::Table) => &mut names.tables,
         (true, FilterObject::Trigger) => &mut names.triggers,
         (false, FilterObject::Schema) => &mut names.exclude_schemas,
-        _ => return Err(NotAllowed),
+        _ => return Err(NotAllowed::Item),
     };
     list.push(item.pattern);
     Ok(())

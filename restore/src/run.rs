@@ -10,7 +10,7 @@ use tusk_format::select::{Selection, required_components};
 use tusk_format::{ArchiveFormat, Encoding};
 
 use crate::apply::{DbSink, SinkSettings, reconnector};
-use crate::cli::{Options, RESTRICT_CHARS};
+use crate::cli::Options;
 use crate::error::RestoreError;
 use crate::parallel::{self, Workers};
 use crate::progress::RestoreProgress;
@@ -191,23 +191,13 @@ fn script_options(opts: &Options) -> ScriptOptions {
         restrict_key: (!opts.use_db).then(|| {
             opts.restrict_key
                 .clone()
-                .unwrap_or_else(generate_restrict_key)
+                .unwrap_or_else(tusk_format::restrict::generate_key)
         }),
         disable_triggers: opts.disable_triggers,
         superuser: opts.superuser.clone(),
         copy_freeze: opts.copy_freeze,
         maintenance_work_mem: opts.maintenance_work_mem.clone(),
     }
-}
-
-/// A random `\restrict` key of 63 alphanumeric characters, as pg_restore makes one.
-fn generate_restrict_key() -> String {
-    use rand::RngExt;
-    let chars = RESTRICT_CHARS.as_bytes();
-    let mut rng = rand::rng();
-    (0..63)
-        .map(|_| char::from(chars[rng.random_range(0..chars.len())]))
-        .collect()
 }
 
 /// Standard input copied into a temporary file, removed when dropped.

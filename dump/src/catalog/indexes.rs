@@ -65,17 +65,21 @@ pub struct StatisticsExt {
     pub definition: String,
 }
 
-/// Reads the indexes of all relations but sequences in one query, ordered by table and name.
+/// Reads the indexes of the interesting relations (getIndexes ignores the others) in one
+/// query, ordered by table and name. The others are not locked: pg_get_indexdef of an index
+/// whose table another session drops meanwhile fails ("could not open relation").
 pub(super) async fn load_indexes(
     client: &Client,
     server_version: i32,
     cat: &Catalog,
 ) -> Result<Vec<Index>, DumpError> {
+    let interesting = cat.interesting_relations();
     let tables = oid_array(
         cat.relations
             .iter()
-            .filter(|r| r.relkind != b'S')
-            .map(|r| r.oid),
+            .zip(&interesting)
+            .filter(|(r, wanted)| r.relkind != b'S' && **wanted)
+            .map(|(r, _)| r.oid),
     );
     let nulls_not_distinct = if server_version >= 150000 {
         "i.indnullsnotdistinct"

@@ -225,7 +225,7 @@ impl Builder<'_> {
 }
 
 /// `SECURITY LABEL FOR provider ON target IS 'label';`
-fn seclabel_command(provider: &str, target: &str, label: &str) -> String {
+pub fn seclabel_command(provider: &str, target: &str, label: &str) -> String {
     format!(
         "SECURITY LABEL FOR {} ON {target} IS {};\n",
         ident(provider),

@@ -13,6 +13,7 @@ use crate::error::DumpError;
 use crate::objects::{DumpObject, LoLayout, ObjectGraph, ObjectKind, Subject};
 
 mod acl;
+pub use acl::seclabel_command;
 mod aggregate;
 mod base_type;
 mod cast;
@@ -1015,7 +1016,7 @@ const LIST_QUOTED_SETTINGS: &[&str] = &[
 ];
 
 /// `makeAlterConfigCommand`: `ALTER type name [IN DATABASE db] SET setting TO value;`.
-fn alter_config(kind: &str, name: &str, in_database: Option<&str>, item: &str) -> String {
+pub fn alter_config(kind: &str, name: &str, in_database: Option<&str>, item: &str) -> String {
     let Some((setting, value)) = item.split_once('=') else {
         return String::new();
     };

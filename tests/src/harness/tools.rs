@@ -323,7 +323,7 @@ pub fn tusk_bin(name: &str) -> Result<PathBuf> {
         Ok(path)
     } else {
         Err(HarnessError::Other(format!(
-            "no tusk binary `{name}` at {} (is it a [[bin]] of tusk-dump, tusk-restore or tusk-copy?)",
+            "no tusk binary `{name}` at {} (is it a [[bin]] of tusk-dump, tusk-dumpall, tusk-restore or tusk-copy?)",
             path.display()
         )))
     }
@@ -359,6 +359,8 @@ fn build_tusk_bins() -> Result<PathBuf> {
             "tusk-restore",
             "-p",
             "tusk-copy",
+            "-p",
+            "tusk-dumpall",
             "--bins",
         ])
         .arg("--target-dir")
