@@ -38,6 +38,12 @@ pub trait Sink {
     /// One SQL command string (possibly several statements), as upstream's one `ahprintf` call.
     /// `entry` is the TOC entry it belongs to, for error reports.
     fn sql(&mut self, text: &str, entry: Option<&TocEntry>) -> Result<(), ScriptError>;
+    /// A command that sets session state (search_path, default_tablespace, the table access
+    /// method): a database reports its failure as `failure: error`, without the command, as
+    /// upstream's warn_or_exit_horribly does for these.
+    fn setting(&mut self, text: &str, _failure: &str) -> Result<(), ScriptError> {
+        self.sql(text, None)
+    }
     /// Start of a COPY for `entry`: the script prints the statement, a database starts COPY.
     fn copy_begin(&mut self, copy_stmt: &str, entry: &TocEntry) -> Result<(), ScriptError>;
     /// Raw COPY payload bytes (text format rows, ending with `\.`).
@@ -832,9 +838,9 @@ impl<'a> Emitter<'a> {
         if te.relkind == b'p' && !self.opts.no_table_am {
             if let Some(am) = te.tableam.as_deref() {
                 let table = qualified_id(te.namespace.as_deref(), &te.tag);
-                sink.sql(
+                sink.setting(
                     &format!("ALTER TABLE {table} SET ACCESS METHOD {};\n\n", ident(am)),
-                    Some(te),
+                    "could not alter table access method",
                 )?;
             }
         }
@@ -913,7 +919,10 @@ impl<'a> Emitter<'a> {
             cmd.push_str(", pg_catalog");
         }
         cmd.push_str(";\n\n");
-        sink.sql(&cmd, None)?;
+        sink.setting(
+            &cmd,
+            &format!("could not set \"search_path\" to \"{schema}\""),
+        )?;
         self.state.schema = Some(schema.to_owned());
         Ok(())
     }
@@ -935,7 +944,10 @@ impl<'a> Emitter<'a> {
         } else {
             format!("SET default_tablespace = {};\n\n", ident(want))
         };
-        sink.sql(&cmd, None)?;
+        sink.setting(
+            &cmd,
+            &format!("could not set \"default_tablespace\" to {}", ident(want)),
+        )?;
         self.state.tablespace = Some(want.to_owned());
         Ok(())
     }
@@ -952,9 +964,9 @@ impl<'a> Emitter<'a> {
         if self.state.table_am.as_deref() == Some(want) {
             return Ok(());
         }
-        sink.sql(
+        sink.setting(
             &format!("SET default_table_access_method = {};\n\n", ident(want)),
-            None,
+            "could not set \"default_table_access_method\"",
         )?;
         self.state.table_am = Some(want.to_owned());
         Ok(())

@@ -155,15 +155,18 @@ impl<'a> DbSink<'a> {
 
     /// `ExecuteSqlCommand`: runs `text`; a failure is reported as `what` failed.
     fn execute(&mut self, text: &str, what: &str) -> Result<(), ScriptError> {
-        let result = self.session_text(text).and_then(|t| {
-            self.session
-                .execute(&t)
-                .map_err(|e| describe_db_error_in(&e, &t))
-        });
-        match result {
+        match self.run(text) {
             Ok(()) => Ok(()),
             Err(e) => self.fail(format!("{what}: {e}\nCommand was: {text}")),
         }
+    }
+
+    fn run(&mut self, text: &str) -> Result<(), String> {
+        self.session_text(text).and_then(|t| {
+            self.session
+                .execute(&t)
+                .map_err(|e| describe_db_error_in(&e, &t))
+        })
     }
 
     /// The model's text (see `tusk_format::encoding`) as the UTF-8 the session speaks. UTF8
@@ -207,6 +210,13 @@ impl Sink for DbSink<'_> {
             self.progress.entry(entry);
         }
         self.execute(text, "could not execute query")
+    }
+
+    fn setting(&mut self, text: &str, failure: &str) -> Result<(), ScriptError> {
+        match self.run(text) {
+            Ok(()) => Ok(()),
+            Err(e) => self.fail(format!("{failure}: {e}")),
+        }
     }
 
     fn transaction(

@@ -147,3 +147,66 @@ fn bad_job_counts_are_refused_as_upstream() {
         );
     }
 }
+
+/// A COPY the server refuses before copy mode (its table was left out with `-L`) is one error,
+/// and the session goes on: the next tables load, serially and with `-j` (tokio-postgres's
+/// copy_in once left the connection dead here: vendor/tokio-postgres/VENDORED.md).
+#[test]
+fn a_copy_into_a_missing_table_leaves_the_session_usable() {
+    let c = Cluster::shared(18);
+    let src = c.new_database("copy_missing").unwrap();
+    c.psql(
+        &src,
+        "CREATE TABLE a (x int); INSERT INTO a VALUES (1);
+         CREATE TABLE b (y int); INSERT INTO b VALUES (2), (3);
+         CREATE TABLE c (z text); INSERT INTO c VALUES ('z');",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("a.dump");
+    run(
+        "pg_dump",
+        c.upstream("pg_dump")
+            .arg("-Fc")
+            .arg("-f")
+            .arg(&archive)
+            .arg(&src),
+        None,
+    )
+    .unwrap();
+    let listing = run(
+        "pg_restore -l",
+        c.upstream("pg_restore").arg("-l").arg(&archive),
+        None,
+    )
+    .unwrap();
+    let list = dir.path().join("list");
+    let kept: String = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter(|l| !l.contains(" TABLE public a "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&list, kept).unwrap();
+    let rows = "SELECT (SELECT string_agg(y::text, ',' ORDER BY y) FROM b) || ' ' || \
+                (SELECT string_agg(z, ',') FROM c)";
+    for jobs in ["1", "2"] {
+        let restored = |program: &Path| {
+            let dst = c.new_database("copy_missing_dst").unwrap();
+            let mut cmd = c.command(program);
+            cmd.args(["-j", jobs, "-L"])
+                .arg(&list)
+                .args(["-d", &dst])
+                .arg(&archive);
+            // outcome() names both programs tusk_restore.
+            let (status, lines) = outcome(&mut cmd, true).unwrap();
+            (status, lines, c.psql(&dst, rows).unwrap())
+        };
+        let theirs = restored(&upstream_bin(18, "pg_restore").unwrap());
+        let ours = restored(&tusk_bin("tusk_restore").unwrap());
+        assert_eq!(
+            ours, theirs,
+            "-j {jobs}: exit status, messages, rows loaded"
+        );
+        assert_eq!(theirs.2, "2,3 z\n");
+    }
+}
