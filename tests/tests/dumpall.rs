@@ -278,3 +278,35 @@ fn failures_end_as_upstreams_and_leave_no_script() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// `-W`: the password is asked for once, on standard error (no terminal), and serves the
+/// cluster connection and every database's dump (pg_dumpall asks again for each database);
+/// it shows nowhere in the output or the messages.
+#[test]
+fn a_password_is_asked_for_once_and_never_shown() {
+    const PASSWORD: &str = "Kp4-dumpall-7Vn";
+    let c = Cluster::options(18)
+        .scram_password(PASSWORD)
+        .start()
+        .unwrap();
+    c.psql("postgres", "CREATE DATABASE one; CREATE DATABASE two;")
+        .unwrap();
+    // setsid: no controlling terminal, so the prompt reads standard input.
+    let mut cmd = c.command("setsid");
+    cmd.env_remove("PGPASSWORD")
+        .arg(tusk_bin("tusk_dumpall").unwrap())
+        .arg("-W");
+    let input = format!("{PASSWORD}\n");
+    let out = run_unchecked("tusk_dumpall -W", &mut cmd, Some(input.as_bytes())).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("Password: ").count(), 1, "{stderr}");
+    for db in ["one", "two", "postgres", "template1"] {
+        assert!(
+            stdout.contains(&format!("-- Database \"{db}\" dump")),
+            "{db} missing"
+        );
+    }
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+}

@@ -945,10 +945,12 @@ async fn load_constraints(
     client: &Client,
     relations: &[Relation],
 ) -> Result<Vec<Constraint>, DumpError> {
+    // Only the dumped tables', as getConstraints: the others are not locked, and
+    // pg_get_constraintdef names a referenced table another session may drop meanwhile.
     let tables = oid_array(
         relations
             .iter()
-            .filter(|r| r.relkind != b'S')
+            .filter(|r| r.relkind != b'S' && r.selected)
             .map(|r| r.oid),
     );
     // A partition's copy of its parent's foreign key comes with the parent's.

@@ -27,10 +27,12 @@ pub async fn load_triggers(
     server_version: i32,
     relations: &[Relation],
 ) -> Result<Vec<Trigger>, DumpError> {
+    // Only the dumped relations', as getTriggers: the others are not locked, and
+    // pg_get_triggerdef of a trigger whose table is dropped meanwhile fails.
     let tables = oid_array(
         relations
             .iter()
-            .filter(|r| r.relkind != b'S')
+            .filter(|r| r.relkind != b'S' && r.selected)
             .map(|r| r.oid),
     );
     // Clones on partitions are listed only when their enable state was changed from the

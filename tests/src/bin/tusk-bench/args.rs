@@ -8,7 +8,7 @@ use crate::workloads::Workload;
 pub const QUICK_SCALE: f64 = 0.01;
 
 pub const USAGE: &str = "usage: tusk-bench [--quick] [--runs N] [--scale F] [--workload NAME]... \
-                         [--svg FILE] [--plan]
+                         [--jobs N] [--svg FILE] [--plan]
        tusk-bench memory [--gb N]
        tusk-bench restore [--scale N]
 workloads: realistic, big, tables, lobs, pgbench (default all)";
@@ -21,6 +21,8 @@ pub struct SuiteOptions {
     pub scale: f64,
     pub workloads: Vec<Workload>,
     pub svg: Option<PathBuf>,
+    /// `--jobs`: the `-j` count of every pair that has one (they are written with 2).
+    pub jobs: Option<u32>,
     /// Print the workloads and command pairs and stop, without a server.
     pub plan: bool,
 }
@@ -31,6 +33,7 @@ pub fn parse_suite(args: &[String]) -> Result<SuiteOptions, String> {
         scale: 1.0,
         workloads: Vec::new(),
         svg: None,
+        jobs: None,
         plan: false,
     };
     let (mut quick, mut scale) = (false, None);
@@ -69,6 +72,15 @@ pub fn parse_suite(args: &[String]) -> Result<SuiteOptions, String> {
                 }
             }
             "--svg" => options.svg = Some(PathBuf::from(value()?)),
+            "--jobs" => {
+                let v = value()?;
+                options.jobs = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("--jobs wants a positive integer, not {v:?}"))?,
+                );
+            }
             other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
         }
     }
@@ -128,6 +140,19 @@ mod tests {
         assert_eq!((o.runs, o.scale), (1, QUICK_SCALE));
         assert_eq!(o.workloads, [Workload::Tables, Workload::Big]);
         assert_eq!(o.svg.as_deref(), Some(std::path::Path::new("r.svg")));
+    }
+
+    #[test]
+    fn jobs_rewrite_every_pairs_job_count() {
+        let o = parse(&["--jobs", "4"]).unwrap();
+        assert_eq!(o.jobs, Some(4));
+        let pair = Workload::Realistic.pairs()[2];
+        let (upstream, tusk) = pair.command_lines(o.jobs);
+        assert_eq!(upstream, "pg_dump -Fd -j 4 -Z zstd");
+        assert_eq!(tusk, "tusk_dump -Fd -j 4 -Z zstd");
+        assert_eq!(pair.label(o.jobs), "directory -j 4, zstd");
+        assert_eq!(pair.command_lines(None).1, "tusk_dump -Fd -j 2 -Z zstd");
+        assert!(parse(&["--jobs", "0"]).unwrap_err().contains("--jobs"));
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn memory(gb: u64) -> Result<(), HarnessError> {
     );
     // Also warms the cache for both, so neither pays for the first read from disk.
     let (copy_bytes, floor) = bench.floor(&db)?;
-    let result = bench.run_pair(&db, &MEMORY, 1)?;
+    let result = bench.run_pair(&db, &MEMORY, 1, None)?;
     println!(
         "{}\nfloor (COPY to a discarding client): {:.1} s",
         pairs_table(std::slice::from_ref(&result), Some(copy_bytes)),
@@ -93,7 +93,7 @@ pub fn restore(scale: u64) -> Result<(), HarnessError> {
         cluster.port(),
         t.elapsed()
     );
-    let result = bench.run_pair(&db, &RESTORE_CUSTOM, ROUNDS)?;
+    let result = bench.run_pair(&db, &RESTORE_CUSTOM, ROUNDS, None)?;
     println!("{}", pairs_table(std::slice::from_ref(&result), None));
     let (tusk, upstream) = (result.tusk.wall.min, result.upstream.wall.min);
     let ratio = tusk / upstream;

@@ -31,14 +31,15 @@ pub fn plan(options: &SuiteOptions) -> String {
             w.describe(w.size(options.scale))
         ));
         for pair in w.pairs() {
-            let (upstream, tusk) = pair.command_lines();
+            let (upstream, tusk) = pair.command_lines(options.jobs);
             let from = match pair.kind {
                 Kind::Dump | Kind::Copy => String::new(),
                 Kind::Restore { archive } => {
                     format!(" (archive: {})", command_line("pg_dump", archive))
                 }
             };
-            out.push_str(&format!("  {}: {upstream} | {tusk}{from}\n", pair.label));
+            let label = pair.label(options.jobs);
+            out.push_str(&format!("  {label}: {upstream} | {tusk}{from}\n"));
         }
     }
     out
@@ -91,7 +92,7 @@ fn run_workload(
     let pairs = w
         .pairs()
         .iter()
-        .map(|pair| bench.run_pair(&db, pair, options.runs))
+        .map(|pair| bench.run_pair(&db, pair, options.runs, options.jobs))
         .collect::<Result<Vec<_>, _>>()?;
     cluster.drop_database(&db)?;
     Ok(WorkloadResult {
@@ -201,7 +202,14 @@ impl<'a> Bench<'a> {
 
     /// Runs `pair` on `db` `runs` times, upstream first in even rounds and tusk first in odd
     /// ones, so that neither always runs on a warmer or a busier machine.
-    pub fn run_pair(&self, db: &str, pair: &Pair, runs: usize) -> Result<PairResult, HarnessError> {
+    /// `jobs` replaces the pair's `-j` counts (`--jobs`).
+    pub fn run_pair(
+        &self,
+        db: &str,
+        pair: &Pair,
+        runs: usize,
+        jobs: Option<u32>,
+    ) -> Result<PairResult, HarnessError> {
         let archive = match pair.kind {
             Kind::Dump | Kind::Copy => None,
             Kind::Restore { archive: args } => {
@@ -221,11 +229,12 @@ impl<'a> Bench<'a> {
             }
         };
         let (upstream, tusk) = pair.programs();
+        let [upstream_args, tusk_args] = pair.args(jobs);
         let sides = [
-            (self.cluster.bin(upstream), pair.upstream),
-            (tusk_bin(tusk)?, pair.tusk),
+            (self.cluster.bin(upstream), upstream_args),
+            (tusk_bin(tusk)?, tusk_args),
         ];
-        let lines = pair.command_lines();
+        let lines = pair.command_lines(jobs);
         let lines = [lines.0, lines.1];
         let mut measured: [Vec<Measured>; 2] = [Vec::new(), Vec::new()];
         let mut archive_bytes = [0; 2];
@@ -236,7 +245,7 @@ impl<'a> Bench<'a> {
                     self.copy_once(side == 0, program, args, &lines[side], db)?
                 } else {
                     let mut cmd = self.cluster.command(program);
-                    cmd.args(*args);
+                    cmd.args(args);
                     self.run_once(&mut cmd, &lines[side], db, archive.as_deref())?
                 };
                 measured[side].push(m);
@@ -250,11 +259,12 @@ impl<'a> Bench<'a> {
             .collect();
         let [upstream, tusk] =
             [0, 1].map(|side| summarise(&lines[side], &measured[side], archive_bytes[side]));
+        let label = pair.label(jobs);
         Ok(PairResult {
-            label: pair.label.to_owned(),
+            ratio: spread_of(&ratios, &label)?,
+            label,
             upstream: upstream?,
             tusk: tusk?,
-            ratio: spread_of(&ratios, pair.label)?,
             moves_data: pair.moves_data,
         })
     }
@@ -294,7 +304,7 @@ impl<'a> Bench<'a> {
         &self,
         upstream: bool,
         program: &Path,
-        args: &[&str],
+        args: &[String],
         line: &str,
         db: &str,
     ) -> Result<(Measured, u64), HarnessError> {

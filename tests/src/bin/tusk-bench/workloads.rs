@@ -123,20 +123,44 @@ impl Pair {
         }
     }
 
+    /// Upstream's arguments and tusk's, each `-j` given `jobs` (`--jobs`) or as written.
+    pub fn args(&self, jobs: Option<u32>) -> [Vec<String>; 2] {
+        [self.upstream, self.tusk].map(|args| {
+            let mut out: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            if let Some(jobs) = jobs {
+                for i in 1..out.len() {
+                    if out[i - 1] == "-j" {
+                        out[i] = jobs.to_string();
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// The label, with `--jobs`' count where it names one.
+    pub fn label(&self, jobs: Option<u32>) -> String {
+        match jobs {
+            Some(jobs) => self.label.replace("-j 2", &format!("-j {jobs}")),
+            None => self.label.to_owned(),
+        }
+    }
+
     /// The two command lines as a person would type them, without output and database.
-    pub fn command_lines(&self) -> (String, String) {
+    pub fn command_lines(&self, jobs: Option<u32>) -> (String, String) {
         let (upstream, tusk) = self.programs();
-        let mut upstream = command_line(upstream, self.upstream);
+        let [upstream_args, tusk_args] = self.args(jobs);
+        let mut upstream = command_line(upstream, &upstream_args);
         if self.kind == Kind::Copy {
             upstream.push_str(" | pg_restore");
         }
-        (upstream, command_line(tusk, self.tusk))
+        (upstream, command_line(tusk, &tusk_args))
     }
 }
 
-pub fn command_line(program: &str, args: &[&str]) -> String {
+pub fn command_line(program: &str, args: &[impl AsRef<str>]) -> String {
     std::iter::once(program)
-        .chain(args.iter().copied())
+        .chain(args.iter().map(AsRef::as_ref))
         .collect::<Vec<_>>()
         .join(" ")
 }
