@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::{
     ConnParams, ConnectError, ConnectOptions, Env, HostKind, Password, SslMode, TargetSessionAttrs,
-    ValueSource, resolve,
+    ValueSource, resolve, resolve_cluster,
 };
 
 const OS_USER: &str = "osuser";
@@ -320,6 +320,32 @@ fn derived_user_database_and_sources() {
     assert_eq!(p.sslmode(), SslMode::Prefer);
     assert_eq!(p.target_session_attrs(), TargetSessionAttrs::Any);
     assert_eq!(p.effective_application_name(), Some("pg_dump"));
+}
+
+#[test]
+fn pg_dumpall_puts_command_line_options_over_the_connection_string() {
+    // pg_dumpall: the -d string's settings first (its dbname dropped), -h/-p/-U over them,
+    // then the database to connect to; the opposite of pg_dump's order.
+    let opts = ConnectOptions {
+        dbname: Some("postgres".to_owned()),
+        host: Some("/cli/socket".to_owned()),
+        application_name: Some("pg_dumpall".to_owned()),
+        ..ConnectOptions::default()
+    };
+    let p = resolve_cluster(
+        Some("host=/str/socket port=6000 dbname=ignored sslmode=disable"),
+        &opts,
+        &FakeEnv::new(&[]),
+    )
+    .unwrap();
+    assert_eq!(p.get("host"), Some("/cli/socket"));
+    assert_eq!(p.get("port"), Some("6000"));
+    assert_eq!(p.dbname(), "postgres");
+    assert_eq!(p.sslmode(), SslMode::Disable);
+    assert_eq!(p.effective_application_name(), Some("pg_dumpall"));
+    let p = resolve_cluster(None, &opts, &FakeEnv::new(&[("PGPORT", "7000")])).unwrap();
+    assert_eq!(p.get("port"), Some("7000"));
+    assert!(resolve_cluster(Some("host='unterminated"), &opts, &FakeEnv::new(&[])).is_err());
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Issue 11's cross-version matrix: databases dumped from older servers restored into 18, and
 //! from 18 into 15, by tusk end to end and mixed with upstream's tools, each compared with
 //! upstream's own round trip (exit status, errors, `pg_dump -s`, row counts and checksums);
-//! and a whole cluster migrated from 15 to 18 with tusk_dumpall and psql, compared with
-//! pg_dumpall 18's migration. By default the pair 15 → 18 (and 18 → 15); with
+//! and whole clusters migrated to 18 with tusk_dumpall and psql, compared with pg_dumpall 18's
+//! migration, and by the README's commands. By default the pair 15 → 18 (and 18 → 15); with
 //! `TUSK_MATRIX=1` every source from 14 to 17. objects.sql and relations.sql from older
 //! servers are covered by `objects`' round trips.
 
@@ -48,8 +48,9 @@ fn server_18_restores_into_15() {
     }
 }
 
-/// A 15 cluster's globals as the older servers have them: no grant options, no grantors.
-const GLOBALS_15: &str = "
+/// An older cluster's globals as servers before 16 have them: no grant options, no grantors
+/// (privileges on parameters, from 15 on, come apart: [`PARAMETER_GRANT`]).
+const GLOBALS: &str = "
     CREATE ROLE alice LOGIN PASSWORD 'secret' VALID UNTIL '2030-01-01 00:00:00+00';
     CREATE ROLE \"Bob O'Neil\" CREATEDB NOINHERIT CONNECTION LIMIT 3;
     CREATE ROLE admins;
@@ -59,12 +60,13 @@ const GLOBALS_15: &str = "
     GRANT pg_read_all_data TO admins;
     ALTER ROLE alice SET work_mem = '64MB';
     ALTER ROLE alice IN DATABASE app SET work_mem = '16MB';
-    GRANT SET ON PARAMETER work_mem TO admins;
     CREATE TABLESPACE inplace OWNER alice LOCATION '';
     COMMENT ON TABLESPACE inplace IS 'in place';
     ALTER DATABASE app SET search_path = public, extra;
     GRANT CONNECT ON DATABASE app TO admins;
 ";
+
+const PARAMETER_GRANT: &str = "GRANT SET ON PARAMETER work_mem TO admins;";
 
 fn start(major: u32) -> Cluster {
     Cluster::options(major)
@@ -73,17 +75,20 @@ fn start(major: u32) -> Cluster {
         .unwrap()
 }
 
-/// A 15 cluster with the globals above, a table in the in-place tablespace, data.sql's
-/// database and one with an awkward name.
-fn source_cluster() -> Cluster {
-    let source = start(15);
+/// A cluster of `major` with the globals above, a table in the in-place tablespace,
+/// data.sql's database and one with an awkward name.
+fn source_cluster(major: u32) -> Cluster {
+    let source = start(major);
     source
         .psql(
             "postgres",
             "CREATE DATABASE app; CREATE DATABASE \"Odd Db\";",
         )
         .unwrap();
-    source.psql("postgres", GLOBALS_15).unwrap();
+    source.psql("postgres", GLOBALS).unwrap();
+    if major >= 15 {
+        source.psql("postgres", PARAMETER_GRANT).unwrap();
+    }
     source
         .psql(
             "app",
@@ -126,9 +131,17 @@ fn whole_cluster(c: &Cluster) -> String {
     mask_version_header(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// Whole clusters from the older majors (15 by default) moved to 18 by tusk_dumpall and
+/// psql: the script is pg_dumpall 18's, and so is the cluster it makes.
 #[test]
-fn a_cluster_migrates_from_15_to_18() {
-    let source = source_cluster();
+fn clusters_migrate_from_older_servers_to_18() {
+    for major in older_majors() {
+        cluster_migrates_to_18(major);
+    }
+}
+
+fn cluster_migrates_to_18(major: u32) {
+    let source = source_cluster(major);
     let dir = tempfile::tempdir().unwrap();
     let migrate = |name: &str| {
         let bin = match name {
@@ -146,18 +159,18 @@ fn a_cluster_migrates_from_15_to_18() {
     assert_same_text(
         &their_script,
         &our_script,
-        "pg_dumpall 18 of a 15 cluster",
-        "tusk_dumpall of a 15 cluster",
+        &format!("pg_dumpall 18 of a {major} cluster"),
+        &format!("tusk_dumpall of a {major} cluster"),
     );
     assert_eq!(
         our_errors, their_errors,
-        "psql errors restoring the scripts"
+        "psql errors restoring the scripts of a {major} cluster"
     );
     assert_same_text(
         &theirs,
         &ours,
-        "18 cluster migrated by pg_dumpall",
-        "18 cluster migrated by tusk_dumpall",
+        &format!("18 cluster migrated from {major} by pg_dumpall"),
+        &format!("18 cluster migrated from {major} by tusk_dumpall"),
     );
 }
 
@@ -166,7 +179,7 @@ fn a_cluster_migrates_from_15_to_18() {
 /// `tusk_restore -j`; the new cluster is the one pg_dumpall 18's script makes.
 #[test]
 fn the_readme_migration_recipe_moves_a_cluster() {
-    let source = source_cluster();
+    let source = source_cluster(15);
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     let tusk = |name: &str, c: &Cluster| c.command(tusk_bin(name).unwrap());
