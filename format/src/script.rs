@@ -676,6 +676,7 @@ impl<'a> Emitter<'a> {
             std_strings: self.std_strings,
             create: self.toc.header.version < crate::toc::ArchiveVersion::V1_12,
             buf: Vec::new(),
+            pending: String::new(),
             failure: None,
         };
         feed(source, te, &mut out)?;
@@ -1210,25 +1211,47 @@ struct LargeObjectsOut<'s> {
     /// Archives before 1.12 create each object in the data pass.
     create: bool,
     buf: Vec<u8>,
+    /// Commands not yet handed to the sink: an object's open, writes and close go as one
+    /// string (one round trip to a database, the same text in a script), cut once it holds
+    /// [`LO_PENDING`] bytes so memory stays bounded whatever the object's size.
+    pending: String,
     failure: Option<ScriptError>,
 }
 
+/// How much of an object's commands are held before they go to the sink.
+const LO_PENDING: usize = 4 * LO_BUFFER;
+
 impl LargeObjectsOut<'_> {
+    /// The bytes held as a `lowrite` command, queued; the queue sent once it is big.
     fn flush(&mut self) -> Result<(), ScriptError> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let mut cmd = String::with_capacity(self.buf.len() * 2 + 40);
+        let cmd = &mut self.pending;
+        cmd.reserve(self.buf.len() * 2 + 40);
         cmd.push_str("SELECT pg_catalog.lowrite(0, '");
         if !self.std_strings {
             cmd.push('\\');
         }
         cmd.push_str("\\x");
-        for b in &self.buf {
-            cmd.push_str(&format!("{b:02x}"));
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for &b in &self.buf {
+            cmd.push(char::from(HEX[usize::from(b >> 4)]));
+            cmd.push(char::from(HEX[usize::from(b & 0xf)]));
         }
         cmd.push_str("');\n");
         self.buf.clear();
+        if self.pending.len() >= LO_PENDING {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), ScriptError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let cmd = std::mem::take(&mut self.pending);
         self.sink.sql(&cmd, Some(self.entry))
     }
 }
@@ -1254,14 +1277,14 @@ impl DataSink for LargeObjectsOut<'_> {
         } else {
             format!("SELECT pg_catalog.lo_open('{oid}', 131072);\n")
         };
-        let r = self.sink.sql(&cmd, Some(self.entry));
-        remember(&mut self.failure, r)
+        self.pending.push_str(&cmd);
+        Ok(())
     }
 
     fn end_lo(&mut self) -> std::io::Result<()> {
         let r = self.flush().and_then(|()| {
-            self.sink
-                .sql("SELECT pg_catalog.lo_close(0);\n\n", Some(self.entry))
+            self.pending.push_str("SELECT pg_catalog.lo_close(0);\n\n");
+            self.send()
         });
         remember(&mut self.failure, r)
     }
