@@ -945,12 +945,12 @@ async fn load_constraints(
     client: &Client,
     relations: &[Relation],
 ) -> Result<Vec<Constraint>, DumpError> {
-    // Only the dumped tables', as getConstraints: the others are not locked, and
-    // pg_get_constraintdef names a referenced table another session may drop meanwhile.
+    // Every table's, not only the dumped ones': extension configuration tables' foreign
+    // keys order their data (processExtensionTables).
     let tables = oid_array(
         relations
             .iter()
-            .filter(|r| r.relkind != b'S' && r.selected)
+            .filter(|r| r.relkind != b'S')
             .map(|r| r.oid),
     );
     // A partition's copy of its parent's foreign key comes with the parent's.
