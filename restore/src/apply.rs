@@ -269,10 +269,7 @@ impl Sink for DbSink<'_> {
             Err(e) if e.is_closed() => Err(connection_lost("PQputCopyData")),
             Err(e) => {
                 let tag = self.copy.take().map(|(_, t)| t).unwrap_or_default();
-                self.fail(format!(
-                    "COPY failed for table \"{tag}\": {}",
-                    describe_db_error(&e)
-                ))
+                self.copy_failed(&tag, &e)
             }
         }
     }
@@ -303,11 +300,24 @@ impl Sink for DbSink<'_> {
         match copy.finish() {
             Ok(_) => Ok(()),
             Err(e) if e.is_closed() => Err(connection_lost("PQputCopyEnd")),
-            Err(e) => self.fail(format!(
-                "COPY failed for table \"{tag}\": {}",
-                describe_db_error(&e)
-            )),
+            Err(e) => self.copy_failed(&tag, &e),
         }
+    }
+}
+
+impl DbSink<'_> {
+    /// A COPY the server ended with an error. A FATAL one (the backend terminated, say) also
+    /// ends the session, so the run stops here as on a lost connection, whether or not the
+    /// socket's close has been seen yet; any other is reported and skipped.
+    fn copy_failed(&mut self, tag: &str, e: &tokio_postgres::Error) -> Result<(), ScriptError> {
+        let message = format!("COPY failed for table \"{tag}\": {}", describe_db_error(e));
+        let fatal = e
+            .as_db_error()
+            .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
+        if fatal {
+            return Err(ScriptError::Other(message));
+        }
+        self.fail(message)
     }
 }
 
