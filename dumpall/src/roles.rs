@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::Row;
-use tusk_dump::acl::{AclTarget, AclType, build_acl_commands};
+use tusk_dump::acl::AclType;
 use tusk_dump::ddl::{alter_config, seclabel_command};
 use tusk_format::quote::{ident, literal};
 use tusk_format::script::sanitize_line;
@@ -351,29 +351,16 @@ pub fn parameter_privileges(g: &Globals<'_>, out: &mut String) -> Result<(), Dum
         let owner: String = row.get(1);
         let acl: Option<Vec<String>> = row.get(2);
         let default: Vec<String> = row.get(3);
-        let quoted = ident(&name);
-        let target = AclTarget {
-            kind: AclType::Parameter,
-            name: &quoted,
-            subname: None,
-            schema: None,
-            owner: Some(&owner),
-        };
-        let sql = build_acl_commands(&target, acl.as_deref(), &default).map_err(|_| {
-            DumpallError::Acl {
-                acl: acl_text(acl.as_deref()),
-                kind: "parameter",
-                name: name.clone(),
-            }
-        })?;
+        let sql = g.acl(
+            AclType::Parameter,
+            &name,
+            &ident(&name),
+            &owner,
+            acl.as_deref(),
+            &default,
+        )?;
         out.push_str(&sql);
     }
     out.push_str("\n\n");
     Ok(())
-}
-
-/// An ACL as the server prints it, for messages.
-pub(crate) fn acl_text(acl: Option<&[String]>) -> String {
-    acl.map(|items| format!("{{{}}}", items.join(",")))
-        .unwrap_or_default()
 }

@@ -7,6 +7,7 @@ use std::io::Write;
 
 use tokio_postgres::Row;
 use tusk_connect::{ConnParams, ProcessEnv, Session};
+use tusk_dump::acl::{AclTarget, AclType, build_acl_commands};
 use tusk_dump::error::DumpError;
 use tusk_format::Encoding;
 use tusk_format::output::Output;
@@ -33,6 +34,36 @@ impl Globals<'_> {
         } else {
             ""
         }
+    }
+
+    /// `buildACLCommands` for a global object (`name` already quoted), or pg_dumpall's error.
+    pub fn acl(
+        &self,
+        kind: AclType,
+        name: &str,
+        quoted: &str,
+        owner: &str,
+        acl: Option<&[String]>,
+        default: &[String],
+    ) -> Result<String, DumpallError> {
+        let target = AclTarget {
+            kind,
+            name: quoted,
+            subname: None,
+            schema: None,
+            owner: Some(owner),
+        };
+        build_acl_commands(&target, acl, default).map_err(|_| DumpallError::Acl {
+            acl: acl
+                .map(|items| format!("{{{}}}", items.join(",")))
+                .unwrap_or_default(),
+            kind: if kind == AclType::Parameter {
+                "parameter"
+            } else {
+                "tablespace"
+            },
+            name: name.to_owned(),
+        })
     }
 
     /// The security labels on one shared catalog's objects (`pg_authid`, `pg_tablespace`):

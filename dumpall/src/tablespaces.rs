@@ -2,12 +2,11 @@
 //! privileges, comment and security labels; pg_dumpall's dropTablespaces and dumpTablespaces.
 //! The built-in ones (`pg_*`) are left out.
 
-use tusk_dump::acl::{AclTarget, AclType, build_acl_commands};
+use tusk_dump::acl::AclType;
 use tusk_dump::ddl::seclabel_command;
 use tusk_format::quote::{ident, literal};
 
 use crate::error::DumpallError;
-use crate::roles::acl_text;
 use crate::run::{Globals, query};
 
 pub fn drop_tablespaces(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallError> {
@@ -69,20 +68,14 @@ pub fn tablespaces(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallError
             out.push_str(&format!("ALTER TABLESPACE {quoted} SET ({options});\n"));
         }
         if !g.opts.no_privileges {
-            let target = AclTarget {
-                kind: AclType::Tablespace,
-                name: &quoted,
-                subname: None,
-                schema: None,
-                owner: Some(&owner),
-            };
-            let sql = build_acl_commands(&target, acl.as_deref(), &default).map_err(|_| {
-                DumpallError::Acl {
-                    acl: acl_text(acl.as_deref()),
-                    kind: "tablespace",
-                    name: name.clone(),
-                }
-            })?;
+            let sql = g.acl(
+                AclType::Tablespace,
+                &name,
+                &quoted,
+                &owner,
+                acl.as_deref(),
+                &default,
+            )?;
             out.push_str(&sql);
         }
         if let Some(comment) = comment.filter(|c| !c.is_empty() && !g.opts.no_comments) {
