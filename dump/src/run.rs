@@ -188,16 +188,7 @@ impl Source {
         progress.phase("catalog");
         let warn = &mut |message: &str| progress.suspend(|| warn(message));
 
-        let server_version: i32 = session
-            .show("server_version_num")
-            .map_err(DumpError::query("reading the server version"))?
-            .parse()
-            .unwrap_or(0);
-        if server_version < 140000 {
-            return Err(DumpError::Unsupported(format!(
-                "server version {server_version} is not supported; tusk_dump supports PostgreSQL 14 and later"
-            )));
-        }
+        let server_version = server_version(&session, "tusk_dump")?;
         let standby = snapshot::is_standby(&session)?;
         snapshot::setup(&session, opts, server_version)?;
         let snapshot_id = snapshot::begin(&session, opts)?;
@@ -208,7 +199,8 @@ impl Source {
         };
 
         let mut facts = session_facts(&session)?;
-        let encoding = client_encoding(&session, opts, &params, &facts.encoding)?;
+        let encoding =
+            client_encoding(&session, opts.encoding.as_deref(), &params, &facts.encoding)?;
         facts.encoding = encoding.name().to_owned();
         let matched = session.run(filter::expand(
             session.client(),
@@ -450,18 +442,18 @@ fn check_directory_target(path: Option<&str>) -> Result<(), DumpError> {
     }
 }
 
-/// The encoding the dump is written in, as pg_dump's connection has it: `-E`, else the
-/// connection's `client_encoding` (PGCLIENTENCODING), else the database's. The session stays
-/// in UTF-8; setting the encoding once, and back, asks the server whether it can convert
-/// between the database's encoding and this one, as PQsetClientEncoding does for pg_dump.
-fn client_encoding(
+/// The encoding the dump is written in, as pg_dump's connection has it: `-E` (`requested`),
+/// else the connection's `client_encoding` (PGCLIENTENCODING), else the database's. The
+/// session stays in UTF-8; setting the encoding once, and back, asks the server whether it can
+/// convert between the database's encoding and this one, as PQsetClientEncoding does.
+pub fn client_encoding(
     session: &Session,
-    opts: &Options,
+    requested: Option<&str>,
     params: &tusk_connect::ConnParams,
     database_encoding: &str,
 ) -> Result<Encoding, DumpError> {
-    let (name, explicit) = match (&opts.encoding, params.get("client_encoding")) {
-        (Some(e), _) => (e.as_str(), true),
+    let (name, explicit) = match (requested, params.get("client_encoding")) {
+        (Some(e), _) => (e, true),
         (None, Some(e)) if !e.is_empty() && !e.eq_ignore_ascii_case("auto") => (e, false),
         _ => (database_encoding, false),
     };
@@ -477,6 +469,21 @@ fn client_encoding(
             .map_err(|_| invalid())?;
     }
     Ok(encoding)
+}
+
+/// The server's `server_version_num`, refused below 14 (the oldest catalog tusk reads).
+pub fn server_version(session: &Session, progname: &str) -> Result<i32, DumpError> {
+    let version: i32 = session
+        .show("server_version_num")
+        .map_err(DumpError::query("reading the server version"))?
+        .parse()
+        .unwrap_or(0);
+    if version < 140000 {
+        return Err(DumpError::Unsupported(format!(
+            "server version {version} is not supported; {progname} supports PostgreSQL 14 and later"
+        )));
+    }
+    Ok(version)
 }
 
 fn session_facts(session: &Session) -> Result<SessionFacts, DumpError> {

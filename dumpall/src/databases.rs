@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use tusk_connect::{ConnParams, Session};
+use tusk_dump::catalog::get;
 use tusk_dump::cli::Command;
 use tusk_dump::error::DumpError;
 use tusk_format::Encoding;
@@ -32,7 +33,7 @@ pub fn drop_databases(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallEr
         out.push_str("--\n-- Drop databases (except postgres and template1)\n--\n\n");
     }
     for row in &rows {
-        let name: String = row.get(0);
+        let name: String = get(row, 0)?;
         if !is_builtin(&name) {
             out.push_str(&format!(
                 "DROP DATABASE {}{};\n",
@@ -62,7 +63,7 @@ pub fn expand_patterns(
             ));
         }
         for row in query(session, &sql)? {
-            names.insert(row.get(0));
+            names.insert(get(&row, 0)?);
         }
     }
     Ok(names)
@@ -99,7 +100,7 @@ pub fn dump_all(
         )?;
     }
     for row in &rows {
-        let dbname: String = row.get(0);
+        let dbname: String = get(row, 0)?;
         if dbname == "template0" {
             continue;
         }

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::Row;
 use tusk_dump::acl::AclType;
+use tusk_dump::catalog::get;
 use tusk_dump::ddl::{alter_config, seclabel_command};
 use tusk_format::quote::{ident, literal};
 use tusk_format::script::sanitize_line;
@@ -40,7 +41,7 @@ pub fn drop_roles(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallError>
         out.push_str("--\n-- Drop roles\n--\n\n");
     }
     for row in &rows {
-        let name: String = row.get(0);
+        let name: String = get(row, 0)?;
         out.push_str(&format!("DROP ROLE {}{};\n", g.if_exists(), ident(&name)));
     }
     out.push_str("\n\n");
@@ -67,7 +68,7 @@ pub fn roles(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallError> {
     let roles: Vec<Role> = query(g.session, &sql)?
         .iter()
         .map(|row| role(g, row))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let labels = g.shared_labels("pg_authid")?;
     if !roles.is_empty() {
         out.push_str("--\n-- Roles\n--\n\n");
@@ -118,40 +119,38 @@ pub fn roles(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallError> {
     Ok(())
 }
 
-fn role(g: &Globals<'_>, row: &Row) -> Role {
-    let flag = |column: &str, yes: &str, no: &str| -> String {
-        let on: bool = row.get(column);
-        format!(" {}", if on { yes } else { no })
-    };
-    let mut attributes = [
-        flag("rolsuper", "SUPERUSER", "NOSUPERUSER"),
-        flag("rolinherit", "INHERIT", "NOINHERIT"),
-        flag("rolcreaterole", "CREATEROLE", "NOCREATEROLE"),
-        flag("rolcreatedb", "CREATEDB", "NOCREATEDB"),
-        flag("rolcanlogin", "LOGIN", "NOLOGIN"),
-        flag("rolreplication", "REPLICATION", "NOREPLICATION"),
-        flag("rolbypassrls", "BYPASSRLS", "NOBYPASSRLS"),
-    ]
-    .concat();
-    let connlimit: i32 = row.get("rolconnlimit");
+fn role(g: &Globals<'_>, row: &Row) -> Result<Role, DumpallError> {
+    let mut attributes = String::new();
+    for (column, yes, no) in [
+        ("rolsuper", "SUPERUSER", "NOSUPERUSER"),
+        ("rolinherit", "INHERIT", "NOINHERIT"),
+        ("rolcreaterole", "CREATEROLE", "NOCREATEROLE"),
+        ("rolcreatedb", "CREATEDB", "NOCREATEDB"),
+        ("rolcanlogin", "LOGIN", "NOLOGIN"),
+        ("rolreplication", "REPLICATION", "NOREPLICATION"),
+        ("rolbypassrls", "BYPASSRLS", "NOBYPASSRLS"),
+    ] {
+        attributes.push(' ');
+        attributes.push_str(if get(row, column)? { yes } else { no });
+    }
+    let connlimit: i32 = get(row, "rolconnlimit")?;
     if connlimit != -1 {
         attributes.push_str(&format!(" CONNECTION LIMIT {connlimit}"));
     }
-    if let Some(password) = row
-        .get::<_, Option<String>>("rolpassword")
-        .filter(|_| !g.opts.no_role_passwords)
+    if let Some(password) =
+        get::<Option<String>>(row, "rolpassword")?.filter(|_| !g.opts.no_role_passwords)
     {
         attributes.push_str(&format!(" PASSWORD {}", literal(&password, g.std_strings)));
     }
-    if let Some(until) = row.get::<_, Option<String>>("rolvaliduntil") {
+    if let Some(until) = get::<Option<String>>(row, "rolvaliduntil")? {
         attributes.push_str(&format!(" VALID UNTIL '{until}'"));
     }
-    Role {
-        oid: row.get("oid"),
-        name: row.get("rolname"),
+    Ok(Role {
+        oid: get(row, "oid")?,
+        name: get(row, "rolname")?,
         attributes,
-        comment: row.get("rolcomment"),
-    }
+        comment: get(row, "rolcomment")?,
+    })
 }
 
 /// Each role's own settings (`ALTER ROLE ... SET`, not those in one database), in stored order.
@@ -164,7 +163,10 @@ fn role_settings(g: &Globals<'_>) -> Result<HashMap<u32, Vec<String>>, DumpallEr
     )?;
     let mut settings: HashMap<u32, Vec<String>> = HashMap::new();
     for row in rows {
-        settings.entry(row.get(0)).or_default().push(row.get(1));
+        settings
+            .entry(get(&row, 0)?)
+            .or_default()
+            .push(get(&row, 1)?);
     }
     Ok(settings)
 }
@@ -209,18 +211,24 @@ pub fn memberships(
     );
     let grants: Vec<Grant> = query(g.session, &sql)?
         .iter()
-        .map(|row| Grant {
-            role: row.get("role"),
-            member: row.get("member"),
-            grantor: row.get("grantor"),
-            roleid: row.get("roleid"),
-            memberid: row.get("memberid"),
-            grantorid: row.get("grantorid"),
-            admin: row.get("admin_option"),
-            inherit: since_16.then(|| row.get("inherit_option")),
-            set: !since_16 || row.get::<_, bool>("set_option"),
+        .map(|row| {
+            Ok(Grant {
+                role: get(row, "role")?,
+                member: get(row, "member")?,
+                grantor: get(row, "grantor")?,
+                roleid: get(row, "roleid")?,
+                memberid: get(row, "memberid")?,
+                grantorid: get(row, "grantorid")?,
+                admin: get(row, "admin_option")?,
+                inherit: if since_16 {
+                    Some(get(row, "inherit_option")?)
+                } else {
+                    None
+                },
+                set: !since_16 || get::<bool>(row, "set_option")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, DumpallError>>()?;
     if !grants.is_empty() {
         out.push_str("--\n-- Role memberships\n--\n\n");
     }
@@ -347,10 +355,10 @@ pub fn parameter_privileges(g: &Globals<'_>, out: &mut String) -> Result<(), Dum
         out.push_str("--\n-- Role privileges on configuration parameters\n--\n\n");
     }
     for row in &rows {
-        let name: String = row.get(0);
-        let owner: String = row.get(1);
-        let acl: Option<Vec<String>> = row.get(2);
-        let default: Vec<String> = row.get(3);
+        let name: String = get(row, 0)?;
+        let owner: String = get(row, 1)?;
+        let acl: Option<Vec<String>> = get(row, 2)?;
+        let default: Vec<String> = get(row, 3)?;
         let sql = g.acl(
             AclType::Parameter,
             &name,

@@ -8,10 +8,11 @@ use std::io::Write;
 use tokio_postgres::Row;
 use tusk_connect::{ConnParams, ProcessEnv, Session};
 use tusk_dump::acl::{AclTarget, AclType, build_acl_commands};
+use tusk_dump::catalog::get;
 use tusk_dump::error::DumpError;
 use tusk_format::Encoding;
 use tusk_format::output::Output;
-use tusk_format::quote::{ident, literal};
+use tusk_format::quote::ident;
 
 use crate::cli::Options;
 use crate::error::DumpallError;
@@ -83,9 +84,9 @@ impl Globals<'_> {
         let mut labels: HashMap<u32, Vec<(String, String)>> = HashMap::new();
         for row in rows {
             labels
-                .entry(row.get(0))
+                .entry(get(&row, 0)?)
                 .or_default()
-                .push((row.get(1), row.get(2)));
+                .push((get(&row, 1)?, get(&row, 2)?));
         }
         Ok(labels)
     }
@@ -125,17 +126,7 @@ pub fn run(opts: &Options, log: &mut Log<'_>) -> Result<(), DumpallError> {
         .map_err(DumpError::Write)?;
     tusk_format::quote::set_quote_all_identifiers(opts.quote_all_identifiers);
     let (session, params) = connect(opts)?;
-    let server_version: i32 = session
-        .show("server_version_num")
-        .map_err(DumpError::query("reading the server version"))?
-        .parse()
-        .unwrap_or(0);
-    if server_version < 140000 {
-        return Err(DumpError::Unsupported(format!(
-            "server version {server_version} is not supported; {PROGNAME} supports PostgreSQL 14 and later"
-        ))
-        .into());
-    }
+    let server_version = tusk_dump::run::server_version(&session, PROGNAME)?;
     let excluded = databases::expand_patterns(&session, &opts.exclude_databases)?;
     let mut output = Output::create(opts.file.as_deref())?;
     let encoding = client_encoding(&session, opts, &params)?;
@@ -263,33 +254,21 @@ fn client_encoding(
     opts: &Options,
     params: &ConnParams,
 ) -> Result<Encoding, DumpallError> {
-    let database_encoding = query(
+    let rows = query(
         session,
         "SELECT pg_catalog.pg_encoding_to_char(encoding)::pg_catalog.text \
          FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
-    )?
-    .first()
-    .map(|r| r.get::<_, String>(0))
-    .unwrap_or_else(|| "UTF8".to_owned());
-    let (name, explicit) = match (&opts.encoding, params.get("client_encoding")) {
-        (Some(e), _) => (e.as_str(), true),
-        (None, Some(e)) if !e.is_empty() && !e.eq_ignore_ascii_case("auto") => (e, false),
-        _ => (database_encoding.as_str(), false),
+    )?;
+    let database_encoding = match rows.first() {
+        Some(row) => get::<String>(row, 0)?,
+        None => "UTF8".to_owned(),
     };
-    let invalid = || -> DumpallError {
-        DumpError::Unsupported(format!("invalid client encoding \"{name}\" specified")).into()
-    };
-    let encoding = Encoding::from_name(name).ok_or_else(invalid)?;
-    // Setting it, and back, asks the server whether it converts to this encoding.
-    if explicit || encoding.name() != database_encoding {
-        session
-            .execute(&format!(
-                "SET client_encoding = {}; SET client_encoding = 'UTF8'",
-                literal(encoding.name(), true)
-            ))
-            .map_err(|_| invalid())?;
-    }
-    Ok(encoding)
+    Ok(tusk_dump::run::client_encoding(
+        session,
+        opts.encoding.as_deref(),
+        params,
+        &database_encoding,
+    )?)
 }
 
 /// Writes script text in the client encoding: the server converts what is not ASCII.

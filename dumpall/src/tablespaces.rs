@@ -3,6 +3,7 @@
 //! The built-in ones (`pg_*`) are left out.
 
 use tusk_dump::acl::AclType;
+use tusk_dump::catalog::get;
 use tusk_dump::ddl::seclabel_command;
 use tusk_format::quote::{ident, literal};
 
@@ -18,7 +19,7 @@ pub fn drop_tablespaces(g: &Globals<'_>, out: &mut String) -> Result<(), Dumpall
         out.push_str("--\n-- Drop tablespaces\n--\n\n");
     }
     for row in &rows {
-        let name: String = row.get(0);
+        let name: String = get(row, 0)?;
         out.push_str(&format!(
             "DROP TABLESPACE {}{};\n",
             g.if_exists(),
@@ -44,14 +45,14 @@ pub fn tablespaces(g: &Globals<'_>, out: &mut String) -> Result<(), DumpallError
         out.push_str("--\n-- Tablespaces\n--\n\n");
     }
     for row in &rows {
-        let oid: u32 = row.get(0);
-        let name: String = row.get(1);
-        let owner: String = row.get(2);
-        let location: String = row.get(3);
-        let acl: Option<Vec<String>> = row.get(4);
-        let default: Vec<String> = row.get(5);
-        let options: Option<String> = row.get(6);
-        let comment: Option<String> = row.get(7);
+        let oid: u32 = get(row, 0)?;
+        let name: String = get(row, 1)?;
+        let owner: String = get(row, 2)?;
+        let location: String = get(row, 3)?;
+        let acl: Option<Vec<String>> = get(row, 4)?;
+        let default: Vec<String> = get(row, 5)?;
+        let options: Option<String> = get(row, 6)?;
+        let comment: Option<String> = get(row, 7)?;
         let quoted = ident(&name);
         // An in-place tablespace (a relative path) is created again with an empty location.
         let location = if location.starts_with('/') {

@@ -435,20 +435,21 @@ pub mod classid {
     pub const PG_TRANSFORM: u32 = 3576;
 }
 
-/// One column of a catalog row. A type mismatch or unexpected NULL is an error naming the
-/// column, never a panic.
-fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+/// One column of a catalog row, by position or name. A type mismatch or unexpected NULL is an
+/// error naming the column, never a panic.
+pub fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
     row: &'a Row,
-    idx: usize,
+    idx: impl tokio_postgres::row::RowIndex + std::fmt::Display,
 ) -> Result<T, DumpError> {
-    row.try_get(idx).map_err(|e| {
-        let name = row
-            .columns()
-            .get(idx)
-            .map(|c| c.name().to_owned())
-            .unwrap_or_default();
+    row.try_get(&idx).map_err(|e| {
+        let label = idx.to_string();
+        let name = label
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| row.columns().get(n))
+            .map_or(label.as_str(), |c| c.name());
         DumpError::Catalog(format!(
-            "unexpected value in catalog column {idx} ({name}): {e}"
+            "unexpected value in catalog column {label} ({name}): {e}"
         ))
     })
 }
