@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 pub mod data;
 pub mod ddl;
+pub mod details;
 pub mod error;
 pub mod filter;
 pub mod inserts;

@@ -26,7 +26,7 @@ use crate::ddl::{self, DdlOptions, SessionFacts};
 use crate::error::DumpError;
 use crate::inserts::InsertOptions;
 use crate::objects::{self, LoLayout, Wanted};
-use crate::{filter, snapshot, sort, transcode};
+use crate::{details, filter, snapshot, sort, transcode};
 
 /// The version string written into archives as "pg_dump version": the upstream release whose
 /// output tusk reproduces, and tusk's own version, so both are on record.
@@ -217,11 +217,14 @@ impl Source {
             .filter(|r| matches!(r.relkind, b'r' | b'p') && r.selected)
             .collect();
         snapshot::lock_tables(&session, opts, &tables)?;
-        session.run(catalog::load_details(
-            session.client(),
+        details::Reader {
+            session: &session,
+            conn_opts: &conn_opts,
+            opts,
             server_version,
-            &mut cat,
-        ))?;
+            snapshot_id: snapshot_id.as_deref(),
+        }
+        .read(&mut cat)?;
         if !opts.no_policies {
             cat.row_security = session.run(catalog::policies::load_row_security(
                 session.client(),
@@ -367,7 +370,7 @@ impl Source {
             DumpError::Unsupported("parallel workers need an exported snapshot".into())
         })?;
         snapshot::connect_worker(
-            &self.session,
+            &self.session.connection().params,
             &self.conn_opts,
             opts,
             self.server_version,

@@ -2,7 +2,7 @@
 //! with a consistent snapshot, the exported snapshot id for worker connections, and the
 //! ACCESS SHARE locks that keep dumped tables from changing shape under us.
 
-use tusk_connect::{ConnectOptions, Session};
+use tusk_connect::{ConnParams, ConnectOptions, Session};
 use tusk_format::quote::qualified;
 
 use crate::catalog::Relation;
@@ -94,9 +94,16 @@ pub fn begin(session: &Session, opts: &Options) -> Result<Option<String>, DumpEr
     if opts.jobs <= 1 {
         return Ok(None);
     }
+    export(session).map(Some)
+}
+
+/// `pg_export_snapshot()`: the transaction's snapshot, for other sessions to read in.
+pub fn export(session: &Session) -> Result<String, DumpError> {
     let sql = "SELECT pg_catalog.pg_export_snapshot()";
     let rows = session.query(sql).map_err(failed(sql))?;
-    Ok(rows.first().and_then(|r| r.try_get::<_, String>(0).ok()))
+    rows.first()
+        .and_then(|r| r.try_get::<_, String>(0).ok())
+        .ok_or_else(|| DumpError::Catalog(format!("{sql} returned no snapshot")))
 }
 
 /// pg_dump's transaction start: BEGIN, the isolation level and the snapshot, each its own
@@ -139,7 +146,7 @@ fn failed(sql: &str) -> impl FnOnce(tokio_postgres::Error) -> DumpError + '_ {
 /// Opens one parallel worker's session: connected as the leader is (its password included, as
 /// pg_dump reuses its saved one), set up as the leader was, in the leader's snapshot.
 pub fn connect_worker(
-    leader: &Session,
+    params: &ConnParams,
     conn_opts: &ConnectOptions,
     opts: &Options,
     server_version: i32,
@@ -149,7 +156,7 @@ pub fn connect_worker(
         force_password: false,
         ..conn_opts.clone()
     };
-    let session = Session::connect(&leader.connection().params, &conn_opts)?;
+    let session = Session::connect(params, &conn_opts)?;
     setup(&session, opts, server_version)?;
     begin_worker(&session, snapshot_id)?;
     Ok(session)

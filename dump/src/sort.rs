@@ -12,15 +12,16 @@ use crate::objects::{DumpObject, ObjectGraph, ObjectKind, Subject, type_name_ord
 /// Sorts `graph.objects` into dump order. Returns warnings for loops that had to be broken
 /// arbitrarily.
 pub fn sort(graph: &mut ObjectGraph, cat: &Catalog) -> Vec<String> {
-    graph.objects.sort_by(type_name_order);
+    // Positions are sorted, not the objects: each is some 200 bytes, moved once at the end.
+    let mut order: Vec<usize> = (0..graph.objects.len()).collect();
+    order.sort_by(|&a, &b| type_name_order(&graph.objects[a], &graph.objects[b]));
+    permute(&mut graph.objects, &order);
     graph.reindex();
     let mut warnings = Vec::new();
     loop {
         match topo_sort(&graph.objects) {
             Ok(order) => {
-                let mut by_id: HashMap<DumpId, DumpObject> =
-                    graph.objects.drain(..).map(|o| (o.id, o)).collect();
-                graph.objects = order.iter().filter_map(|id| by_id.remove(id)).collect();
+                permute(&mut graph.objects, &order);
                 graph.reindex();
                 return warnings;
             }
@@ -36,31 +37,62 @@ pub fn sort(graph: &mut ObjectGraph, cat: &Catalog) -> Vec<String> {
     }
 }
 
+/// Puts `objects` in the order of `order`, a permutation of their positions.
+fn permute(objects: &mut Vec<DumpObject>, order: &[usize]) {
+    let mut slots: Vec<Option<DumpObject>> = objects.drain(..).map(Some).collect();
+    objects.extend(order.iter().filter_map(|&i| slots[i].take()));
+}
+
+/// Positions of the objects by dump id. Dump ids are dense, from 1, so a table does; an id
+/// no object has (a dependency on something not read) maps to none.
+struct Positions(Vec<Option<usize>>);
+
+impl Positions {
+    fn new(objs: &[DumpObject]) -> Self {
+        let len = objs
+            .iter()
+            .map(|o| usize::try_from(o.id).unwrap_or(0) + 1)
+            .max()
+            .unwrap_or(0);
+        let mut table = vec![None; len];
+        for (i, o) in objs.iter().enumerate() {
+            if let Ok(id) = usize::try_from(o.id) {
+                table[id] = Some(i);
+            }
+        }
+        Positions(table)
+    }
+
+    fn get(&self, id: DumpId) -> Option<usize> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|id| self.0.get(id).copied().flatten())
+    }
+}
+
 /// `TopoSort`: emits objects from the end, always taking the ready object that came last in
-/// the input, so the input order survives wherever the dependencies allow. On failure returns
-/// the objects that could not be placed.
-fn topo_sort(objs: &[DumpObject]) -> Result<Vec<DumpId>, Vec<DumpId>> {
-    let index: HashMap<DumpId, usize> = objs.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
-    let mut before: HashMap<DumpId, usize> = HashMap::new();
+/// the input, so the input order survives wherever the dependencies allow. Returns the
+/// positions in dump order, or on failure the objects that could not be placed.
+fn topo_sort(objs: &[DumpObject]) -> Result<Vec<usize>, Vec<DumpId>> {
+    let positions = Positions::new(objs);
+    // How many objects still to be emitted (after it, in the reversed output) depend on each.
+    let mut before = vec![0usize; objs.len()];
     for o in objs {
         for d in &o.deps {
-            *before.entry(*d).or_default() += 1;
+            if let Some(j) = positions.get(*d) {
+                before[j] += 1;
+            }
         }
     }
-    let mut heap: BinaryHeap<usize> = (0..objs.len())
-        .filter(|&i| before.get(&objs[i].id).copied().unwrap_or(0) == 0)
-        .collect();
+    let mut heap: BinaryHeap<usize> = (0..objs.len()).filter(|&i| before[i] == 0).collect();
     let mut out = Vec::with_capacity(objs.len());
     while let Some(i) = heap.pop() {
-        let obj = &objs[i];
-        out.push(obj.id);
-        for d in &obj.deps {
-            if let Some(n) = before.get_mut(d) {
-                *n -= 1;
-                if *n == 0 {
-                    if let Some(&j) = index.get(d) {
-                        heap.push(j);
-                    }
+        out.push(i);
+        for d in &objs[i].deps {
+            if let Some(j) = positions.get(*d) {
+                before[j] -= 1;
+                if before[j] == 0 {
+                    heap.push(j);
                 }
             }
         }
@@ -69,10 +101,9 @@ fn topo_sort(objs: &[DumpObject]) -> Result<Vec<DumpId>, Vec<DumpId>> {
         out.reverse();
         Ok(out)
     } else {
-        let mut stuck: Vec<DumpId> = before
-            .iter()
-            .filter(|(id, n)| **n > 0 && index.contains_key(id))
-            .map(|(id, _)| *id)
+        let mut stuck: Vec<DumpId> = (0..objs.len())
+            .filter(|&i| before[i] > 0)
+            .map(|i| objs[i].id)
             .collect();
         stuck.sort_unstable();
         Err(stuck)

@@ -191,10 +191,17 @@ pub fn ident(raw: &str) -> String {
 
 /// `fmtId` with the `--quote-all-identifiers` switch.
 pub fn ident_opt(raw: &str, quote_all: bool) -> String {
-    if !quote_all && !needs_quotes(raw) {
-        return raw.to_owned();
-    }
     let mut out = String::with_capacity(raw.len() + 2);
+    push_ident(&mut out, raw, quote_all);
+    out
+}
+
+/// [`ident_opt`] appended to `out`.
+fn push_ident(out: &mut String, raw: &str, quote_all: bool) {
+    if !quote_all && !needs_quotes(raw) {
+        out.push_str(raw);
+        return;
+    }
     out.push('"');
     for c in raw.chars() {
         if c == '"' {
@@ -203,7 +210,6 @@ pub fn ident_opt(raw: &str, quote_all: bool) -> String {
         out.push(c);
     }
     out.push('"');
-    out
 }
 
 fn needs_quotes(raw: &str) -> bool {
@@ -223,7 +229,12 @@ fn needs_quotes(raw: &str) -> bool {
 
 /// `schema.name` with both parts quoted as needed (upstream's `fmtQualifiedId`).
 pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", ident(schema), ident(name))
+    let quote_all = QUOTE_ALL.load(Ordering::Relaxed);
+    let mut out = String::with_capacity(schema.len() + name.len() + 5);
+    push_ident(&mut out, schema, quote_all);
+    out.push('.');
+    push_ident(&mut out, name, quote_all);
+    out
 }
 
 /// A string literal as `appendStringLiteral` (and so `appendStringLiteralAH`) writes it:

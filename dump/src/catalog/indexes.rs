@@ -65,22 +65,17 @@ pub struct StatisticsExt {
     pub definition: String,
 }
 
-/// Reads the indexes of the interesting relations (getIndexes ignores the others) in one
-/// query, ordered by table and name. The others are not locked: pg_get_indexdef of an index
-/// whose table another session drops meanwhile fails ("could not open relation").
-pub(super) async fn load_indexes(
+/// Reads the indexes of `tables` ([`super::index_tables`]: getIndexes ignores the others) in
+/// one query, ordered by table and name. The others are not locked: pg_get_indexdef of an
+/// index whose table another session drops meanwhile fails ("could not open relation").
+/// pg_get_indexdef takes no lock itself, so a session in the leader's snapshot may run this
+/// without waiting behind anyone's lock.
+pub async fn load_indexes(
     client: &Client,
     server_version: i32,
-    cat: &Catalog,
+    tables: &[u32],
 ) -> Result<Vec<Index>, DumpError> {
-    let interesting = cat.interesting_relations();
-    let tables = oid_array(
-        cat.relations
-            .iter()
-            .zip(&interesting)
-            .filter(|(r, wanted)| r.relkind != b'S' && **wanted)
-            .map(|(r, _)| r.oid),
-    );
+    let tables = oid_array(tables.iter().copied());
     let nulls_not_distinct = if server_version >= 150000 {
         "i.indnullsnotdistinct"
     } else {
@@ -168,19 +163,23 @@ pub(super) async fn load_indexes(
         .collect()
 }
 
-/// Reads the extended statistics objects on the relations read, with their definitions, in
-/// one query.
+/// Reads the extended statistics objects on the relations read, in one query, with the
+/// definitions of those on dumped relations only (selectDumpableStatisticsObject dumps no
+/// others): pg_get_statisticsobjdef of an object whose unlocked table another session drops
+/// meanwhile would fail.
 pub(super) async fn load_statistics(
     client: &Client,
     cat: &Catalog,
 ) -> Result<Vec<StatisticsExt>, DumpError> {
     let relations = oid_array(cat.relations.iter().map(|r| r.oid));
+    let dumped = oid_array(cat.relations.iter().filter(|r| r.selected).map(|r| r.oid));
     // stxstattarget is a nullable int2 from 17 on, an int4 with -1 for "unset" before.
     let sql = format!(
         "SELECT s.oid, s.stxname::text, s.stxnamespace, n.nspname::text, \
                 pg_catalog.pg_get_userbyid(s.stxowner)::text, s.stxrelid, \
                 coalesce(s.stxstattarget::pg_catalog.int4, -1), \
-                pg_catalog.pg_get_statisticsobjdef(s.oid) \
+                CASE WHEN s.stxrelid = ANY('{dumped}'::pg_catalog.oid[]) \
+                     THEN pg_catalog.pg_get_statisticsobjdef(s.oid) END \
          FROM unnest('{relations}'::pg_catalog.oid[]) AS src(tbloid) \
          JOIN pg_catalog.pg_statistic_ext s ON (src.tbloid = s.stxrelid) \
          JOIN pg_catalog.pg_namespace n ON (n.oid = s.stxnamespace) \

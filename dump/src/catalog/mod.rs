@@ -17,7 +17,7 @@ pub mod stats;
 pub mod text_search;
 #[cfg(test)]
 pub(crate) use indexes::test_support;
-pub use indexes::{Index, IndexConstraint, StatisticsExt};
+pub use indexes::{Index, IndexConstraint, StatisticsExt, load_indexes};
 mod acl;
 pub mod base_types;
 pub mod casts;
@@ -505,9 +505,26 @@ pub async fn load_relations(client: &Client) -> Result<Catalog, DumpError> {
     })
 }
 
-/// Reads everything attached to the relations: columns, defaults, sequences, constraints, view
-/// definitions, rules, row types, triggers, comments and dependencies. (Row security is read
-/// apart, as `--no-policies` skips it.)
+/// Reads the tables' inheritance, which decides (with the selection) whose indexes are read:
+/// the first of the details.
+pub async fn load_inheritance(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
+    tables::load_inheritance(client, cat).await
+}
+
+/// The tables whose indexes are dumped: the interesting relations but sequences.
+pub fn index_tables(cat: &Catalog) -> Vec<u32> {
+    cat.relations
+        .iter()
+        .zip(cat.interesting_relations())
+        .filter(|(r, wanted)| r.relkind != b'S' && *wanted)
+        .map(|(r, _)| r.oid)
+        .collect()
+}
+
+/// Reads everything else attached to the relations, after [`load_inheritance`]: columns, defaults,
+/// sequences, constraints, view definitions, rules, row types, triggers, comments and
+/// dependencies; not the indexes, which the caller reads as it sees fit (see
+/// [`load_indexes`]), nor row security, which `--no-policies` skips.
 pub async fn load_details(
     client: &Client,
     server_version: i32,
@@ -516,7 +533,7 @@ pub async fn load_details(
     load_columns(client, server_version, cat).await?;
     load_defaults(client, cat).await?;
     load_sequences(client, server_version, cat).await?;
-    cat.constraints = load_constraints(client, &cat.relations).await?;
+    cat.constraints = load_constraints(client, cat).await?;
     tables::load_table_details(client, server_version, cat).await?;
     views::load_views(client, cat).await?;
     cat.rules = views::load_rules(client, cat).await?;
@@ -524,7 +541,6 @@ pub async fn load_details(
     cat.matview_refs = views::load_matview_refs(client, cat).await?;
     cat.foreign_tables = foreign::load_foreign_tables(client, &cat.relations).await?;
     cat.triggers = triggers::load_triggers(client, server_version, &cat.relations).await?;
-    cat.indexes = indexes::load_indexes(client, server_version, cat).await?;
     cat.statistics = indexes::load_statistics(client, cat).await?;
     (cat.types, cat.derived_types) = types::load_types(client).await?;
     types::load_type_details(client, server_version, &mut cat.types).await?;
@@ -942,17 +958,19 @@ async fn load_sequences(
     Ok(())
 }
 
-async fn load_constraints(
-    client: &Client,
-    relations: &[Relation],
-) -> Result<Vec<Constraint>, DumpError> {
-    // Every table's, not only the dumped ones': extension configuration tables' foreign
-    // keys order their data (processExtensionTables).
+async fn load_constraints(client: &Client, cat: &Catalog) -> Result<Vec<Constraint>, DumpError> {
+    // The interesting tables' (getConstraints), and extension configuration tables', whose
+    // foreign keys order their data (processExtensionTables). Not the others: they are not
+    // locked, and pg_get_constraintdef of a constraint whose table another session drops
+    // meanwhile fails.
     let tables = oid_array(
-        relations
+        cat.relations
             .iter()
-            .filter(|r| r.relkind != b'S')
-            .map(|r| r.oid),
+            .zip(cat.interesting_relations())
+            .filter(|(r, wanted)| {
+                r.relkind != b'S' && (*wanted || cat.extension_data.contains_key(&r.oid))
+            })
+            .map(|(r, _)| r.oid),
     );
     // A partition's copy of its parent's foreign key comes with the parent's.
     let sql = format!(

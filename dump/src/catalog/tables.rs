@@ -124,6 +124,31 @@ impl Relation {
     }
 }
 
+/// Each table's parents (getInherits), which decide with the selection which tables are
+/// "interesting" (their parents' details are read too).
+pub(super) async fn load_inheritance(client: &Client, cat: &mut Catalog) -> Result<(), DumpError> {
+    // No ORDER BY, as in pg_dump's getInherits: a child lists its parents in the order the
+    // catalog returns them.
+    let rows = client
+        .query(
+            "SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits",
+            &[],
+        )
+        .await
+        .map_err(DumpError::query("reading inheritance relationships"))?;
+    for r in &rows {
+        let parent: u32 = get(r, 1)?;
+        if cat.relation(parent).is_none() {
+            continue;
+        }
+        // Rows for partitioned indexes find no relation and are skipped.
+        if let Some(rel) = cat.relation_mut(get(r, 0)?) {
+            rel.table.parents.push(parent);
+        }
+    }
+    Ok(())
+}
+
 /// Reads the table-only details, the CHECK and NOT VALID not-null constraints, then applies
 /// `flagInhAttrs`.
 pub(super) async fn load_table_details(
@@ -158,26 +183,6 @@ pub(super) async fn load_table_details(
             rel.table.replica_identity = get::<i8>(r, 4)? as u8;
             rel.table.force_row_security = get(r, 5)?;
             rel.table.of_type = get(r, 6)?;
-        }
-    }
-
-    // No ORDER BY, as in pg_dump's getInherits: a child lists its parents in the order the
-    // catalog returns them.
-    let rows = client
-        .query(
-            "SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits",
-            &[],
-        )
-        .await
-        .map_err(DumpError::query("reading inheritance relationships"))?;
-    for r in &rows {
-        let parent: u32 = get(r, 1)?;
-        if cat.relation(parent).is_none() {
-            continue;
-        }
-        // Rows for partitioned indexes find no relation and are skipped.
-        if let Some(rel) = cat.relation_mut(get(r, 0)?) {
-            rel.table.parents.push(parent);
         }
     }
 
