@@ -128,7 +128,12 @@ pub fn run(opts: &Options, log: &mut Log<'_>) -> Result<(), DumpallError> {
     let (session, params) = connect(opts)?;
     let server_version = tusk_dump::run::server_version(&session, PROGNAME)?;
     let excluded = databases::expand_patterns(&session, &opts.exclude_databases)?;
-    let mut output = Output::create(opts.file.as_deref())?;
+    // pg_dumpall takes `-f -` for a file named "-" (pg_dump for standard output).
+    let file = opts
+        .file
+        .as_deref()
+        .map(|f| if f == "-" { "./-" } else { f });
+    let mut output = Output::create(file)?;
     let encoding = client_encoding(&session, opts, &params)?;
     let std_strings = session
         .show("standard_conforming_strings")

@@ -142,6 +142,28 @@ fn globals_are_upstreams_text() {
             &format!("tusk_dumpall {args:?}"),
         );
     }
+    // `-f -` names a file "-" for pg_dumpall, where pg_dump would write to standard output.
+    let mut scripts = Vec::new();
+    for name in ["pg_dumpall", "tusk_dumpall"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = c.command(program(&c, name));
+        cmd.current_dir(dir.path()).args(["-g", "-f", "-", KEY]);
+        let out = run(name, &mut cmd, None).unwrap();
+        assert!(
+            out.stdout.is_empty(),
+            "{name} -f - wrote to standard output"
+        );
+        let script = std::fs::read(dir.path().join("-")).unwrap();
+        scripts.push(mask_version_header(
+            &script.iter().map(|&b| char::from(b)).collect::<String>(),
+        ));
+    }
+    assert_same_text(
+        &scripts[0],
+        &scripts[1],
+        "pg_dumpall -g -f -",
+        "tusk_dumpall -g -f -",
+    );
 }
 
 #[test]
