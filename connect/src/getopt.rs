@@ -26,6 +26,55 @@ pub struct LongOpt {
 #[error("{0}")]
 pub struct GetoptError(pub String);
 
+/// A command-line problem, worded as upstream words it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    pub message: String,
+    /// Whether upstream adds the `Try "... --help"` hint.
+    pub hint: bool,
+    /// glibc prints option errors itself, prefixed by argv[0] rather than `error:`.
+    pub from_getopt: bool,
+}
+
+impl CliError {
+    pub fn fatal(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            hint: false,
+            from_getopt: false,
+        }
+    }
+
+    pub fn with_hint(message: impl Into<String>) -> Self {
+        CliError {
+            hint: true,
+            ..CliError::fatal(message)
+        }
+    }
+
+    /// Prints it on stderr as `progname` (pg_dump, pg_restore...) would, run as `argv0`.
+    pub fn print(&self, argv0: Option<&str>, progname: &str) {
+        if self.from_getopt {
+            eprintln!("{}: {}", argv0.unwrap_or(progname), self.message);
+        } else {
+            eprintln!("{progname}: error: {}", self.message);
+        }
+        if self.hint {
+            eprintln!("{progname}: hint: Try \"{progname} --help\" for more information.");
+        }
+    }
+}
+
+impl From<GetoptError> for CliError {
+    fn from(e: GetoptError) -> Self {
+        CliError {
+            from_getopt: true,
+            ..CliError::with_hint(e.0)
+        }
+    }
+}
+
 /// One parsed option: its code and its argument, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opt {

@@ -89,11 +89,9 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             _ => no_data_for_failed_tables = true,
         }
     }
-    let target = target.filter(|t| !t.is_empty()).ok_or_else(|| CliError {
-        message: "no target database specified (--target)".into(),
-        hint: true,
-        from_getopt: false,
-    })?;
+    let target = target
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| CliError::with_hint("no target database specified (--target)"))?;
     Ok(Command::Copy(Box::new(CopyOptions {
         dump,
         target,

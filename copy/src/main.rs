@@ -37,15 +37,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            if e.from_getopt {
-                let argv0 = argv.first().map(String::as_str).unwrap_or(PROGNAME);
-                eprintln!("{argv0}: {}", e.message);
-            } else {
-                eprintln!("{PROGNAME}: error: {}", e.message);
-            }
-            if e.hint {
-                eprintln!("{PROGNAME}: hint: Try \"{PROGNAME} --help\" for more information.");
-            }
+            e.print(argv.first().map(String::as_str), PROGNAME);
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,7 @@
 //! pg_dump's command line → [`Options`]. Nothing else reads argv.
 
 use tusk_connect::ConnectOptions;
+pub use tusk_connect::getopt::CliError;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
 use tusk_format::select::{OnlyFlags, Sections};
 use tusk_format::{ArchiveVersion, Compression, CompressionAlgorithm};
@@ -89,26 +90,6 @@ pub enum Command {
     Help,
     Version,
     Dump(Box<Options>),
-}
-
-/// A command-line problem: the message, and whether upstream adds the `--help` hint.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct CliError {
-    pub message: String,
-    pub hint: bool,
-    /// glibc prints option errors itself, prefixed by argv[0] rather than `error:`.
-    pub from_getopt: bool,
-}
-
-impl CliError {
-    fn fatal(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            hint: false,
-            from_getopt: false,
-        }
-    }
 }
 
 // Codes for long-only options, as pg_dump numbers them (flag options get codes from 1000).
@@ -335,11 +316,7 @@ fn parse_options(
         _ => {}
     }
     let long: Vec<LongOpt> = LONG.iter().chain(dialect.extra).copied().collect();
-    let parsed = getopt::parse(args, SHORT, &long).map_err(|e| CliError {
-        message: e.0,
-        hint: true,
-        from_getopt: true,
-    })?;
+    let parsed = getopt::parse(args, SHORT, &long)?;
 
     let mut o = Options {
         conn: ConnectOptions::default(),
@@ -483,11 +460,7 @@ fn parse_options(
             NO_SCHEMA => only.no_schema = true,
             NO_STATISTICS => only.no_statistics = true,
             STATISTICS => only.with_statistics = true,
-            SECTION => Sections::add_named(&mut o.sections, &arg).map_err(|message| CliError {
-                message,
-                hint: true,
-                from_getopt: false,
-            })?,
+            SECTION => Sections::add_named(&mut o.sections, &arg).map_err(CliError::with_hint)?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
             ENABLE_ROW_SECURITY => o.enable_row_security = true,
             IF_EXISTS => o.if_exists = true,
@@ -553,11 +526,9 @@ fn parse_options(
         o.conn.dbname = operands.next();
     }
     if let Some(extra) = operands.next() {
-        return Err(CliError {
-            message: format!("too many command-line arguments (first is \"{extra}\")"),
-            hint: true,
-            from_getopt: false,
-        });
+        return Err(CliError::with_hint(format!(
+            "too many command-line arguments (first is \"{extra}\")"
+        )));
     }
 
     if o.column_inserts && o.dump_inserts == 0 {

@@ -2,6 +2,7 @@
 //! every database's dump is given (pg_dumpall's `pgdumpopts`).
 
 use tusk_connect::ConnectOptions;
+pub use tusk_connect::getopt::CliError;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
 
 /// Validated pg_dumpall options.
@@ -44,33 +45,6 @@ pub enum Command {
     Help,
     Version,
     Dumpall(Box<Options>),
-}
-
-/// A command-line problem: the message, and whether upstream adds the `--help` hint.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct CliError {
-    pub message: String,
-    pub hint: bool,
-    /// glibc prints option errors itself, prefixed by argv[0] rather than `error:`.
-    pub from_getopt: bool,
-}
-
-impl CliError {
-    fn fatal(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            hint: false,
-            from_getopt: false,
-        }
-    }
-
-    fn with_hint(message: impl Into<String>) -> Self {
-        CliError {
-            hint: true,
-            ..CliError::fatal(message)
-        }
-    }
 }
 
 const SHORT: &str = "acd:E:f:gh:l:Op:rsS:tU:vwWx";
@@ -183,11 +157,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         _ => {}
     }
     let long = long_options();
-    let parsed = getopt::parse(args, SHORT, &long).map_err(|e| CliError {
-        message: e.0,
-        hint: true,
-        from_getopt: true,
-    })?;
+    let parsed = getopt::parse(args, SHORT, &long)?;
 
     let mut o = Options::default();
     let mut restrict_key = None;

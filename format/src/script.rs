@@ -75,6 +75,26 @@ pub trait Sink {
     fn errors(&self) -> u64 {
         0
     }
+    /// A database's own way to write large objects' bytes (binary parameters, many objects
+    /// to a round trip), as pg_restore's libpq `lo_write` calls are its own; `None` for a
+    /// script, which gets upstream's `lo_open`/`lowrite`/`lo_close` commands.
+    fn large_objects(&mut self) -> Option<&mut dyn LargeObjectWriter> {
+        None
+    }
+}
+
+/// Large objects' bytes written into a database (`StartRestoreLO`, `dump_lo_buf`,
+/// `EndRestoreLO` with a connection). The writer may hold back what it was given until
+/// [`finish`](LargeObjectWriter::finish); errors come back in the order upstream meets them.
+pub trait LargeObjectWriter {
+    /// The next object; `create` for archives before 1.12, which create it in the data pass.
+    fn start(&mut self, oid: u32, create: bool, entry: &TocEntry) -> Result<(), ScriptError>;
+    /// More of the object's bytes, in any pieces.
+    fn write(&mut self, bytes: &[u8]) -> Result<(), ScriptError>;
+    /// The object is complete.
+    fn end(&mut self) -> Result<(), ScriptError>;
+    /// The entry's objects are all given: everything is sent and answered.
+    fn finish(&mut self) -> Result<(), ScriptError>;
 }
 
 /// Where the emitter opens or closes a transaction (upstream's `StartTransaction`,
@@ -680,6 +700,9 @@ impl<'a> Emitter<'a> {
             failure: None,
         };
         feed(source, te, &mut out)?;
+        if let Some(writer) = sink.large_objects() {
+            writer.finish()?;
+        }
         if own_transaction {
             sink.transaction(Transaction::Commit, "COMMIT;\n\n", Some(te))?;
         }
@@ -1258,6 +1281,10 @@ impl LargeObjectsOut<'_> {
 
 impl DataSink for LargeObjectsOut<'_> {
     fn data(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(writer) = self.sink.large_objects() {
+            let r = writer.write(bytes);
+            return remember(&mut self.failure, r);
+        }
         while !bytes.is_empty() {
             let take = (LO_BUFFER - self.buf.len()).min(bytes.len());
             self.buf.extend_from_slice(&bytes[..take]);
@@ -1271,6 +1298,10 @@ impl DataSink for LargeObjectsOut<'_> {
     }
 
     fn start_lo(&mut self, oid: u32) -> std::io::Result<()> {
+        if let Some(writer) = self.sink.large_objects() {
+            let r = writer.start(oid, self.create, self.entry);
+            return remember(&mut self.failure, r);
+        }
         self.buf.clear();
         let cmd = if self.create {
             format!("SELECT pg_catalog.lo_open(pg_catalog.lo_create('{oid}'), 131072);\n")
@@ -1282,6 +1313,10 @@ impl DataSink for LargeObjectsOut<'_> {
     }
 
     fn end_lo(&mut self) -> std::io::Result<()> {
+        if let Some(writer) = self.sink.large_objects() {
+            let r = writer.end();
+            return remember(&mut self.failure, r);
+        }
         let r = self.flush().and_then(|()| {
             self.pending.push_str("SELECT pg_catalog.lo_close(0);\n\n");
             self.send()

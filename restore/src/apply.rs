@@ -7,8 +7,9 @@ use std::borrow::Cow;
 use tusk_connect::{CopyIn, Session, describe_db_error, describe_db_error_in};
 use tusk_format::TocEntry;
 use tusk_format::encoding::{self, Encoding};
-use tusk_format::script::{ScriptError, Sink, Transaction};
+use tusk_format::script::{LargeObjectWriter, ScriptError, Sink, Transaction};
 
+use crate::large_objects::{Failure, Pipeline};
 use crate::progress::SinkProgress;
 
 /// What every session of one restore shares: the target server and the archive's text.
@@ -77,6 +78,7 @@ pub struct DbSink<'a> {
     /// of a split table whose failure makes the whole table load again the ordinary way,
     /// which then reports it as pg_restore would.
     held: Option<Option<String>>,
+    large_objects: Pipeline,
 }
 
 impl<'a> DbSink<'a> {
@@ -101,6 +103,7 @@ impl<'a> DbSink<'a> {
             report,
             progress: SinkProgress::default(),
             held: None,
+            large_objects: Pipeline::default(),
         }
     }
 
@@ -276,7 +279,12 @@ impl Sink for DbSink<'_> {
 
     fn reconnect(&mut self, dbname: &str) -> Result<(), ScriptError> {
         self.session = (self.connect)(dbname).map_err(ScriptError::Other)?;
+        self.large_objects.forget_statements();
         Ok(())
+    }
+
+    fn large_objects(&mut self) -> Option<&mut dyn LargeObjectWriter> {
+        Some(self)
     }
 
     fn sql_data(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
@@ -302,6 +310,36 @@ impl Sink for DbSink<'_> {
             Err(e) if e.is_closed() => Err(connection_lost("PQputCopyEnd")),
             Err(e) => self.copy_failed(&tag, &e),
         }
+    }
+}
+
+impl LargeObjectWriter for DbSink<'_> {
+    fn start(&mut self, oid: u32, create: bool, entry: &TocEntry) -> Result<(), ScriptError> {
+        self.progress.entry(entry);
+        self.large_objects.start(oid, create);
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
+        self.large_objects.write(bytes);
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), ScriptError> {
+        if self.large_objects.end() {
+            self.finish()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), ScriptError> {
+        for failure in self.large_objects.send(&self.session) {
+            match failure {
+                Failure::Fatal(message) => return Err(ScriptError::Other(message)),
+                Failure::Error(message) => self.fail(message)?,
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! pg_restore's command line → [`Options`]. Nothing else reads argv.
 
 use tusk_connect::ConnectOptions;
+pub use tusk_connect::getopt::CliError;
 use tusk_connect::getopt::{self, HasArg, LongOpt};
 use tusk_format::filter::{FilterItem, FilterObject, NotAllowed};
 use tusk_format::select::{Names, OnlyFlags};
@@ -66,25 +67,6 @@ pub enum Command {
     Restore(Box<Options>),
     /// `--verify ARCHIVE` (a tusk extension): check an archive, restore nothing.
     Verify(String),
-}
-
-/// A command-line problem, worded as upstream words it.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct CliError {
-    pub message: String,
-    pub hint: bool,
-    pub from_getopt: bool,
-}
-
-impl CliError {
-    fn fatal(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            hint: false,
-            from_getopt: false,
-        }
-    }
 }
 
 const ROLE: i32 = 2;
@@ -209,11 +191,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         Some("--version" | "-V") => return Ok(Command::Version),
         _ => {}
     }
-    let parsed = getopt::parse(args, SHORT, LONG).map_err(|e| CliError {
-        message: e.0,
-        hint: true,
-        from_getopt: true,
-    })?;
+    let parsed = getopt::parse(args, SHORT, LONG)?;
     let mut o = Options {
         jobs: 1,
         ..Options::default()
@@ -265,13 +243,8 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             .map_err(CliError::fatal)?,
             NO_DATA_FOR_FAILED_TABLES => o.no_data_for_failed_tables = true,
             ROLE => o.role = Some(arg),
-            SECTION => tusk_format::select::Sections::add_named(&mut o.sections, &arg).map_err(
-                |message| CliError {
-                    message,
-                    hint: true,
-                    from_getopt: false,
-                },
-            )?,
+            SECTION => tusk_format::select::Sections::add_named(&mut o.sections, &arg)
+                .map_err(CliError::with_hint)?,
             RESTRICT_KEY => o.restrict_key = Some(arg),
             DISABLE_TRIGGERS => o.disable_triggers = true,
             c if c == ch('S') => o.superuser = Some(arg),
@@ -312,11 +285,9 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     let mut operands = parsed.operands.into_iter();
     o.input = operands.next();
     if let Some(extra) = operands.next() {
-        return Err(CliError {
-            message: format!("too many command-line arguments (first is \"{extra}\")"),
-            hint: true,
-            from_getopt: false,
-        });
+        return Err(CliError::with_hint(format!(
+            "too many command-line arguments (first is \"{extra}\")"
+        )));
     }
     if verify {
         return match o.input.take().filter(|i| i != "-") {
@@ -333,11 +304,9 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     }
     if o.conn.dbname.is_some() {
         if o.file.is_some() {
-            return Err(CliError {
-                message: "options -d/--dbname and -f/--file cannot be used together".into(),
-                hint: true,
-                from_getopt: false,
-            });
+            return Err(CliError::with_hint(
+                "options -d/--dbname and -f/--file cannot be used together",
+            ));
         }
         if o.restrict_key.is_some() {
             return Err(CliError::fatal(

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod cli;
 pub mod error;
+mod large_objects;
 pub mod parallel;
 pub mod progress;
 pub mod run;
