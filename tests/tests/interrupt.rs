@@ -108,6 +108,10 @@ fn interrupted_copies_stop_both_sides() {
         let mut child = c
             .command(tusk_bin("tusk_copy").unwrap())
             .args(args)
+            // The whole copy takes well under a second on an idle machine, so on a busy one
+            // it could end between the check that rows arrive and the signal: held to about
+            // 10 s, it is still running when the signal comes.
+            .arg("--max-rate=16MB")
             .arg(&db)
             .arg(format!("--target={target}"))
             .stdout(Stdio::null())
