@@ -21,6 +21,11 @@ use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
+/// tusk: the socket's read and write buffer (tokio-util's default is 8 kB). A COPY of a big
+/// table then arrives in reads of up to this much, each decoded into one batch of messages,
+/// instead of a read, a wakeup and a batch per 8 kB.
+const FRAME_BUFFER: usize = 64 * 1024;
+
 pub struct StartupStream<S, T> {
     inner: Framed<MaybeTlsStream<S, T>, PostgresCodec>,
     buf: BackendMessages,
@@ -99,7 +104,7 @@ where
     .await?;
 
     let mut stream = StartupStream {
-        inner: Framed::new(stream, PostgresCodec),
+        inner: Framed::with_capacity(stream, PostgresCodec, FRAME_BUFFER),
         buf: BackendMessages::empty(),
         delayed: VecDeque::new(),
     };
