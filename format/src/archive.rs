@@ -28,7 +28,17 @@ pub trait ArchiveRead {
     fn data_sizes(&self) -> HashMap<DumpId, u64> {
         HashMap::new()
     }
+    /// More readers of this archive, which was opened from `path`, for parallel workers. A
+    /// custom or directory archive's readers share this one's TOC rather than each reading
+    /// and holding their own.
+    fn reopener(&self, path: Option<&str>) -> Reopener {
+        let path = path.map(str::to_owned);
+        Box::new(move || open(path.as_deref(), None))
+    }
 }
+
+/// Opens another reader of one archive; see [`ArchiveRead::reopener`].
+pub type Reopener = Box<dyn Fn() -> Result<Box<dyn ArchiveRead>, OpenError> + Send + Sync>;
 
 impl<R: Read + Seek> ArchiveRead for CustomReader<R> {
     fn toc(&self) -> &Toc {
@@ -49,6 +59,21 @@ impl<R: Read + Seek> ArchiveRead for CustomReader<R> {
 
     fn data_sizes(&self) -> HashMap<DumpId, u64> {
         CustomReader::data_sizes(self)
+    }
+
+    fn reopener(&self, path: Option<&str>) -> Reopener {
+        let Some(path) = path.filter(|p| *p != "-").map(str::to_owned) else {
+            return Box::new(|| open(None, None));
+        };
+        let shared = self.shared();
+        Box::new(move || {
+            let file = File::open(&path).map_err(|source| OpenError::Open {
+                path: path.clone(),
+                source,
+            })?;
+            let reader = CustomReader::sharing(file, shared.clone())?;
+            Ok(Box::new(reader) as Box<dyn ArchiveRead>)
+        })
     }
 }
 

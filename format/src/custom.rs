@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
 
 use crate::compress::{
     self, CodecError, Compressor, Decompressor, Part, adler32_combine, zlib_header,
@@ -38,6 +39,30 @@ pub trait DataSink {
 }
 
 /// Upstream's checkSeek: the position can be told and set. Pipes fail with ESPIPE.
+/// An input made ready for reading: buffered, counted, and whether it can seek and how long
+/// it is when it can.
+type Positioned<R> = (ByteReader<BufReader<R>>, bool, Option<u64>);
+
+/// `input` buffered and counted from where it stands, or from `at` (which it seeks to).
+fn positioned<R: Read + Seek>(mut input: R, at: Option<u64>) -> Result<Positioned<R>, FormatError> {
+    let (seekable, start, end) = match position_if_seekable(&mut input) {
+        None => (false, 0, None),
+        Some(here) => {
+            let end = input.seek(SeekFrom::End(0));
+            let start = at.unwrap_or(here);
+            input
+                .seek(SeekFrom::Start(start))
+                .map_err(|source| FormatError::Seek {
+                    offset: start,
+                    source,
+                })?;
+            (true, start, end.ok())
+        }
+    };
+    let input = ByteReader::new(BufReader::with_capacity(READ_BUFFER, input), start, end);
+    Ok((input, seekable, end))
+}
+
 fn position_if_seekable<S: Seek>(s: &mut S) -> Option<u64> {
     let pos = s.stream_position().ok()?;
     s.seek(SeekFrom::Start(pos)).ok()?;
@@ -55,17 +80,42 @@ pub fn stdin_file() -> io::Result<std::fs::File> {
 }
 
 /// Reads a custom archive from a file or a pipe.
+/// What reading an archive's header and TOC gave: held once, behind an `Arc`, by every
+/// reader of that archive ([`CustomReader::again`]), so that parallel restore workers do not
+/// each hold a TOC of their own (tens of MB for 10,000 tables).
+pub(crate) struct ParsedToc {
+    pub(crate) toc: Toc,
+    pub(crate) encoding: Encoding,
+    pub(crate) by_id: HashMap<DumpId, usize>,
+}
+
+impl ParsedToc {
+    pub(crate) fn new(toc: Toc, encoding: Encoding) -> Arc<Self> {
+        let by_id = toc
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.dump_id, i))
+            .collect();
+        Arc::new(ParsedToc {
+            toc,
+            encoding,
+            by_id,
+        })
+    }
+}
+
 pub struct CustomReader<R: Read + Seek> {
     input: ByteReader<BufReader<R>>,
-    toc: Toc,
-    encoding: Encoding,
+    parsed: Arc<ParsedToc>,
+    /// Where the TOC ends: a new reader of the same file starts here.
+    data_start: u64,
     seekable: bool,
     /// The file's length, when it can seek.
     file_size: Option<u64>,
     /// Where a forward search starts on seekable input: after the last block found by
     /// searching (upstream's lastFilePos, 13+).
     last_file_pos: u64,
-    by_id: HashMap<DumpId, usize>,
     /// Block positions learnt while searching, for entries whose TOC has no offset.
     found: HashMap<DumpId, u64>,
     warnings: Vec<String>,
@@ -77,21 +127,8 @@ pub struct CustomReader<R: Read + Seek> {
 impl<R: Read + Seek> CustomReader<R> {
     /// Reads the header and the TOC. Whether the input can seek is found out here; a pipe
     /// (seek fails) is read strictly forward.
-    pub fn open(mut input: R) -> Result<Self, FormatError> {
-        let (seekable, start, end) = match position_if_seekable(&mut input) {
-            None => (false, 0, None),
-            Some(start) => {
-                let end = input.seek(SeekFrom::End(0));
-                input
-                    .seek(SeekFrom::Start(start))
-                    .map_err(|source| FormatError::Seek {
-                        offset: start,
-                        source,
-                    })?;
-                (true, start, end.ok())
-            }
-        };
-        let mut input = ByteReader::new(BufReader::with_capacity(READ_BUFFER, input), start, end);
+    pub fn open(input: R) -> Result<Self, FormatError> {
+        let (mut input, seekable, end) = positioned(input, None)?;
 
         let mut magic = [0u8; 5];
         input.read_bytes(&mut magic, What::Header("magic string"))?;
@@ -106,24 +143,45 @@ impl<R: Read + Seek> CustomReader<R> {
         let (entries, facts) =
             tocfile::read_toc(&mut input, version, ExtraKind::Offset, &mut warnings)?;
         let toc = tocfile::decode_toc(header, entries, facts.encoding)?;
-
-        let by_id = toc
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.dump_id, i))
-            .collect();
-        let last_file_pos = input.pos();
+        let data_start = input.pos();
         Ok(CustomReader {
             input,
-            toc,
-            encoding: facts.encoding,
+            parsed: ParsedToc::new(toc, facts.encoding),
+            data_start,
             seekable,
             file_size: end,
-            last_file_pos,
-            by_id,
+            last_file_pos: data_start,
             found: HashMap::new(),
             warnings,
+            lost: false,
+            chunk_buf: vec![0; READ_BUFFER],
+        })
+    }
+
+    /// What another reader of the same archive needs of this one: see [`Self::sharing`].
+    pub(crate) fn shared(&self) -> (Arc<ParsedToc>, u64) {
+        (Arc::clone(&self.parsed), self.data_start)
+    }
+
+    /// Another reader of an archive already read, in `input` (the same file opened again):
+    /// its header and TOC are not read again but shared. `input` must seek.
+    pub(crate) fn sharing(
+        input: R,
+        (parsed, data_start): (Arc<ParsedToc>, u64),
+    ) -> Result<Self, FormatError> {
+        let (input, seekable, end) = positioned(input, Some(data_start))?;
+        if !seekable {
+            return Err(FormatError::PositionLost);
+        }
+        Ok(CustomReader {
+            input,
+            parsed,
+            data_start,
+            seekable,
+            file_size: end,
+            last_file_pos: data_start,
+            found: HashMap::new(),
+            warnings: Vec::new(),
             lost: false,
             chunk_buf: vec![0; READ_BUFFER],
         })
@@ -133,6 +191,7 @@ impl<R: Read + Seek> CustomReader<R> {
     /// the last to the end of the file; blocks without an offset are not sized.
     pub fn data_sizes(&self) -> HashMap<DumpId, u64> {
         let blocks: Vec<(DumpId, u64)> = self
+            .parsed
             .toc
             .entries
             .iter()
@@ -158,12 +217,12 @@ impl<R: Read + Seek> CustomReader<R> {
     }
 
     pub fn toc(&self) -> &Toc {
-        &self.toc
+        &self.parsed.toc
     }
 
     /// The encoding the TOC's strings were stored in (see [`crate::encoding`]).
     pub fn encoding(&self) -> Encoding {
-        self.encoding
+        self.parsed.encoding
     }
 
     pub fn is_seekable(&self) -> bool {
@@ -190,16 +249,17 @@ impl<R: Read + Seek> CustomReader<R> {
             return Err(FormatError::PositionLost);
         }
         let &index = self
+            .parsed
             .by_id
             .get(&dump_id)
             .ok_or(FormatError::NoSuchEntry(dump_id))?;
-        let known = match self.toc.entries[index].data {
+        let known = match self.parsed.toc.entries[index].data {
             DataLocation::None => return Ok(()),
             DataLocation::Offset(pos) => Some(pos),
             DataLocation::Unknown | DataLocation::File(_) => self.found.get(&dump_id).copied(),
         };
         let compression = Compression {
-            algorithm: self.toc.header.compression.algorithm,
+            algorithm: self.parsed.toc.header.compression.algorithm,
             level: None,
             long: false,
         };
@@ -321,10 +381,13 @@ impl<R: Read + Seek> CustomReader<R> {
     }
 
     fn remember_block(&mut self, id: i64, pos: u64) {
-        let Some(&index) = i32::try_from(id).ok().and_then(|id| self.by_id.get(&id)) else {
+        let Some(&index) = i32::try_from(id)
+            .ok()
+            .and_then(|id| self.parsed.by_id.get(&id))
+        else {
             return;
         };
-        let entry = &self.toc.entries[index];
+        let entry = &self.parsed.toc.entries[index];
         let recorded = match entry.data {
             DataLocation::Offset(p) => Some(p),
             DataLocation::Unknown => match self.found.get(&entry.dump_id) {
@@ -369,7 +432,7 @@ impl<R: Read + Seek> CustomReader<R> {
             return Ok(None);
         }
         // Archives before 1.3 have no type byte: every block is data.
-        let block_type = if self.toc.header.version >= ArchiveVersion(1, 3, 0) {
+        let block_type = if self.parsed.toc.header.version >= ArchiveVersion(1, 3, 0) {
             self.input.read_byte(what)?
         } else {
             BLK_DATA
@@ -413,7 +476,7 @@ impl<R: Read + Seek> CustomReader<R> {
                 source,
             },
         };
-        let mut decompressor = Decompressor::new(self.toc.header.compression.algorithm)
+        let mut decompressor = Decompressor::new(self.parsed.toc.header.compression.algorithm)
             .map_err(|e| codec_error(self.input.pos(), e))?;
         loop {
             let len = self.input.read_len(What::Block {
@@ -1261,6 +1324,37 @@ mod tests {
             assert_eq!(collect(&mut r, TABLE).unwrap(), Collect::default());
             assert!(r.warnings().is_empty(), "{:?}", r.warnings());
         }
+    }
+
+    /// Parallel workers' readers share the first reader's TOC, and read what it reads.
+    #[test]
+    fn reopened_readers_share_the_toc() {
+        let toc = sample_toc(ArchiveVersion::V1_16, Compression::GZIP_DEFAULT, "UTF8");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.dump");
+        write_archive(
+            std::fs::File::create(&path).unwrap(),
+            &toc,
+            &[DATA, EMPTY_DATA, BLOBS],
+        );
+        let path = path.to_str().unwrap();
+        let first = crate::archive::open(Some(path), None).unwrap();
+        let reopen = first.reopener(Some(path));
+        for _ in 0..2 {
+            let mut again = reopen().unwrap();
+            assert!(std::ptr::eq(first.toc(), again.toc()));
+            for (id, expected) in [(BLOBS, None), (DATA, Some(ROWS.concat()))] {
+                let mut c = Collect::default();
+                again.read_data(id, &mut c).unwrap();
+                match expected {
+                    Some(data) => assert_eq!(c.data, data),
+                    None => assert_eq!(c.los, expected_blobs()),
+                }
+            }
+        }
+        // A reader opened anew holds a TOC of its own.
+        let other = crate::archive::open(Some(path), None).unwrap();
+        assert!(!std::ptr::eq(first.toc(), other.toc()));
     }
 
     #[test]

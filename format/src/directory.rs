@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::archive::{ArchiveRead, ArchiveWrite, BlobsWrite, MemberWrite};
 use crate::compress::{self, CodecError, FileCompressor, FileDecompressor, file_suffix};
 use crate::custom::DataSink;
+use crate::custom::ParsedToc;
 use crate::encoding::Encoding;
 use crate::error::FormatError;
 use crate::pieces::{Piece, PieceSets};
@@ -181,9 +182,7 @@ impl Read for Decoded {
 /// Reads a directory archive.
 pub struct DirectoryReader {
     dir: PathBuf,
-    toc: Toc,
-    encoding: Encoding,
-    by_id: HashMap<DumpId, usize>,
+    parsed: Arc<ParsedToc>,
     warnings: Vec<String>,
 }
 
@@ -222,28 +221,29 @@ impl DirectoryReader {
             tocfile::read_toc(&mut input, version, ExtraKind::FileName, &mut warnings)?;
         let mut toc = tocfile::decode_toc(header, entries, facts.encoding)?;
         toc.header.format = ArchiveFormat::Directory;
-        let by_id = toc
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.dump_id, i))
-            .collect();
         Ok(DirectoryReader {
             dir: dir.to_owned(),
-            toc,
-            encoding: facts.encoding,
-            by_id,
+            parsed: ParsedToc::new(toc, facts.encoding),
             warnings,
         })
     }
 
+    /// Another reader of the same archive, sharing this one's TOC (see [`ParsedToc`]).
+    pub fn again(&self) -> DirectoryReader {
+        DirectoryReader {
+            dir: self.dir.clone(),
+            parsed: Arc::clone(&self.parsed),
+            warnings: Vec::new(),
+        }
+    }
+
     pub fn toc(&self) -> &Toc {
-        &self.toc
+        &self.parsed.toc
     }
 
     /// The encoding the TOC's strings were stored in (see [`crate::encoding`]).
     pub fn encoding(&self) -> Encoding {
-        self.encoding
+        self.parsed.encoding
     }
 
     pub fn dir(&self) -> &Path {
@@ -258,7 +258,8 @@ impl DirectoryReader {
     /// `_PrepParallelRestore`: each entry's file as stored (compressed or not), a BLOBS
     /// entry's list of large objects × 1024.
     pub fn data_sizes(&self) -> HashMap<DumpId, u64> {
-        self.toc
+        self.parsed
+            .toc
             .entries
             .iter()
             .filter_map(|e| {
@@ -281,10 +282,11 @@ impl DirectoryReader {
     /// Entries are independent files, so any order works and readers may run in parallel.
     pub fn read_data(&self, dump_id: DumpId, sink: &mut dyn DataSink) -> Result<(), FormatError> {
         let &index = self
+            .parsed
             .by_id
             .get(&dump_id)
             .ok_or(FormatError::NoSuchEntry(dump_id))?;
-        let entry = &self.toc.entries[index];
+        let entry = &self.parsed.toc.entries[index];
         let name = match &entry.data {
             DataLocation::File(name) => name.as_str(),
             _ => return Ok(()),
@@ -292,7 +294,7 @@ impl DirectoryReader {
         if entry.desc == "BLOBS" {
             // Before 1.16 there was one BLOBS entry and its list was always "blobs.toc",
             // whatever the entry said (upstream 18 reads it so too).
-            let list = if self.toc.header.version < ArchiveVersion::V1_16 {
+            let list = if self.parsed.toc.header.version < ArchiveVersion::V1_16 {
                 OLD_LO_TOC
             } else {
                 name
@@ -490,6 +492,11 @@ impl ArchiveRead for DirectoryReader {
 
     fn data_sizes(&self) -> HashMap<DumpId, u64> {
         DirectoryReader::data_sizes(self)
+    }
+
+    fn reopener(&self, _path: Option<&str>) -> crate::archive::Reopener {
+        let template = self.again();
+        Box::new(move || Ok(Box::new(template.again()) as Box<dyn ArchiveRead>))
     }
 }
 

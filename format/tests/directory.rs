@@ -232,6 +232,14 @@ fn upstream_archives_open_through_format_detection() {
                 r.read_data(g.blobs, &mut c).unwrap();
                 assert_eq!(c.los, expected_los());
             }
+            // Parallel workers' readers share this one's TOC and read the same.
+            let mut again = r.reopener(Some(path))().unwrap();
+            assert!(std::ptr::eq(r.toc(), again.toc()));
+            if decodes(g.algorithm) {
+                let mut c = Collect::default();
+                again.read_data(g.blobs, &mut c).unwrap();
+                assert_eq!(c.los, expected_los());
+            }
         }
     }
 }

@@ -123,8 +123,10 @@ pub fn run(
             .iter()
             .map(|te| data_sizes.get(&te.dump_id).copied().unwrap_or(0))
             .collect();
+        // Every worker's reader shares the leader's TOC.
+        let reopen = reader.reopener(input.as_deref());
         let open = || {
-            tusk_format::archive::open(input.as_deref(), None)
+            reopen()
                 .map(|reader| Box::new(reader) as Box<dyn script::DataSource>)
                 .map_err(|e| e.to_string())
         };
