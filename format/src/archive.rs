@@ -138,14 +138,9 @@ pub fn open(
             source,
         })?,
     };
-    let seekable = file
-        .stream_position()
-        .is_ok_and(|pos| file.seek(SeekFrom::Start(pos)).is_ok());
-    let start = if seekable {
-        file.stream_position().unwrap_or(0)
-    } else {
-        0
-    };
+    let start = crate::primitive::position_if_seekable(&mut file);
+    let seekable = start.is_some();
+    let start = start.unwrap_or(0);
     let head = read_head(&mut file).map_err(|source| OpenError::Open {
         path: path.unwrap_or("-").to_owned(),
         source,

@@ -16,7 +16,9 @@ use crate::compress::{
 };
 use crate::encoding::Encoding;
 use crate::error::FormatError;
-use crate::primitive::{ByteReader, OFFSET_POS_SET, What, int_bytes, offset_bytes};
+use crate::primitive::{
+    ByteReader, OFFSET_POS_SET, What, int_bytes, offset_bytes, position_if_seekable, seekable_span,
+};
 use crate::toc::{ArchiveVersion, Compression, CompressionAlgorithm, DataLocation, DumpId, Toc};
 use crate::tocfile::{self, ExtraKind, MAGIC};
 
@@ -38,35 +40,16 @@ pub trait DataSink {
     fn end_lo(&mut self) -> io::Result<()>;
 }
 
-/// Upstream's checkSeek: the position can be told and set. Pipes fail with ESPIPE.
 /// An input made ready for reading: buffered, counted, and whether it can seek and how long
 /// it is when it can.
 type Positioned<R> = (ByteReader<BufReader<R>>, bool, Option<u64>);
 
 /// `input` buffered and counted from where it stands, or from `at` (which it seeks to).
 fn positioned<R: Read + Seek>(mut input: R, at: Option<u64>) -> Result<Positioned<R>, FormatError> {
-    let (seekable, start, end) = match position_if_seekable(&mut input) {
-        None => (false, 0, None),
-        Some(here) => {
-            let end = input.seek(SeekFrom::End(0));
-            let start = at.unwrap_or(here);
-            input
-                .seek(SeekFrom::Start(start))
-                .map_err(|source| FormatError::Seek {
-                    offset: start,
-                    source,
-                })?;
-            (true, start, end.ok())
-        }
-    };
+    let span = seekable_span(&mut input, at)?;
+    let (start, end) = span.unwrap_or((0, None));
     let input = ByteReader::new(BufReader::with_capacity(READ_BUFFER, input), start, end);
-    Ok((input, seekable, end))
-}
-
-fn position_if_seekable<S: Seek>(s: &mut S) -> Option<u64> {
-    let pos = s.stream_position().ok()?;
-    s.seek(SeekFrom::Start(pos)).ok()?;
-    Some(pos)
+    Ok((input, span.is_some(), end))
 }
 
 /// Standard input as a `File` (a duplicate of fd 0), for [`CustomReader::open`]: a file
@@ -79,10 +62,9 @@ pub fn stdin_file() -> io::Result<std::fs::File> {
     ))
 }
 
-/// Reads a custom archive from a file or a pipe.
 /// What reading an archive's header and TOC gave: held once, behind an `Arc`, by every
-/// reader of that archive ([`CustomReader::again`]), so that parallel restore workers do not
-/// each hold a TOC of their own (tens of MB for 10,000 tables).
+/// reader of that archive ([`crate::archive::ArchiveRead::reopener`]), so that parallel
+/// restore workers do not each hold a TOC of their own (tens of MB for 10,000 tables).
 pub(crate) struct ParsedToc {
     pub(crate) toc: Toc,
     pub(crate) encoding: Encoding,
@@ -105,6 +87,7 @@ impl ParsedToc {
     }
 }
 
+/// Reads a custom archive from a file or a pipe.
 pub struct CustomReader<R: Read + Seek> {
     input: ByteReader<BufReader<R>>,
     parsed: Arc<ParsedToc>,
@@ -144,18 +127,12 @@ impl<R: Read + Seek> CustomReader<R> {
             tocfile::read_toc(&mut input, version, ExtraKind::Offset, &mut warnings)?;
         let toc = tocfile::decode_toc(header, entries, facts.encoding)?;
         let data_start = input.pos();
-        Ok(CustomReader {
-            input,
-            parsed: ParsedToc::new(toc, facts.encoding),
-            data_start,
-            seekable,
-            file_size: end,
-            last_file_pos: data_start,
-            found: HashMap::new(),
+        let parsed = ParsedToc::new(toc, facts.encoding);
+        Ok(Self::reading(
+            (input, seekable, end),
+            (parsed, data_start),
             warnings,
-            lost: false,
-            chunk_buf: vec![0; READ_BUFFER],
-        })
+        ))
     }
 
     /// What another reader of the same archive needs of this one: see [`Self::sharing`].
@@ -173,7 +150,20 @@ impl<R: Read + Seek> CustomReader<R> {
         if !seekable {
             return Err(FormatError::PositionLost);
         }
-        Ok(CustomReader {
+        Ok(Self::reading(
+            (input, seekable, end),
+            (parsed, data_start),
+            Vec::new(),
+        ))
+    }
+
+    /// A reader of `input`, standing at `data_start`, the end of the TOC `parsed`.
+    fn reading(
+        (input, seekable, end): Positioned<R>,
+        (parsed, data_start): (Arc<ParsedToc>, u64),
+        warnings: Vec<String>,
+    ) -> Self {
+        CustomReader {
             input,
             parsed,
             data_start,
@@ -181,10 +171,10 @@ impl<R: Read + Seek> CustomReader<R> {
             file_size: end,
             last_file_pos: data_start,
             found: HashMap::new(),
-            warnings: Vec::new(),
+            warnings,
             lost: false,
             chunk_buf: vec![0; READ_BUFFER],
-        })
+        }
     }
 
     /// `_PrepParallelRestore`: a data block runs to where the next one in TOC order starts,

@@ -229,7 +229,7 @@ impl DirectoryReader {
     }
 
     /// Another reader of the same archive, sharing this one's TOC (see [`ParsedToc`]).
-    pub fn again(&self) -> DirectoryReader {
+    fn again(&self) -> DirectoryReader {
         DirectoryReader {
             dir: self.dir.clone(),
             parsed: Arc::clone(&self.parsed),

@@ -7,7 +7,7 @@
 //! upstream's sizes (intSize 4, offSize 8).
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::error::FormatError;
 use crate::toc::DumpId;
@@ -388,6 +388,33 @@ pub fn offset_bytes(flag: u8, value: u64) -> [u8; 9] {
     b[0] = flag;
     b[1..].copy_from_slice(&value.to_le_bytes());
     b
+}
+
+/// Upstream's checkSeek: the position can be told and set (pipes fail with ESPIPE). Returns
+/// the position when it can.
+pub(crate) fn position_if_seekable<S: Seek>(s: &mut S) -> Option<u64> {
+    let pos = s.stream_position().ok()?;
+    s.seek(SeekFrom::Start(pos)).ok()?;
+    Some(pos)
+}
+
+/// For a seekable input: where reading starts (`at`, else where it stands), with the input
+/// moved there, and its length when known. `None` for a pipe.
+pub(crate) fn seekable_span<S: Seek>(
+    s: &mut S,
+    at: Option<u64>,
+) -> Result<Option<(u64, Option<u64>)>, FormatError> {
+    let Some(here) = position_if_seekable(s) else {
+        return Ok(None);
+    };
+    let end = s.seek(SeekFrom::End(0)).ok();
+    let start = at.unwrap_or(here);
+    s.seek(SeekFrom::Start(start))
+        .map_err(|source| FormatError::Seek {
+            offset: start,
+            source,
+        })?;
+    Ok(Some((start, end)))
 }
 
 #[cfg(test)]

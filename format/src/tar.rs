@@ -25,7 +25,7 @@ use crate::archive::{ArchiveRead, ArchiveWrite, BlobsWrite, MemberWrite};
 use crate::custom::DataSink;
 use crate::encoding::Encoding;
 use crate::error::FormatError;
-use crate::primitive::{ByteReader, What, put_str};
+use crate::primitive::{ByteReader, What, put_str, seekable_span};
 use crate::script::{self, DataSource, ScriptError, ScriptOptions, Sink, TextSink};
 use crate::spill::SpillFile;
 use crate::toc::{
@@ -380,24 +380,9 @@ struct Scanner<R: Read + Seek> {
 
 impl<R: Read + Seek> Scanner<R> {
     fn new(mut input: R) -> Result<Self, FormatError> {
-        // Upstream's checkSeek: the position can be told and set. Pipes fail with ESPIPE.
-        let start = input
-            .stream_position()
-            .ok()
-            .filter(|&pos| input.seek(SeekFrom::Start(pos)).is_ok());
-        let end = match start {
-            None => None,
-            Some(start) => {
-                let end = input.seek(SeekFrom::End(0)).ok();
-                input
-                    .seek(SeekFrom::Start(start))
-                    .map_err(|source| FormatError::Seek {
-                        offset: start,
-                        source,
-                    })?;
-                end
-            }
-        };
+        let span = seekable_span(&mut input, None)?;
+        let start = span.map(|(start, _)| start);
+        let end = span.and_then(|(_, end)| end);
         Ok(Scanner {
             input: BufReader::with_capacity(READ_BUFFER, input),
             seekable: start.is_some(),
