@@ -690,18 +690,27 @@ impl<'a> Emitter<'a> {
         if own_transaction {
             sink.transaction(Transaction::Begin, "BEGIN;\n\n", Some(te))?;
         }
-        let mut out = LargeObjectsOut {
-            sink: &mut *sink,
-            entry: te,
-            std_strings: self.std_strings,
-            create: self.toc.header.version < crate::toc::ArchiveVersion::V1_12,
-            buf: Vec::new(),
-            pending: String::new(),
-            failure: None,
-        };
-        feed(source, te, &mut out)?;
+        let create = self.toc.header.version < crate::toc::ArchiveVersion::V1_12;
         if let Some(writer) = sink.large_objects() {
+            let mut out = LargeObjectsInto {
+                writer: &mut *writer,
+                entry: te,
+                create,
+                failure: None,
+            };
+            feed(source, te, &mut out)?;
             writer.finish()?;
+        } else {
+            let mut out = LargeObjectsOut {
+                sink: &mut *sink,
+                entry: te,
+                std_strings: self.std_strings,
+                create,
+                buf: Vec::new(),
+                pending: String::new(),
+                failure: None,
+            };
+            feed(source, te, &mut out)?;
         }
         if own_transaction {
             sink.transaction(Transaction::Commit, "COMMIT;\n\n", Some(te))?;
@@ -1281,10 +1290,6 @@ impl LargeObjectsOut<'_> {
 
 impl DataSink for LargeObjectsOut<'_> {
     fn data(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
-        if let Some(writer) = self.sink.large_objects() {
-            let r = writer.write(bytes);
-            return remember(&mut self.failure, r);
-        }
         while !bytes.is_empty() {
             let take = (LO_BUFFER - self.buf.len()).min(bytes.len());
             self.buf.extend_from_slice(&bytes[..take]);
@@ -1298,10 +1303,6 @@ impl DataSink for LargeObjectsOut<'_> {
     }
 
     fn start_lo(&mut self, oid: u32) -> std::io::Result<()> {
-        if let Some(writer) = self.sink.large_objects() {
-            let r = writer.start(oid, self.create, self.entry);
-            return remember(&mut self.failure, r);
-        }
         self.buf.clear();
         let cmd = if self.create {
             format!("SELECT pg_catalog.lo_open(pg_catalog.lo_create('{oid}'), 131072);\n")
@@ -1313,10 +1314,6 @@ impl DataSink for LargeObjectsOut<'_> {
     }
 
     fn end_lo(&mut self) -> std::io::Result<()> {
-        if let Some(writer) = self.sink.large_objects() {
-            let r = writer.end();
-            return remember(&mut self.failure, r);
-        }
         let r = self.flush().and_then(|()| {
             self.pending.push_str("SELECT pg_catalog.lo_close(0);\n\n");
             self.send()
@@ -1326,6 +1323,37 @@ impl DataSink for LargeObjectsOut<'_> {
 }
 
 impl Failing for LargeObjectsOut<'_> {
+    fn take_failure(&mut self) -> Option<ScriptError> {
+        self.failure.take()
+    }
+}
+
+/// Large objects handed to a database's own [`LargeObjectWriter`].
+struct LargeObjectsInto<'s> {
+    writer: &'s mut dyn LargeObjectWriter,
+    entry: &'s TocEntry,
+    create: bool,
+    failure: Option<ScriptError>,
+}
+
+impl DataSink for LargeObjectsInto<'_> {
+    fn data(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let r = self.writer.write(bytes);
+        remember(&mut self.failure, r)
+    }
+
+    fn start_lo(&mut self, oid: u32) -> std::io::Result<()> {
+        let r = self.writer.start(oid, self.create, self.entry);
+        remember(&mut self.failure, r)
+    }
+
+    fn end_lo(&mut self) -> std::io::Result<()> {
+        let r = self.writer.end();
+        remember(&mut self.failure, r)
+    }
+}
+
+impl Failing for LargeObjectsInto<'_> {
     fn take_failure(&mut self) -> Option<ScriptError> {
         self.failure.take()
     }

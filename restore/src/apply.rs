@@ -322,14 +322,12 @@ impl LargeObjectWriter for DbSink<'_> {
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), ScriptError> {
         self.large_objects.write(bytes);
-        Ok(())
+        self.send_if_due()
     }
 
     fn end(&mut self) -> Result<(), ScriptError> {
-        if self.large_objects.end() {
-            self.finish()?;
-        }
-        Ok(())
+        self.large_objects.end();
+        self.send_if_due()
     }
 
     fn finish(&mut self) -> Result<(), ScriptError> {
@@ -344,6 +342,13 @@ impl LargeObjectWriter for DbSink<'_> {
 }
 
 impl DbSink<'_> {
+    fn send_if_due(&mut self) -> Result<(), ScriptError> {
+        if self.large_objects.due() {
+            return LargeObjectWriter::finish(self);
+        }
+        Ok(())
+    }
+
     /// A COPY the server ended with an error. A FATAL one (the backend terminated, say) also
     /// ends the session, so the run stops here as on a lost connection, whether or not the
     /// socket's close has been seen yet; any other is reported and skipped.

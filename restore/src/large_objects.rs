@@ -71,9 +71,8 @@ impl Pipeline {
     }
 
     /// Queues the object's last piece; an empty object still gets one call, which opens it
-    /// (and so fails if it is missing) as pg_restore's `lo_open` does. True when the queue
-    /// is due to be sent.
-    pub fn end(&mut self) -> bool {
+    /// (and so fails if it is missing) as pg_restore's `lo_open` does.
+    pub fn end(&mut self) {
         if self
             .current
             .as_ref()
@@ -82,6 +81,11 @@ impl Pipeline {
             self.put();
         }
         self.current = None;
+    }
+
+    /// Whether the queue is to be sent now (within an object too, so that one big object is
+    /// never held whole).
+    pub fn due(&self) -> bool {
         self.queued_bytes >= QUEUE_BYTES || self.queue.len() >= QUEUE_CALLS
     }
 
@@ -175,5 +179,42 @@ impl Pipeline {
         })?;
         self.statements = Some(prepared.clone());
         Ok(prepared)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_big_object_is_sent_in_bounded_queues() {
+        let mut p = Pipeline::default();
+        p.start(16500, false);
+        let mut most = 0;
+        for _ in 0..64 {
+            p.write(&[7; 100_000]);
+            most = most.max(p.queued_bytes);
+            if p.due() {
+                // What `send` does to the queue, without a server.
+                p.queue.clear();
+                p.queued_bytes = 0;
+            }
+        }
+        assert!(most <= QUEUE_BYTES + PIECE, "{most}");
+        p.end();
+        let Some(Call::Put { offset, bytes, .. }) = p.queue.last() else {
+            panic!("no last piece");
+        };
+        assert_eq!(*offset as usize + bytes.len(), 6_400_000);
+    }
+
+    #[test]
+    fn an_empty_object_still_opens() {
+        let mut p = Pipeline::default();
+        p.start(16501, true);
+        p.end();
+        assert!(
+            matches!(p.queue[..], [Call::Create(16501), Call::Put { offset: 0, ref bytes, .. }] if bytes.is_empty())
+        );
     }
 }
